@@ -1,0 +1,45 @@
+# NELLM: `make demo` serves the site on the embedded default; `make test` runs every test.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: demo test lint install-base install-dev browser serve migrate clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+
+install-base: $(PY)
+	$(PIP) install --quiet -r requirements/base.txt
+
+# torch first, from the CPU wheel on this machine's disk, so the ML extras reuse it.
+install-dev: $(PY)
+	$(PIP) install --quiet torch==2.13.0
+	$(PIP) install --quiet -r requirements/dev.txt
+
+# Debian's chromium for the browser tests, and a Korean font so screenshots are readable.
+browser:
+	@command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi nanum || \
+	  { (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-nanum) >/dev/null 2>&1 \
+	    || echo "browser: could not install chromium; browser tests will be skipped"; }
+
+migrate: install-base
+	$(PY) manage.py migrate --noinput
+
+demo: migrate
+	$(PY) manage.py seed_demo
+	@echo "낼름 demo: http://$(HOST):$(PORT)/"
+	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) nellm_site.asgi:application
+
+lint: install-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+test: install-dev browser lint
+	$(VENV)/bin/pytest
+
+clean:
+	rm -rf $(VENV) db.sqlite3 media staticfiles .pytest_cache .ruff_cache

@@ -1,0 +1,7 @@
+"""NELLM's Django-free core: prices, the Advisor, the realizer, data, training, generation.
+
+Importing this package is cheap: torch and transformers load only in the modules that need
+them (train, generate), so `python -m mlcore parse-price …` starts fast.
+"""
+
+from __future__ import annotations
