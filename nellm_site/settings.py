@@ -20,7 +20,7 @@ if (BASE_DIR / ".env").is_file():
 
 DEBUG = env.bool("DEBUG", default=True)
 
-_DEV_SECRET_KEY = "django-insecure-nellm-demo-only-never-use-in-production"  # noqa: S105 (DEBUG only)
+_DEV_SECRET_KEY = "django-insecure-nellm-demo-only-never-use-in-production"
 SECRET_KEY = env.str("SECRET_KEY", default="")
 if not SECRET_KEY:
     if not DEBUG:

@@ -1,0 +1,87 @@
+"""The shared vocabulary: listings, dialogue events and the final-offer protocol tokens.
+
+The dataset schema (one dialogue) is
+`{"title", "description", "price", "result": "ACCEPT"|"DENY", "events": [{"role", "message"}]}`;
+the corpus adds `category`, `persona`, `floor_price` and `source` beside it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+BUYER = "구매자"
+SELLER = "판매자"
+ROLES = (BUYER, SELLER)
+
+ACCEPT = "ACCEPT"
+DENY = "DENY"
+RESULTS = (ACCEPT, DENY)
+
+ACCEPT_TOKEN = "##<수락>##"
+DENY_TOKEN = "##<거절>##"
+# The buyer's final offer: `##<35000>##` (commas tolerated, as people type them).
+FINAL_OFFER_RE = re.compile(r"##<\s*(\d[\d,]*)\s*>##")
+
+
+def final_offer_token(price: int) -> str:
+    return f"##<{price}>##"
+
+
+def final_offer_price(message: str) -> int | None:
+    """The price of a final-offer token in `message`, or None when it has none."""
+    match = FINAL_OFFER_RE.search(message)
+    return int(match.group(1).replace(",", "")) if match else None
+
+
+@dataclass(frozen=True)
+class Listing:
+    title: str
+    description: str
+    price: int
+    category: str = ""
+
+
+@dataclass(frozen=True)
+class Event:
+    role: Literal["구매자", "판매자"]
+    message: str
+
+
+@dataclass
+class Dialogue:
+    title: str
+    description: str
+    price: int
+    result: Literal["ACCEPT", "DENY"]
+    events: list[Event]
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def listing(self) -> Listing:
+        return Listing(self.title, self.description, self.price, str(self.extra.get("category", "")))
+
+    def to_dict(self) -> dict[str, Any]:
+        record: dict[str, Any] = {
+            "title": self.title,
+            "description": self.description,
+            "price": self.price,
+            "result": self.result,
+            "events": [asdict(event) for event in self.events],
+        }
+        record.update(self.extra)
+        return record
+
+    @classmethod
+    def from_dict(cls, record: dict[str, Any]) -> Dialogue:
+        """Build from a record already known to be valid (see `mlcore.validate`)."""
+        core = {"title", "description", "price", "result", "events"}
+        return cls(
+            title=record["title"],
+            description=record["description"],
+            price=int(record["price"]),
+            result=record["result"],
+            events=[Event(e["role"], e["message"]) for e in record["events"]],
+            extra={k: v for k, v in record.items() if k not in core},
+        )
