@@ -1,3 +1,20 @@
 from __future__ import annotations
 
-urlpatterns: list = []
+from django.contrib.auth.views import LogoutView
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.listing_index, name="listing_index"),
+    path("listings/new/", views.listing_create, name="listing_create"),
+    path("listings/<int:pk>/", views.listing_detail, name="listing_detail"),
+    path("listings/<int:pk>/edit/", views.listing_edit, name="listing_edit"),
+    path("listings/<int:pk>/delete/", views.listing_delete, name="listing_delete"),
+    path("listings/<int:pk>/hide/", views.listing_hide, name="listing_hide"),
+    path("listings/<int:pk>/status/", views.listing_status, name="listing_status"),
+    path("my/listings/", views.my_listings, name="my_listings"),
+    path("accounts/signup/", views.signup, name="signup"),
+    path("accounts/login/", views.NellmLoginView.as_view(), name="login"),
+    path("accounts/logout/", LogoutView.as_view(), name="logout"),
+]

@@ -13,6 +13,11 @@ import sys
 # command name -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
     "parse-price": ("mlcore.prices", "print the price a Korean message proposes"),
+    "chat": ("mlcore.chat", "negotiate with the seller bot in the terminal"),
+    "replay": ("mlcore.replay", "run scripted buyer turns against the bot, write dialogues as JSONL"),
+    "validate-data": ("mlcore.validate", "check dialogue JSON / JSONL files against the dataset schema"),
+    "data-card": ("mlcore.datacard", "print (and write) the data card of dialogue files"),
+    "generate": ("mlcore.selfplay", "generate dialogues by self-play (or through an LLM with --llm)"),
 }
 
 

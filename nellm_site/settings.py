@@ -128,6 +128,22 @@ NELLM_BASE_MODEL = env.str("NELLM_BASE_MODEL", default="")
 NELLM_ADAPTER = env.str("NELLM_ADAPTER", default="")
 NELLM_LOAD_IN_4BIT = env.bool("NELLM_LOAD_IN_4BIT", default=True)
 
+# --- Chat (negotiation app) ----------------------------------------------------------------------
+NELLM_GENERATION_QUEUE = env.str("NELLM_GENERATION_QUEUE", default="generation")
+NELLM_INPROCESS_WORKERS = env.int("NELLM_INPROCESS_WORKERS", default=4)
+NELLM_CHAT_MAX_LENGTH = env.int("NELLM_CHAT_MAX_LENGTH", default=500)
+NELLM_CHAT_RATE_LIMIT = env.int("NELLM_CHAT_RATE_LIMIT", default=8)  # messages per window per user
+NELLM_CHAT_RATE_WINDOW = env.int("NELLM_CHAT_RATE_WINDOW", default=30)  # seconds
+# Pause between streamed words, so instant rules replies read like typing (0: none; the LLM streams itself).
+NELLM_STREAM_DELAY_MS = env.int("NELLM_STREAM_DELAY_MS", default=40)
+# A generation refreshes its lock on every piece; a lock left by a dead worker expires after this.
+NELLM_REPLY_LOCK_TTL = env.int("NELLM_REPLY_LOCK_TTL", default=20)
+# A buyer message unanswered this long with no live generation is re-queued by the sweeper.
+NELLM_REPLY_STALE_SECONDS = env.int("NELLM_REPLY_STALE_SECONDS", default=30)
+CELERY_BEAT_SCHEDULE = {
+    "negotiation-pending-sweep": {"task": "negotiation.tasks.pending_sweep", "schedule": 30.0},
+}
+
 # --- Auth ---------------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -1,0 +1,101 @@
+"""Admin for moderators: listings (filters, search, hide / mark sold) and users with profiles."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.html import format_html
+
+from . import services
+from .models import Listing, ListingPhoto, Profile, Status
+
+
+class ListingPhotoInline(admin.TabularInline):
+    model = ListingPhoto
+    extra = 0
+    fields = ("preview", "position", "created_at")
+    readonly_fields = ("preview", "created_at")
+
+    @admin.display(description="미리보기")
+    def preview(self, photo: ListingPhoto) -> str:
+        image = photo.thumbnail or photo.image
+        return (
+            format_html('<img src="{}" alt="" style="height:80px;border-radius:6px">', image.url)
+            if image
+            else "-"
+        )
+
+
+@admin.register(Listing)
+class ListingAdmin(admin.ModelAdmin):
+    list_display = (
+        "title",
+        "seller",
+        "category",
+        "price",
+        "floor_price",
+        "status",
+        "is_hidden",
+        "created_at",
+    )
+    list_filter = ("status", "category", "is_hidden", "style")
+    search_fields = ("title", "description", "seller__username", "seller__profile__nickname")
+    list_select_related = ("seller",)
+    readonly_fields = ("created_at", "updated_at")
+    date_hierarchy = "created_at"
+    inlines = [ListingPhotoInline]
+    actions = ["hide_listings", "unhide_listings", "mark_sold"]
+
+    @admin.action(description="선택한 판매글 숨기기", permissions=["change"])
+    def hide_listings(self, request: HttpRequest, queryset: QuerySet[Listing]) -> None:
+        for listing in queryset:
+            services.listing_set_hidden(listing=listing, hidden=True)
+        self.message_user(request, f"{queryset.count()}개 판매글을 숨겼습니다.", messages.SUCCESS)
+
+    @admin.action(description="선택한 판매글 다시 공개", permissions=["change"])
+    def unhide_listings(self, request: HttpRequest, queryset: QuerySet[Listing]) -> None:
+        for listing in queryset:
+            services.listing_set_hidden(listing=listing, hidden=False)
+        self.message_user(request, f"{queryset.count()}개 판매글을 공개했습니다.", messages.SUCCESS)
+
+    @admin.action(description="선택한 판매글 판매완료로 표시", permissions=["change"])
+    def mark_sold(self, request: HttpRequest, queryset: QuerySet[Listing]) -> None:
+        for listing in queryset:
+            services.listing_set_status(listing=listing, status=Status.SOLD)
+        self.message_user(
+            request, f"{queryset.count()}개 판매글을 판매완료로 표시했습니다.", messages.SUCCESS
+        )
+
+
+class ProfileInline(admin.StackedInline):
+    model = Profile
+    can_delete = False
+    readonly_fields = ("created_at",)
+
+
+User = get_user_model()
+if admin.site.is_registered(User):
+    admin.site.unregister(User)
+
+
+@admin.register(User)
+class NellmUserAdmin(UserAdmin):
+    inlines = [ProfileInline]
+    list_display = ("username", "nickname", "is_staff", "is_active", "date_joined")
+    search_fields = ("username", "profile__nickname", "email")
+    list_select_related = ("profile",)
+
+    @admin.display(description="닉네임", ordering="profile__nickname")
+    def nickname(self, user: object) -> str:
+        profile = getattr(user, "profile", None)
+        return profile.nickname if profile else "-"
+
+
+@admin.register(Profile)
+class ProfileAdmin(admin.ModelAdmin):
+    list_display = ("nickname", "user", "created_at")
+    search_fields = ("nickname", "user__username")
+    readonly_fields = ("created_at",)

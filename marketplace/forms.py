@@ -1,0 +1,261 @@
+"""Forms: Korean labels and errors; prices accept "35,000" and "35000원" as well as digits."""
+
+from __future__ import annotations
+
+import math
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+from PIL import Image
+
+from . import services
+from .models import MAX_PRICE, Category, Listing, Profile, Status
+from .selectors import SORTS, ListingFilters
+
+MAX_PHOTO_BYTES = 5 * 1024 * 1024
+MAX_PHOTO_PIXELS = 40_000_000
+PHOTO_FORMATS = {"JPEG", "PNG", "WEBP", "GIF"}
+
+
+def client_ip(request: HttpRequest | None) -> str:
+    # REMOTE_ADDR only: X-Forwarded-For is client-controlled unless a trusted proxy sets it.
+    return (request.META.get("REMOTE_ADDR") if request else None) or "unknown"
+
+
+# --- Accounts -------------------------------------------------------------------------------------
+
+
+class SignupForm(UserCreationForm):
+    nickname = forms.CharField(
+        label="닉네임",
+        max_length=20,
+        min_length=2,
+        help_text="다른 사람에게 보이는 이름이에요. 2~20자.",
+        error_messages={
+            "required": "닉네임을 입력해 주세요.",
+            "min_length": "닉네임은 2자 이상이어야 해요.",
+            "max_length": "닉네임은 20자 이하여야 해요.",
+        },
+    )
+
+    class Meta(UserCreationForm.Meta):
+        model = get_user_model()
+        fields = ("username", "nickname")
+        labels = {"username": "아이디"}
+        help_texts = {"username": "영문, 숫자, @/./+/-/_ 만 쓸 수 있어요. 150자 이하."}
+        error_messages = {
+            "username": {
+                "required": "아이디를 입력해 주세요.",
+                "unique": "이미 사용 중인 아이디예요.",
+            }
+        }
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["password1"].label = "비밀번호"
+        self.fields["password1"].help_text = "8자 이상, 너무 흔하거나 숫자로만 된 비밀번호는 쓸 수 없어요."
+        self.fields["password2"].label = "비밀번호 확인"
+        self.fields["password2"].help_text = ""
+        self.error_messages["password_mismatch"] = "두 비밀번호가 일치하지 않아요."
+        for name in ("password1", "password2"):
+            self.fields[name].error_messages["required"] = "비밀번호를 입력해 주세요."
+
+    def clean_nickname(self) -> str:
+        nickname = self.cleaned_data["nickname"].strip()
+        if Profile.objects.filter(nickname__iexact=nickname).exists():
+            raise ValidationError("이미 사용 중인 닉네임이에요.", code="nickname_taken")
+        return nickname
+
+
+class LoginForm(AuthenticationForm):
+    error_messages = {
+        "invalid_login": "아이디 또는 비밀번호가 올바르지 않아요.",
+        "inactive": "사용할 수 없는 계정이에요.",
+        "throttled": "로그인 시도가 너무 많아요. %(minutes)s분 후에 다시 시도해 주세요.",
+    }
+
+    def __init__(self, request: HttpRequest | None = None, *args: object, **kwargs: object) -> None:
+        super().__init__(request, *args, **kwargs)
+        self.fields["username"].label = "아이디"
+        self.fields["password"].label = "비밀번호"
+        self.fields["username"].error_messages["required"] = "아이디를 입력해 주세요."
+        self.fields["password"].error_messages["required"] = "비밀번호를 입력해 주세요."
+
+    def clean(self) -> dict:
+        username = self.cleaned_data.get("username") or ""
+        ip = client_ip(self.request)
+        if services.login_is_throttled(username=username, ip=ip):
+            raise ValidationError(
+                self.error_messages["throttled"],
+                code="throttled",
+                params={"minutes": math.ceil(settings.LOGIN_FAILURE_WINDOW / 60)},
+            )
+        try:
+            cleaned = super().clean()
+        except ValidationError:
+            services.login_failure_record(username=username, ip=ip)
+            raise
+        services.login_failures_clear(username=username, ip=ip)
+        return cleaned
+
+
+# --- Listings -------------------------------------------------------------------------------------
+
+
+class WonField(forms.IntegerField):
+    """An amount in 원; tolerates the thousands separators and unit people type."""
+
+    default_error_messages = {
+        "invalid": "금액은 숫자로 입력해 주세요. (예: 35000)",
+        "min_value": "금액은 0원 이상이어야 해요.",
+        "max_value": "금액은 1억원 이하여야 해요.",
+        "required": "금액을 입력해 주세요.",
+    }
+
+    def __init__(self, **kwargs: object) -> None:
+        kwargs.setdefault("min_value", 0)
+        kwargs.setdefault("max_value", MAX_PRICE)
+        super().__init__(**kwargs)
+        self.widget.input_type = "text"
+        self.widget.attrs.update({"inputmode": "numeric", "autocomplete": "off"})
+
+    def to_python(self, value: object) -> int | None:
+        if isinstance(value, str):
+            value = value.replace(",", "").replace("원", "").strip()
+        return super().to_python(value)
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class PhotosField(forms.FileField):
+    """Several photos at once, each checked by Pillow for type, size and pixel count."""
+
+    def __init__(self, **kwargs: object) -> None:
+        kwargs.setdefault(
+            "widget", MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp,image/gif"})
+        )
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def clean(self, data: object, initial: object = None) -> list:
+        files = data if isinstance(data, list | tuple) else ([data] if data else [])
+        return [self._check(f) for f in files]
+
+    @staticmethod
+    def _check(upload: object) -> object:
+        name = getattr(upload, "name", "사진")
+        if upload.size > MAX_PHOTO_BYTES:
+            raise ValidationError(f"{name}: 사진은 한 장에 5MB 이하만 올릴 수 있어요.", code="too_big")
+        try:
+            upload.seek(0)
+            with Image.open(upload) as image:
+                fmt = image.format
+                pixels = image.size[0] * image.size[1]
+                image.verify()
+        except Exception as exc:  # Pillow raises many types for non-images and broken files
+            raise ValidationError(
+                f"{name}: 이미지 파일이 아니거나 손상된 파일이에요. JPG, PNG, WEBP, GIF만 올릴 수 있어요.",
+                code="invalid_image",
+            ) from exc
+        if fmt not in PHOTO_FORMATS:
+            raise ValidationError(f"{name}: JPG, PNG, WEBP, GIF만 올릴 수 있어요.", code="bad_format")
+        if pixels > MAX_PHOTO_PIXELS:
+            raise ValidationError(f"{name}: 이미지 해상도가 너무 커요.", code="too_many_pixels")
+        upload.seek(0)
+        return upload
+
+
+class ListingForm(forms.ModelForm):
+    price = WonField(label="판매 가격")
+    floor_price = WonField(
+        label="최저 수락 가격",
+        required=False,
+        help_text="협상 봇이 이 가격 아래로는 절대 팔지 않아요. 구매자에게는 보이지 않아요. "
+        "비워 두면 판매 가격의 80%로 정해져요.",
+    )
+    photos = PhotosField(label="사진 추가", help_text=f"최대 {services.MAX_PHOTOS}장, 한 장에 5MB 이하.")
+    remove_photos = forms.TypedMultipleChoiceField(
+        label="삭제할 사진", required=False, coerce=int, widget=forms.CheckboxSelectMultiple
+    )
+
+    class Meta:
+        model = Listing
+        fields = ("title", "category", "price", "floor_price", "style", "description", "status")
+        widgets = {
+            "description": forms.Textarea(
+                attrs={
+                    "rows": 7,
+                    "placeholder": "상품 상태, 사용 기간, 구성품, 하자 등을 자세히 적어 주세요.",
+                }
+            ),
+            "title": forms.TextInput(attrs={"placeholder": "예: 아이패드 에어4 64GB 스페이스그레이"}),
+            "style": forms.RadioSelect,
+        }
+        error_messages = {
+            "title": {"required": "제목을 입력해 주세요.", "max_length": "제목은 80자 이하로 써 주세요."},
+            "description": {
+                "required": "상품 설명을 입력해 주세요.",
+                "max_length": "상품 설명은 3000자 이하로 써 주세요.",
+            },
+        }
+        help_texts = {"style": "협상 봇이 얼마나 쉽게 가격을 내려 줄지 정해요."}
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        photos = list(self.instance.photos.all()) if self.instance.pk else []
+        self.existing_photos = photos
+        self.fields["remove_photos"].choices = [(p.pk, str(p.pk)) for p in photos]
+        if not self.instance.pk:
+            del self.fields["status"]
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        price, floor = cleaned.get("price"), cleaned.get("floor_price")
+        if price is not None and floor is not None and floor > price:
+            self.add_error("floor_price", "최저 수락 가격은 판매 가격보다 높을 수 없어요.")
+        kept = len(self.existing_photos) - len(cleaned.get("remove_photos") or [])
+        added = len(cleaned.get("photos") or [])
+        if kept + added > services.MAX_PHOTOS:
+            self.add_error(
+                "photos", f"사진은 최대 {services.MAX_PHOTOS}장까지 올릴 수 있어요. (지금 {kept}장 있어요)"
+            )
+        return cleaned
+
+    def _post_clean(self) -> None:
+        # An empty floor means "80% of the price": fill it before the model's own validation.
+        if (
+            "floor_price" not in self.errors
+            and self.cleaned_data.get("floor_price") is None
+            and self.cleaned_data.get("price") is not None
+        ):
+            self.cleaned_data["floor_price"] = Listing.default_floor(self.cleaned_data["price"])
+        super()._post_clean()
+
+    def listing_fields(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self._meta.fields if name in self.cleaned_data}
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(required=False, max_length=50)
+    category = forms.ChoiceField(required=False, choices=[("", "전체"), *Category.choices])
+    min_price = WonField(required=False)
+    max_price = WonField(required=False)
+    sort = forms.ChoiceField(required=False, choices=[("newest", "최신순"), ("cheapest", "낮은 가격순")])
+
+    def filters(self) -> ListingFilters:
+        """The valid part of the query; a bad parameter is ignored rather than failing the page."""
+        self.is_valid()
+        data = {name: value for name, value in self.cleaned_data.items() if value not in (None, "")}
+        if data.get("sort") not in SORTS:
+            data.pop("sort", None)
+        return ListingFilters(**data)
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(choices=Status.choices)

@@ -1,0 +1,161 @@
+"""The one negotiation pipeline: Advisor decides, a generator words it, the guard checks it.
+
+Used alike by the terminal chat, `replay`, the corpus self-play generator and the site's worker.
+The generator may be the rule realizer or a language model; either way only text the guard has
+accepted is ever passed on, even while streaming.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from mlcore.guard import ANY_TOKEN, check, guard_reply, safe_wording
+from mlcore.realizer import realize
+from mlcore.schema import Event, Listing
+from mlcore.strategy import Advisor, Decision, Market, SellerPolicy
+
+
+class Generator(Protocol):
+    name: str  # "rules" or "llm"
+
+    def stream(self, *, listing: Listing, history: Sequence[Event], decision: Decision) -> Iterator[str]: ...
+
+
+_CHUNK = re.compile(r"\S+\s*")
+
+
+def chunks(text: str, *, words: int = 3) -> Iterator[str]:
+    """`text` in pieces of a few words, whitespace kept, so joining them gives `text` back."""
+    parts = _CHUNK.findall(text)
+    lead = text[: len(text) - len(text.lstrip())]
+    if lead and parts:
+        parts[0] = lead + parts[0]
+    for i in range(0, len(parts), words):
+        yield "".join(parts[i : i + words])
+
+
+class RuleGenerator:
+    """The default generator: the realizer's wording, streamed a few words at a time."""
+
+    name = "rules"
+
+    def __init__(self, *, seed: int | None = None) -> None:
+        self.rng = random.Random(seed)
+
+    def stream(self, *, listing: Listing, history: Sequence[Event], decision: Decision) -> Iterator[str]:
+        yield from chunks(realize(decision, listing=listing, rng=self.rng))
+
+
+@dataclass
+class Turn:
+    decision: Decision
+    text: str  # final, guarded text
+    generator: str  # "rules" | "llm" | "rules-fallback"
+    repaired: bool  # the guard changed the generator's words
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "decision": self.decision.to_dict(),
+            "text": self.text,
+            "generator": self.generator,
+            "repaired": self.repaired,
+        }
+
+
+# A piece of streamed text is released at the end of a sentence or clause, so that an amount
+# is never checked half-written ("3만" of "3만5천원").
+_BOUNDARY = re.compile(r"[.!?~。\n]+\s+|,\s+")
+
+
+class Negotiator:
+    def __init__(
+        self,
+        *,
+        policy: SellerPolicy,
+        listing: Listing,
+        generator: Generator | None = None,
+        state: dict | None = None,
+        seed: int | None = None,
+    ) -> None:
+        self.policy = policy
+        self.listing = listing
+        self.generator: Generator = generator or RuleGenerator(seed=seed)
+        self.advisor = Advisor(policy, description=listing.description, state=state)
+        self.seed = seed or 0
+
+    def to_state(self) -> dict:
+        return self.advisor.to_state()
+
+    @property
+    def closed(self) -> bool:
+        return self.advisor.state.closed
+
+    def respond(
+        self,
+        buyer_message: str,
+        *,
+        history: Sequence[Event] = (),
+        market: Market | None = None,
+        on_chunk: Callable[[str], None] | None = None,
+    ) -> Turn:
+        """Decide, word and guard one seller turn.
+
+        `on_chunk` receives only text the guard has accepted as a prefix of the reply. When the
+        guard stops the generator midway, the rest is the realizer's wording (also guarded), and
+        `Turn.text` is the whole text streamed, so the stored reply is what the buyer saw.
+        """
+        decision = self.advisor.decide(buyer_message, market=market)
+        emit = on_chunk or (lambda _piece: None)
+        seed = self.seed + self.advisor.state.rounds
+        emitted = ""
+        pending = ""
+        stream = self.generator.stream(listing=self.listing, history=history, decision=decision)
+        failed = False
+        try:
+            for piece in stream:
+                pending += piece
+                cut = _last_boundary(pending)
+                if cut and not (
+                    failed := bool(self._problems(emitted + pending[:cut], decision, partial=True))
+                ):
+                    emit(pending[:cut])
+                    emitted, pending = emitted + pending[:cut], pending[cut:]
+                if failed:
+                    break
+        finally:
+            close = getattr(stream, "close", None)
+            if close:
+                close()
+        if not failed:
+            final = emitted + pending
+            result = guard_reply(
+                final, decision=decision, policy=self.policy, listing=self.listing, seed=seed
+            )
+            if result.text.startswith(emitted):
+                if result.text[len(emitted) :]:
+                    emit(result.text[len(emitted) :])
+                generator = self.generator.name if result.source != "realizer" else "rules-fallback"
+                return Turn(
+                    decision=decision, text=result.text, generator=generator, repaired=result.repaired
+                )
+        # The generator went wrong after a safe prefix: finish with the realizer's wording.
+        fallback = safe_wording(decision, policy=self.policy, listing=self.listing, seed=seed)
+        tail = fallback if not emitted else " " + ANY_TOKEN.sub("", fallback).strip()
+        for piece in chunks(tail):
+            emit(piece)
+        text = emitted + tail if emitted and not self._problems(emitted + tail, decision) else fallback
+        return Turn(decision=decision, text=text, generator="rules-fallback", repaired=True)
+
+    def _problems(self, text: str, decision: Decision, *, partial: bool = False) -> list[str]:
+        return check(text, decision=decision, policy=self.policy, partial=partial)
+
+
+def _last_boundary(text: str) -> int:
+    end = 0
+    for match in _BOUNDARY.finditer(text):
+        end = match.end()
+    return end

@@ -1,0 +1,132 @@
+"""The guard: no reply reaches a buyer unless it agrees with the Advisor's decision.
+
+Any candidate reply (a language model's, or the realizer's) is checked for every amount it
+states, in any written form (`mlcore.prices.find_amounts`) and as bare digits. It is rejected
+when it states a price below the floor, the floor itself, a price other than the decided one,
+agrees to a deal the decision did not make, or carries role labels or protocol tokens the act
+does not call for. Labels and stray tokens are repaired by cutting them out; anything about
+prices falls back to the realizer's wording for the decision.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from dataclasses import dataclass, field
+
+from mlcore.prices import find_amounts
+from mlcore.realizer import realize
+from mlcore.schema import ACCEPT_TOKEN, DENY_TOKEN, Listing
+from mlcore.strategy import ACCEPT_ACTS, Act, Decision, SellerPolicy
+
+ROLE_LABEL = re.compile(r"(?:^|(?<=\s))(?:구매자|판매자|buyer|seller|system|assistant|시스템)\s*[:：]", re.I)
+ANY_TOKEN = re.compile(r"##<[^>\n]{0,20}>##")
+# Agreement wording that only an accepting act may use.
+AGREEMENT = re.compile(
+    r"수락|거래\s*확정|확정(?:할게요|해요|입니다)|말씀하신\s*(?:가격|금액|대로)|그\s*가격(?:에|으로)\s*(?:드릴|팔|판매|거래)|"
+    r"제안(?:하신|주신)\s*(?:가격|금액)(?:에|으로)|\bdeal\b|\baccept(?:ed)?\b|콜이요|낙찰",
+    re.I,
+)
+_DIGITS = re.compile(r"\d[\d,]*")
+
+
+@dataclass
+class GuardResult:
+    text: str
+    repaired: bool  # the returned text differs from the candidate
+    source: str  # "generator" (as written), "repair" (labels/tokens cut) or "realizer"
+    problems: list[str] = field(default_factory=list)
+
+
+def allowed_prices(decision: Decision, *, policy: SellerPolicy) -> set[int]:
+    allowed = set()
+    if decision.price is not None and decision.quote:
+        allowed.add(decision.price)
+    if decision.act not in ACCEPT_ACTS and policy.list_price != policy.floor_price:
+        allowed.add(policy.list_price)  # public on the listing page; may be recalled when holding
+    return {p for p in allowed if p != policy.floor_price}
+
+
+def mentions_floor(text: str, floor: int) -> bool:
+    """The floor in digits (with or without thousands separators) or in any written form."""
+    for match in _DIGITS.finditer(text):
+        digits = match.group().replace(",", "").rstrip(",")
+        if digits and int(digits) == floor:
+            return True
+    return any(a.value == floor for a in find_amounts(text))
+
+
+def price_problems(text: str, *, decision: Decision, policy: SellerPolicy) -> list[str]:
+    problems: list[str] = []
+    floor = policy.floor_price
+    if mentions_floor(text, floor):
+        problems.append("floor_amount")
+    allowed = allowed_prices(decision, policy=policy)
+    for amount in find_amounts(text):
+        if amount.value < floor:
+            problems.append(f"below_floor:{amount.value}")
+        elif amount.value not in allowed and amount.value != floor:
+            problems.append(f"wrong_price:{amount.value}")
+    if decision.act not in ACCEPT_ACTS and (ACCEPT_TOKEN in text or AGREEMENT.search(text)):
+        problems.append("accepts_without_decision")
+    return problems
+
+
+def form_problems(text: str, *, decision: Decision, partial: bool = False) -> list[str]:
+    problems: list[str] = []
+    if ROLE_LABEL.search(text):
+        problems.append("role_label")
+    wanted = {Act.FINAL_ACCEPT: ACCEPT_TOKEN, Act.FINAL_DENY: DENY_TOKEN}.get(decision.act)
+    tokens = ANY_TOKEN.findall(text)
+    if any(t != wanted for t in tokens) or len(tokens) > 1:
+        problems.append("protocol_token")
+    started = text.lstrip().startswith(wanted) if wanted else True
+    if not started and not (partial and wanted.startswith(text.lstrip())):
+        problems.append("missing_token")
+    return problems
+
+
+def check(text: str, *, decision: Decision, policy: SellerPolicy, partial: bool = False) -> list[str]:
+    """Every problem with `text` as (a prefix of, when `partial`) the reply to `decision`."""
+    return price_problems(text, decision=decision, policy=policy) + form_problems(
+        text, decision=decision, partial=partial
+    )
+
+
+def repair(text: str, *, decision: Decision) -> str:
+    """Cut role labels and stray protocol tokens, and put the act's token first."""
+    text = ROLE_LABEL.sub("", text)
+    text = ANY_TOKEN.sub("", text)
+    text = re.sub(r"[ \t]{2,}", " ", text).strip()
+    wanted = {Act.FINAL_ACCEPT: ACCEPT_TOKEN, Act.FINAL_DENY: DENY_TOKEN}.get(decision.act)
+    return f"{wanted} {text}".strip() if wanted else text
+
+
+def safe_wording(decision: Decision, *, policy: SellerPolicy, listing: Listing, seed: int = 0) -> str:
+    """The realizer's wording for the decision, checked like any other candidate."""
+    for attempt in range(8):
+        text = realize(decision, listing=listing, rng=random.Random(seed + attempt))
+        if not check(text, decision=decision, policy=policy):
+            return text
+    # The listing itself can carry a bad amount into every grounded phrasing: say it bare.
+    bare = Listing(title="물건", description="", price=listing.price)
+    for attempt in range(8):
+        text = realize(decision, listing=bare, rng=random.Random(seed + attempt))
+        if not check(text, decision=decision, policy=policy):
+            return text
+    token = {Act.FINAL_ACCEPT: ACCEPT_TOKEN + " ", Act.FINAL_DENY: DENY_TOKEN + " "}.get(decision.act, "")
+    return token + "죄송해요, 다시 한번 말씀해 주시겠어요?"
+
+
+def guard_reply(
+    text: str, *, decision: Decision, policy: SellerPolicy, listing: Listing, seed: int = 0
+) -> GuardResult:
+    problems = check(text, decision=decision, policy=policy)
+    if not problems:
+        return GuardResult(text=text, repaired=False, source="generator", problems=[])
+    if not price_problems(text, decision=decision, policy=policy):
+        fixed = repair(text, decision=decision)
+        if fixed and not check(fixed, decision=decision, policy=policy):
+            return GuardResult(text=fixed, repaired=True, source="repair", problems=problems)
+    fallback = safe_wording(decision, policy=policy, listing=listing, seed=seed)
+    return GuardResult(text=fallback, repaired=True, source="realizer", problems=problems)

@@ -1,0 +1,190 @@
+"""`python -m mlcore generate --n N --seed S --out PATH [--llm --model M]`: grow the corpus.
+
+Self-play (the default): a persona-driven buyer (`mlcore.simulate`) against the Negotiator
+seller (Advisor + realizer + guard, `mlcore.bot`) on listings from the shipped catalogue. Each
+dialogue gets its own random stream derived from (seed, index), so the same seed writes the same
+bytes. With `--llm`, dialogues come from an OpenAI-compatible endpoint (`mlcore.llmgen`).
+Either way every dialogue passes `validate_record(strict=True)` before it is written; one that
+does not is counted and, in self-play, replaced by a fresh attempt.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from mlcore.schema import ACCEPT, BUYER, DENY, SELLER, Dialogue, Event, Listing
+from mlcore.validate import Problem, validate_record
+
+LISTINGS_PATH = Path(__file__).parent / "data" / "listings.jsonl"
+STYLES = ("firm", "balanced", "flexible")
+FLOOR_SHARE = (0.7, 0.9)  # the seller's floor as a share of the list price
+MAX_ATTEMPTS = 5
+MAX_BUYER_TURNS = 11  # below the Advisor's default deadline, so the buyer always closes
+
+
+def load_listings(path: str | Path = LISTINGS_PATH) -> list[Listing]:
+    listings = []
+    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            listings.append(
+                Listing(row["title"], row["description"], int(row["price"]), row.get("category", "other"))
+            )
+        except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"{path}:{number}: not a listing ({exc})") from exc
+    if not listings:
+        raise ValueError(f"{path}: no listings")
+    return listings
+
+
+def floor_for(listing: Listing, rng: random.Random) -> int:
+    """A floor as a seller would set it: a round amount 70–90% of the list price."""
+    from mlcore.strategy import price_step
+
+    step = price_step(listing.price)
+    raw = listing.price * rng.uniform(*FLOOR_SHARE)
+    return max(1, min(listing.price, int(raw // step) * step or step))
+
+
+def play_one(listing: Listing, *, rng: random.Random, persona: str | None = None) -> dict[str, Any]:
+    """One self-play dialogue as a corpus record (not yet validated)."""
+    from mlcore.bot import Negotiator
+    from mlcore.simulate import PERSONAS, BuyerSimulator
+    from mlcore.strategy import Market, SellerPolicy
+
+    persona = persona or rng.choice(sorted(PERSONAS))
+    floor = floor_for(listing, rng)
+    policy = SellerPolicy(listing.price, floor, rng.choice(STYLES))
+    market = Market(active_buyers=rng.randint(2, 4)) if rng.random() < 0.2 else None
+    seller = Negotiator(policy=policy, listing=listing, seed=rng.randrange(2**31))
+    buyer = BuyerSimulator(persona=persona, listing=listing, floor=floor, rng=rng)
+    events: list[Event] = []
+    for _ in range(MAX_BUYER_TURNS):
+        if len(events) == 2 * (MAX_BUYER_TURNS - 1):
+            buyer.planned_rounds = 0  # out of time: the next line is the final offer
+        message = buyer.next_message()
+        events.append(Event(BUYER, message))
+        turn = seller.respond(message, history=tuple(events), market=market)
+        events.append(Event(SELLER, turn.text))
+        act = turn.decision.act.value
+        buyer.observe(turn.text, act)
+        # The site lets a buyer try another final offer after a `##<거절>##`; a corpus dialogue
+        # ends at the first answer to one.
+        if act in ("final_accept", "final_deny"):
+            break
+    dialogue = Dialogue(
+        title=listing.title,
+        description=listing.description,
+        price=listing.price,
+        result=ACCEPT if act == "final_accept" else DENY,
+        events=events,
+        extra={
+            "category": listing.category or "other",
+            "persona": persona,
+            "floor_price": floor,
+            "source": "generated",
+            "generator": "selfplay",
+            "style": policy.style.value,
+        },
+    )
+    return dialogue.to_dict()
+
+
+def generate_selfplay(
+    listings: list[Listing], *, n: int, seed: int, progress: Any = None
+) -> tuple[list[dict[str, Any]], list[Problem]]:
+    """`n` valid records, and the problems of the attempts that were thrown away."""
+    records: list[dict[str, Any]] = []
+    rejected: list[Problem] = []
+    for index in range(n):
+        for attempt in range(MAX_ATTEMPTS):
+            rng = random.Random(f"nellm-selfplay:{seed}:{index}:{attempt}")
+            record = play_one(rng.choice(listings), rng=rng)
+            problems = validate_record(record, strict=True)
+            if not problems:
+                records.append(record)
+                break
+            rejected.extend(p.located(f"dialogue {index} attempt {attempt}", None) for p in problems)
+        if progress is not None:
+            progress.update(1)
+    return records, rejected
+
+
+def write_jsonl(records: list[dict[str, Any]], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8", newline="\n") as out:
+        for record in records:
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+def summarize(records: list[dict[str, Any]]) -> str:
+    results = Counter(r["result"] for r in records)
+    personas = Counter(r["persona"] for r in records)
+    turns = [len(r["events"]) for r in records]
+    n = len(records) or 1
+    lines = [
+        f"dialogues: {len(records)}  ACCEPT {results['ACCEPT']}  DENY {results['DENY']}"
+        f" ({100 * results['DENY'] / n:.1f}% DENY)",
+        f"events per dialogue: min {min(turns, default=0)}  mean {sum(turns) / n:.1f}"
+        f"  max {max(turns, default=0)}",
+        "personas: " + ", ".join(f"{k} {v}" for k, v in sorted(personas.items())),
+    ]
+    return "\n".join(lines)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--n", type=int, required=True, help="dialogues to generate")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", type=Path, required=True, help="JSONL file to write")
+    parser.add_argument("--listings", type=Path, default=LISTINGS_PATH, help="catalogue of listings (JSONL)")
+    parser.add_argument(
+        "--llm", action="store_true", help="generate through OPENAI_BASE_URL instead of self-play"
+    )
+    parser.add_argument("--model", default="gpt-4o-mini", help="model name for --llm")
+    parser.add_argument(
+        "--deny-share", type=float, default=0.3, help="share of DENY dialogues asked of the LLM"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    if args.n < 1:
+        print("--n must be at least 1", file=sys.stderr)
+        return 2
+    try:
+        listings = load_listings(args.listings)
+    except (OSError, ValueError) as exc:
+        print(f"cannot read listings: {exc}", file=sys.stderr)
+        return 2
+    with tqdm(total=args.n, desc="llm" if args.llm else "self-play", unit="dialogue", file=sys.stderr) as bar:
+        if args.llm:
+            from mlcore.llmgen import LLMConfig, generate_llm
+
+            try:
+                config = LLMConfig.from_env(model=args.model, deny_share=args.deny_share)
+            except ValueError as exc:
+                print(str(exc), file=sys.stderr)
+                return 2
+            records, skipped = generate_llm(
+                config, listings, n=args.n, seed=args.seed, floor_for=floor_for, progress=bar
+            )
+            rejected_line = "skipped: " + (
+                ", ".join(f"{k} {v}" for k, v in sorted(skipped.items())) or "none"
+            )
+        else:
+            records, rejected = generate_selfplay(listings, n=args.n, seed=args.seed, progress=bar)
+            rejected_line = f"attempts rejected by validation: {len({p.path for p in rejected})}"
+    write_jsonl(records, args.out)
+    print(summarize(records))
+    print(rejected_line)
+    print(f"wrote {len(records)} dialogues to {args.out}")
+    return 0 if records else 1

@@ -1,0 +1,66 @@
+"""Moderation: chats and their messages (read-only), with a flag that keeps a chat out of
+training exports."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+
+from .models import ChatSession, Message
+
+
+class MessageInline(admin.TabularInline):
+    model = Message
+    fk_name = "session"
+    fields = ("created_at", "role", "text", "price", "is_offer", "decision", "generator", "repaired")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(ChatSession)
+class ChatSessionAdmin(admin.ModelAdmin):
+    list_display = ("id", "listing", "buyer", "state", "agreed_price", "flagged", "updated_at")
+    list_filter = ("state", "flagged", "listing")
+    search_fields = ("listing__title", "buyer__username", "buyer__profile__nickname", "messages__text")
+    list_select_related = ("listing", "buyer")
+    readonly_fields = (
+        "listing",
+        "buyer",
+        "state",
+        "agreed_price",
+        "last_buyer_offer",
+        "last_bot_offer",
+        "standing_offer",
+        "advisor_state",
+        "pending_message",
+        "pending_since",
+        "created_at",
+        "updated_at",
+    )
+    fields = ("flagged", *readonly_fields)
+    inlines = [MessageInline]
+    actions = ["flag", "unflag"]
+
+    def get_search_results(self, request, queryset, search_term):
+        queryset, _ = super().get_search_results(request, queryset, search_term)
+        return queryset, True  # searching messages joins rows: keep sessions distinct
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    @admin.action(description="선택한 대화 신고 (학습 데이터에서 제외)", permissions=["change"])
+    def flag(self, request, queryset) -> None:
+        count = queryset.update(flagged=True)
+        self.message_user(request, f"{count}개 대화를 신고했어요.", messages.SUCCESS)
+
+    @admin.action(description="선택한 대화 신고 해제", permissions=["change"])
+    def unflag(self, request, queryset) -> None:
+        count = queryset.update(flagged=False)
+        self.message_user(request, f"{count}개 대화의 신고를 해제했어요.", messages.SUCCESS)

@@ -1,0 +1,90 @@
+"""The chat WebSocket: `/ws/chat/<session id>/`. The protocol lives in `protocol.py`."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from . import events, protocol, selectors, services
+from .models import group_name
+
+log = logging.getLogger(__name__)
+
+MAX_FRAME = 4096  # characters; a 500-character message plus JSON fits easily
+FORBIDDEN = 4403
+
+
+class ChatConsumer(AsyncJsonWebsocketConsumer):
+    async def connect(self) -> None:
+        self.session_id = int(self.scope["url_route"]["kwargs"]["session_id"])
+        self.user = self.scope.get("user")
+        session = await database_sync_to_async(selectors.session_for_user)(
+            session_id=self.session_id, user=self.user
+        )
+        if session is None:
+            await self.close(code=FORBIDDEN)  # before accept: the handshake is refused
+            return
+        events.bind_loop(asyncio.get_running_loop())
+        self.group = group_name(self.session_id)
+        # Join before reading the history, so nothing sent in between is missed.
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.accept()
+        await self.send_json(await database_sync_to_async(self._history)())
+        await database_sync_to_async(services.pending_sweep)(session_id=self.session_id)
+
+    def _history(self) -> dict[str, Any]:
+        session = selectors.session_for_user(session_id=self.session_id, user=self.user)
+        return protocol.history(
+            selectors.session_messages(session=session), session, selectors.session_pending(session=session)
+        )
+
+    async def disconnect(self, code: int) -> None:
+        if hasattr(self, "group"):
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    async def receive(
+        self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any
+    ) -> None:
+        if text_data is None or len(text_data) > MAX_FRAME:
+            await self._error(
+                protocol.ProtocolError("bad_request", "메시지가 너무 크거나 형식이 올바르지 않아요.")
+            )
+            return
+        try:
+            content = json.loads(text_data)
+        except ValueError:
+            await self._error(protocol.ProtocolError("bad_request", "메시지 형식이 올바르지 않아요."))
+            return
+        await self.receive_json(content)
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        try:
+            request = protocol.parse_client(content)
+            if isinstance(request, protocol.ClientMessage):
+                await database_sync_to_async(services.message_submit)(
+                    session_id=self.session_id, user=self.user, text=request.text
+                )
+            else:
+                await database_sync_to_async(services.offer_submit)(
+                    session_id=self.session_id, user=self.user, price=request.price
+                )
+        except protocol.ProtocolError as error:
+            await self._error(error)
+        except Exception:
+            log.exception("chat request failed")
+            await self._error(
+                protocol.ProtocolError(
+                    "server_error", "일시적인 오류가 생겼어요. 잠시 후 다시 시도해 주세요."
+                )
+            )
+
+    async def _error(self, error: protocol.ProtocolError) -> None:
+        await self.send_json(protocol.error_event(error.code, error.message))
+
+    async def chat_event(self, event: dict[str, Any]) -> None:
+        await self.send_json(event["payload"])

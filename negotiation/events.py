@@ -1,0 +1,71 @@
+"""Sending chat events to a session's channel-layer group from synchronous code.
+
+Services run in worker threads (Celery, the in-process pool, `database_sync_to_async`), so they
+cannot await. Each process keeps one long-lived event loop in a daemon thread for its sends, so
+a Redis channel layer keeps one connection pool instead of one per event. The in-memory layer
+(the demo) is different: its queues belong to the web server's loop, so sends are scheduled
+on that loop, which the consumer registers when a client connects.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from typing import Any
+
+from channels.layers import InMemoryChannelLayer, get_channel_layer
+
+log = logging.getLogger(__name__)
+
+EVENT_TYPE = "chat.event"  # handled by ChatConsumer.chat_event
+_SEND_TIMEOUT = 10.0
+
+_lock = threading.Lock()
+_home_loop: asyncio.AbstractEventLoop | None = None
+_sender_loop: asyncio.AbstractEventLoop | None = None
+
+
+def bind_loop(loop: asyncio.AbstractEventLoop) -> None:
+    """Called by the consumer: the loop that serves WebSockets in this process."""
+    global _home_loop
+    _home_loop = loop
+
+
+def _sender() -> asyncio.AbstractEventLoop:
+    global _sender_loop
+    with _lock:
+        if _sender_loop is None or _sender_loop.is_closed():
+            loop = asyncio.new_event_loop()
+            threading.Thread(target=loop.run_forever, name="nellm-chat-events", daemon=True).start()
+            _sender_loop = loop
+        return _sender_loop
+
+
+def _target(layer: Any) -> asyncio.AbstractEventLoop:
+    home = _home_loop
+    if isinstance(layer, InMemoryChannelLayer) and home is not None and home.is_running():
+        return home
+    return _sender()
+
+
+def group_send(group: str, payload: dict[str, Any]) -> None:
+    """Send one protocol payload to every client of `group`; a failure is logged, not raised,
+    because the message it announces is already stored and a reconnect shows it."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    loop = _target(layer)
+    try:
+        running = asyncio.get_running_loop()
+    except RuntimeError:
+        running = None
+    if running is loop:
+        raise RuntimeError("group_send is for synchronous code; await the layer in async code")
+    future = asyncio.run_coroutine_threadsafe(
+        layer.group_send(group, {"type": EVENT_TYPE, "payload": payload}), loop
+    )
+    try:
+        future.result(timeout=_SEND_TIMEOUT)
+    except Exception:
+        log.exception("chat event to %s was not sent", group)

@@ -1,0 +1,112 @@
+"""Chat sessions between one buyer and the seller's bot, and their messages.
+
+A session is unique per (listing, buyer): visiting the listing again resumes it. Each buyer
+message is answered at most once: the reply points back at it through a one-to-one link, so a
+retried or duplicated generation task fails on the constraint instead of writing twice.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from marketplace.models import Listing
+
+
+class ChatSession(models.Model):
+    class State(models.TextChoices):
+        OPEN = "open", "협상중"
+        # The listing was reserved for another buyer: this one may leave a standing offer and
+        # goes on if the seller cancels the reservation.
+        WAITING = "waiting", "예약 대기"
+        AGREED = "agreed", "합의"
+        FAILED = "failed", "결렬"
+        CLOSED = "closed", "종료"
+
+    listing = models.ForeignKey(
+        Listing, on_delete=models.CASCADE, related_name="chats", verbose_name="판매글"
+    )
+    buyer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="chats", verbose_name="구매자"
+    )
+    state = models.CharField("상태", max_length=10, choices=State.choices, default=State.OPEN)
+    agreed_price = models.PositiveIntegerField("합의 가격", null=True, blank=True)
+    last_buyer_offer = models.PositiveIntegerField("구매자 마지막 제시가", null=True, blank=True)
+    last_bot_offer = models.PositiveIntegerField("판매자 마지막 제시가", null=True, blank=True)
+    standing_offer = models.PositiveIntegerField("대기 중 가격 제안", null=True, blank=True)
+    advisor_state = models.JSONField("협상 상태", default=dict, blank=True)
+    flagged = models.BooleanField(
+        "신고됨", default=False, help_text="신고된 대화는 학습 데이터에서 제외됩니다."
+    )
+    # The buyer message waiting for its reply (None when nothing is pending); `pending_since`
+    # lets the sweeper tell a reply in progress from one a dead worker left behind.
+    pending_message = models.OneToOneField(
+        "Message",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="답장 대기",
+    )
+    pending_since = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField("시작", auto_now_add=True)
+    updated_at = models.DateTimeField("최근 활동", auto_now=True)
+
+    class Meta:
+        verbose_name = "협상 채팅"
+        verbose_name_plural = "협상 채팅"
+        ordering = ["-updated_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["listing", "buyer"], name="one_chat_per_listing_buyer")
+        ]
+        indexes = [models.Index(fields=["listing", "state"])]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.listing_id}/{self.buyer_id} ({self.get_state_display()})"
+
+    @property
+    def group_name(self) -> str:
+        return group_name(self.pk)
+
+    @property
+    def is_active(self) -> bool:
+        return self.state in {self.State.OPEN, self.State.WAITING}
+
+
+def group_name(session_id: int) -> str:
+    return f"chat.session.{session_id}"
+
+
+class Message(models.Model):
+    class Role(models.TextChoices):
+        BUYER = "buyer", "구매자"
+        BOT = "bot", "판매자(봇)"
+        SELLER = "seller", "판매자"
+        SYSTEM = "system", "안내"
+
+    session = models.ForeignKey(ChatSession, on_delete=models.CASCADE, related_name="messages")
+    role = models.CharField("역할", max_length=10, choices=Role.choices)
+    text = models.TextField("내용")
+    price = models.PositiveIntegerField("가격", null=True, blank=True)
+    is_offer = models.BooleanField("최종 제안", default=False)
+    decision = models.JSONField("결정", null=True, blank=True)
+    generator = models.CharField("생성기", max_length=40, blank=True)
+    repaired = models.BooleanField("보정됨", default=False)
+    reply_to = models.OneToOneField(
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="reply",
+        verbose_name="답장 대상",
+    )
+    created_at = models.DateTimeField("작성", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "메시지"
+        verbose_name_plural = "메시지"
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["session", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()}: {self.text[:40]}"

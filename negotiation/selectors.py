@@ -1,0 +1,124 @@
+"""Reads for the chat: who may see a session, its history, the other buyers' offers."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Max, Q, QuerySet
+from django.utils import timezone
+
+from .models import ChatSession, Message
+
+ACTIVE_STATES = (ChatSession.State.OPEN, ChatSession.State.WAITING)
+
+
+def partial_key(message_id: int) -> str:
+    return f"chat:partial:{message_id}"
+
+
+def lock_key(message_id: int) -> str:
+    return f"chat:generating:{message_id}"
+
+
+def session_for_user(*, session_id: int, user: Any) -> ChatSession | None:
+    """The session if `user` is its buyer, the listing's seller or staff; else None."""
+    if user is None or not user.is_authenticated:
+        return None
+    sessions = ChatSession.objects.select_related("listing", "buyer", "listing__seller")
+    if not user.is_staff:
+        sessions = sessions.filter(Q(buyer=user) | Q(listing__seller=user))
+    return sessions.filter(pk=session_id).first()
+
+
+def session_role(*, session: ChatSession, user: Any) -> str:
+    if session.buyer_id == user.pk:
+        return Message.Role.BUYER
+    if session.listing.seller_id == user.pk:
+        return Message.Role.SELLER
+    return "staff"
+
+
+def session_messages(*, session: ChatSession) -> list[Message]:
+    return list(session.messages.order_by("created_at", "id"))
+
+
+def session_pending(*, session: ChatSession) -> dict[str, Any] | None:
+    """The reply being written for this session, if one is: its target and the text so far."""
+    if session.pending_message_id is None:
+        return None
+    return {
+        "reply_to": session.pending_message_id,
+        "text": cache.get(partial_key(session.pending_message_id), ""),
+        "live": cache.get(lock_key(session.pending_message_id)) is not None,
+    }
+
+
+def buyer_sessions(*, user: Any) -> QuerySet[ChatSession]:
+    return ChatSession.objects.filter(buyer=user).select_related("listing").order_by("-updated_at")
+
+
+def seller_sessions(*, user: Any) -> QuerySet[ChatSession]:
+    return (
+        ChatSession.objects.filter(listing__seller=user)
+        .select_related("listing", "buyer")
+        .order_by("-updated_at")
+    )
+
+
+def listing_session_for_buyer(*, listing: Any, user: Any) -> ChatSession | None:
+    if not user.is_authenticated:
+        return None
+    return ChatSession.objects.filter(listing=listing, buyer=user).first()
+
+
+def market_for(*, session: ChatSession) -> tuple[int | None, int]:
+    """(best standing offer of the other active buyers, number of other active buyers)."""
+    others = ChatSession.objects.filter(listing_id=session.listing_id, state__in=ACTIVE_STATES).exclude(
+        pk=session.pk
+    )
+    figures = others.aggregate(best=Max("last_buyer_offer"), best_standing=Max("standing_offer"))
+    candidates = [v for v in (figures["best"], figures["best_standing"]) if v is not None]
+    best = min(max(candidates), session.listing.price) if candidates else None
+    return best, others.count()
+
+
+def stale_pending(*, session_id: int | None = None) -> list[int]:
+    """Buyer messages waiting longer than NELLM_REPLY_STALE_SECONDS with no live generation."""
+    cutoff = timezone.now() - timedelta(seconds=settings.NELLM_REPLY_STALE_SECONDS)
+    sessions = ChatSession.objects.filter(pending_message__isnull=False, pending_since__lte=cutoff)
+    if session_id is not None:
+        sessions = sessions.filter(pk=session_id)
+    ids = list(sessions.values_list("pending_message_id", flat=True))
+    return [mid for mid in ids if cache.get(lock_key(mid)) is None]
+
+
+def exportable_sessions() -> QuerySet[ChatSession]:
+    """Finished chats fit for the training corpus: agreed or failed, and never a flagged one."""
+    return (
+        ChatSession.objects.filter(
+            flagged=False, state__in=[ChatSession.State.AGREED, ChatSession.State.FAILED]
+        )
+        .select_related("listing")
+        .prefetch_related("messages")
+    )
+
+
+def session_dialogue(*, session: ChatSession) -> dict[str, Any]:
+    """One chat in the dataset schema (`mlcore.schema`): buyer and bot turns, no system notices."""
+    from mlcore import schema
+
+    events = [
+        {"role": schema.BUYER if m.role == Message.Role.BUYER else schema.SELLER, "message": m.text}
+        for m in session.messages.all()
+        if m.role != Message.Role.SYSTEM
+    ]
+    return {
+        "title": session.listing.title,
+        "description": session.listing.description,
+        "price": session.listing.price,
+        "result": schema.ACCEPT if session.state == ChatSession.State.AGREED else schema.DENY,
+        "events": events,
+    }

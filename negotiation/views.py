@@ -1,0 +1,77 @@
+"""Chat pages: open or resume a session (POST), the chat page, and the user's chats."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from marketplace.models import Listing
+
+from . import selectors, services
+from .protocol import ProtocolError
+
+
+@login_required
+@require_POST
+def session_open(request: HttpRequest, listing_id: int) -> HttpResponse:
+    listing = get_object_or_404(Listing, pk=listing_id)
+    try:
+        session = services.session_open(listing=listing, buyer=request.user)
+    except ProtocolError as error:
+        messages.error(request, error.message)
+        return redirect(listing.get_absolute_url())
+    return redirect("negotiation:detail", session_id=session.pk)
+
+
+@login_required
+def session_detail(request: HttpRequest, session_id: int) -> HttpResponse:
+    session = selectors.session_for_user(session_id=session_id, user=request.user)
+    if session is None:
+        raise Http404("대화를 찾을 수 없어요.")
+    role = selectors.session_role(session=session, user=request.user)
+    # Only public listing fields reach the template (never the floor price).
+    listing = session.listing
+    context = {
+        "chat_id": session.pk,
+        "chat_state": session.get_state_display(),
+        "role": role,
+        "listing_id": listing.pk,
+        "listing_title": listing.title,
+        "listing_price": listing.price,
+        "listing_status": listing.get_status_display(),
+        "listing_url": listing.get_absolute_url(),
+        "is_seller": role == "seller" or (request.user.is_staff and role == "staff"),
+        "max_length": settings.NELLM_CHAT_MAX_LENGTH,
+    }
+    return render(request, "negotiation/chat.html", context)
+
+
+@login_required
+def session_list(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "negotiation/list.html",
+        {
+            "buying": selectors.buyer_sessions(user=request.user),
+            "selling": selectors.seller_sessions(user=request.user),
+        },
+    )
+
+
+@login_required
+@require_POST
+def reservation_cancel(request: HttpRequest, session_id: int) -> HttpResponse:
+    session = selectors.session_for_user(session_id=session_id, user=request.user)
+    if session is None:
+        raise Http404("대화를 찾을 수 없어요.")
+    try:
+        services.reservation_cancel(listing_id=session.listing_id, user=request.user)
+    except ProtocolError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, "예약을 취소했어요. 다른 구매자분들이 협상을 이어갈 수 있어요.")
+    return redirect("negotiation:detail", session_id=session.pk)

@@ -1,0 +1,233 @@
+// NELLM chat client: vanilla JS, no dependencies. Protocol: docs/PROTOCOL.md.
+(function () {
+  "use strict";
+  var root = document.getElementById("chat");
+  if (!root) return;
+
+  var role = root.dataset.role;
+  var listPrice = parseInt(root.dataset.listPrice, 10);
+  var log = document.getElementById("chat-log");
+  var typing = document.getElementById("chat-typing");
+  var banner = document.getElementById("chat-banner");
+  var conn = document.getElementById("chat-conn");
+  var errorBox = document.getElementById("chat-error");
+  var stateLabel = document.getElementById("chat-state");
+  var listingStatus = document.getElementById("chat-listing-status");
+  var form = document.getElementById("chat-form");
+  var input = document.getElementById("chat-input");
+  var sendButton = document.getElementById("chat-send");
+  var offerOpen = document.getElementById("offer-open");
+  var dialog = document.getElementById("offer-dialog");
+  var cancelForm = document.getElementById("reservation-cancel");
+
+  var ws = null;
+  var retries = 0;
+  var everOpen = false;
+  var state = null;
+  var streams = {}; // reply_to -> {li, body, text}
+  var seen = {}; // message id -> true
+  var typingTimer = null;
+  var TYPING_TIMEOUT_MS = 45000;
+
+  function fmtWon(n) { return Number(n).toLocaleString("ko-KR") + "원"; }
+
+  function displayText(msg) {
+    if (msg.role === "buyer" && msg.offer) return "최종 가격 제안: " + fmtWon(msg.price);
+    return msg.text.replace("##<수락>##", "[수락]").replace("##<거절>##", "[거절]").trim();
+  }
+
+  function bubble(roleName, text, extraClass) {
+    var li = document.createElement("li");
+    li.className = "bubble bubble--" + roleName + (extraClass ? " " + extraClass : "");
+    var body = document.createElement("p");
+    body.className = "bubble__text";
+    body.textContent = text; // never innerHTML: chat text is untrusted
+    li.appendChild(body);
+    log.appendChild(li);
+    log.scrollTop = log.scrollHeight;
+    window.scrollTo(0, document.body.scrollHeight);
+    return {li: li, body: body};
+  }
+
+  function addMessage(msg) {
+    if (seen[msg.id]) return;
+    seen[msg.id] = true;
+    var stream = msg.reply_to != null ? streams[msg.reply_to] : null;
+    if (stream) { // the streamed bubble becomes the stored reply
+      stream.body.textContent = displayText(msg);
+      stream.li.classList.remove("bubble--streaming");
+      stream.li.dataset.id = msg.id;
+      delete streams[msg.reply_to];
+    } else {
+      var b = bubble(msg.role, displayText(msg), msg.offer ? "bubble--offer" : "");
+      b.li.dataset.id = msg.id;
+    }
+    if (msg.role === "bot" || msg.role === "system") setTyping(false);
+    if (msg.role === "buyer" && role === "buyer") { input.value = ""; setBusy(false); }
+    if (msg.role === "seller" && role === "seller") { input.value = ""; setBusy(false); }
+  }
+
+  function streamFor(replyTo) {
+    if (!streams[replyTo]) {
+      var b = bubble("bot", "", "bubble--streaming");
+      streams[replyTo] = {li: b.li, body: b.body, text: ""};
+    }
+    return streams[replyTo];
+  }
+
+  function addChunk(ev) {
+    var s = streamFor(ev.reply_to);
+    var offset = typeof ev.offset === "number" ? ev.offset : s.text.length;
+    if (offset + ev.text.length <= s.text.length) return; // already had it (reconnect)
+    s.text = s.text.slice(0, offset) + ev.text;
+    s.body.textContent = s.text.replace("##<수락>##", "[수락]").replace("##<거절>##", "[거절]");
+    setTyping(true);
+    log.scrollTop = log.scrollHeight;
+  }
+
+  function dropEmptyStreams() {
+    Object.keys(streams).forEach(function (key) {
+      streams[key].li.remove();
+      delete streams[key];
+    });
+  }
+
+  function setTyping(on) {
+    typing.hidden = !on;
+    clearTimeout(typingTimer);
+    if (on) typingTimer = setTimeout(function () { setTyping(false); }, TYPING_TIMEOUT_MS);
+  }
+
+  function showError(text) {
+    errorBox.textContent = text;
+    errorBox.hidden = !text;
+  }
+
+  function setBusy(busy) {
+    if (sendButton) sendButton.disabled = busy || !canTalk();
+  }
+
+  function canTalk() {
+    if (role === "seller") return true;
+    return role === "buyer" && state && state.state === "open";
+  }
+
+  function canOffer() {
+    return role === "buyer" && state && (state.state === "open" || state.state === "waiting");
+  }
+
+  var BANNERS = {
+    agreed: function (s) { return "거래가 성사되었어요! 합의 가격 " + fmtWon(s.agreed_price) + " · 상품이 예약중이 되었어요."; },
+    failed: function () { return "아쉽지만 협상이 결렬되었어요."; },
+    waiting: function (s) {
+      return "이 상품은 다른 구매자와 거래가 성사되어 예약중이에요." +
+        (s.standing_offer ? " 남겨 두신 제안: " + fmtWon(s.standing_offer) : " '가격 제안'으로 희망 가격을 남겨 둘 수 있어요.");
+    },
+    closed: function () { return "이 협상은 종료되었어요."; }
+  };
+
+  function applyState(s) {
+    state = s;
+    stateLabel.textContent = s.label;
+    stateLabel.dataset.state = s.state;
+    listingStatus.textContent = s.listing_status_label;
+    var make = BANNERS[s.state];
+    banner.hidden = !make;
+    banner.textContent = make ? make(s) : "";
+    banner.className = "chat__banner chat__banner--" + s.state;
+    root.dataset.state = s.state;
+    if (input) input.disabled = !canTalk();
+    setBusy(false);
+    if (offerOpen) offerOpen.disabled = !canOffer();
+    if (cancelForm) cancelForm.hidden = s.listing_status !== "reserved";
+    if (!s.typing) { setTyping(false); dropEmptyStreams(); } else setTyping(true);
+  }
+
+  function onEvent(ev) {
+    switch (ev.type) {
+      case "history":
+        log.textContent = "";
+        streams = {}; seen = {};
+        ev.messages.forEach(addMessage);
+        applyState(ev.state);
+        if (ev.pending && ev.pending.live) {
+          var s = streamFor(ev.pending.reply_to);
+          s.text = ev.pending.text || "";
+          s.body.textContent = s.text;
+          setTyping(true);
+        }
+        break;
+      case "message": addMessage(ev.message); break;
+      case "typing": streamFor(ev.reply_to); setTyping(true); break;
+      case "chunk": addChunk(ev); break;
+      case "state": applyState(ev); break;
+      case "error": showError(ev.message); setBusy(false); break;
+    }
+  }
+
+  function connect() {
+    var scheme = location.protocol === "https:" ? "wss://" : "ws://";
+    ws = new WebSocket(scheme + location.host + root.dataset.wsPath);
+    ws.onopen = function () { everOpen = true; retries = 0; conn.hidden = true; showError(""); };
+    ws.onmessage = function (e) {
+      try { onEvent(JSON.parse(e.data)); } catch (err) { console.error(err); }
+    };
+    ws.onclose = function (e) {
+      if (e.code === 4403 || (!everOpen && retries >= 3)) {
+        conn.hidden = false;
+        conn.textContent = "대화에 접속할 수 없어요. 새로고침하거나 다시 로그인해 주세요.";
+        return;
+      }
+      conn.hidden = false;
+      conn.textContent = "연결이 끊겼어요. 다시 연결하는 중…";
+      setTyping(false);
+      retries += 1;
+      setTimeout(connect, Math.min(10000, 500 * Math.pow(2, retries)));
+    };
+  }
+
+  function send(payload) {
+    if (!ws || ws.readyState !== WebSocket.OPEN) {
+      showError("연결이 끊겨 있어요. 다시 연결되면 보내 주세요.");
+      return false;
+    }
+    showError("");
+    ws.send(JSON.stringify(payload));
+    return true;
+  }
+
+  if (form) {
+    form.addEventListener("submit", function (e) {
+      e.preventDefault();
+      var text = input.value.trim();
+      if (!text) { showError("메시지를 입력해 주세요."); return; }
+      if (send({type: "message", text: text})) setBusy(true); // the text stays until it is stored
+    });
+    input.addEventListener("keydown", function (e) {
+      if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); form.requestSubmit(); }
+    });
+  }
+
+  if (dialog) {
+    var priceInput = document.getElementById("offer-price");
+    var offerError = document.getElementById("offer-error");
+    offerOpen.addEventListener("click", function () {
+      offerError.hidden = true;
+      if (typeof dialog.showModal === "function") dialog.showModal(); else dialog.setAttribute("open", "");
+      priceInput.focus();
+    });
+    document.getElementById("offer-cancel").addEventListener("click", function () { dialog.close(); });
+    document.getElementById("offer-form").addEventListener("submit", function (e) {
+      e.preventDefault();
+      var price = parseInt(String(priceInput.value).replace(/[^0-9]/g, ""), 10);
+      if (!price || price < 1 || price > listPrice) {
+        offerError.textContent = "1원 이상 " + fmtWon(listPrice) + " 이하로 입력해 주세요.";
+        offerError.hidden = false;
+        return;
+      }
+      if (send({type: "offer", price: price})) { dialog.close(); priceInput.value = ""; }
+    });
+  }
+
+  connect();
+})();

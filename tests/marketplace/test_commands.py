@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+import io
+
+from django.contrib.auth import authenticate
+from django.contrib.auth.models import User
+from django.core.management import call_command
+
+from marketplace.management.commands.seed_demo import DEMO_BUYER, DEMO_SELLER
+from marketplace.models import Listing, ListingPhoto
+from marketplace.moderation import MODERATORS
+from tests.base import BaseTestCase
+
+
+class SeedDemoTests(BaseTestCase):
+    def test_seed_is_idempotent_and_prints_passwords(self) -> None:
+        out = io.StringIO()
+        call_command("seed_demo", stdout=out)
+        listings = Listing.objects.filter(seller__username__startswith="demo_")
+        count = listings.count()
+        self.assertGreaterEqual(count, 30)
+        self.assertGreaterEqual(listings.values("category").distinct().count(), 10)
+        self.assertEqual(ListingPhoto.objects.filter(listing__in=listings).count(), count)
+        self.assertTrue(all(0 <= x.floor_price <= x.price for x in listings))
+        text = out.getvalue()
+        self.assertIn(f"{DEMO_SELLER[0]} / {DEMO_SELLER[1]}", text)
+        self.assertIn(f"{DEMO_BUYER[0]} / {DEMO_BUYER[1]}", text)
+        self.assertIsNotNone(authenticate(username=DEMO_SELLER[0], password=DEMO_SELLER[1]))
+        self.assertIsNotNone(authenticate(username=DEMO_BUYER[0], password=DEMO_BUYER[1]))
+
+        call_command("seed_demo", stdout=io.StringIO())
+        self.assertEqual(listings.count(), count)
+        self.assertEqual(ListingPhoto.objects.filter(listing__in=listings).count(), count)
+
+
+class CreateModeratorTests(BaseTestCase):
+    def test_creates_staff_moderator_with_printed_password(self) -> None:
+        out = io.StringIO()
+        call_command("create_moderator", "mod1", "--generate-password", stdout=out)
+        user = User.objects.get(username="mod1")
+        self.assertTrue(user.is_staff)
+        self.assertFalse(user.is_superuser)
+        self.assertTrue(user.groups.filter(name=MODERATORS).exists())
+        self.assertTrue(user.profile.nickname)
+        password = out.getvalue().split("Password: ")[1].strip()
+        self.assertIsNotNone(authenticate(username="mod1", password=password))
+
+    def test_updates_an_existing_user_without_touching_the_password(self) -> None:
+        out = io.StringIO()
+        call_command("create_moderator", "charlie", stdout=out)
+        self.charlie.refresh_from_db()
+        self.assertTrue(self.charlie.is_staff)
+        self.assertTrue(self.charlie.groups.filter(name=MODERATORS).exists())
+        self.assertNotIn("Password:", out.getvalue())
+        self.assertEqual(self.charlie.profile.nickname, "찰리")

@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from PIL import Image
+
+from marketplace.models import Listing, ListingPhoto
+from tests.base import BaseTestCase, image_upload, make_listing
+
+
+class PhotoUploadTests(BaseTestCase):
+    url = reverse("listing_create")
+
+    def setUp(self) -> None:
+        super().setUp()
+        self.login(self.alice)
+
+    def data(self, photos: list, **overrides: object) -> dict:
+        data = {
+            "title": "책상",
+            "category": "furniture",
+            "price": "30000",
+            "style": "balanced",
+            "description": "튼튼해요.",
+            "photos": photos,
+        }
+        data.update(overrides)
+        return data
+
+    def test_photos_are_stored_reencoded_with_thumbnails(self) -> None:
+        photos = [image_upload("a.png", fmt="PNG", size=(2400, 1200)), image_upload("b.jpg")]
+        response = self.client.post(self.url, self.data(photos))
+        listing = Listing.objects.get()
+        self.assertRedirects(response, listing.get_absolute_url())
+        stored = list(listing.photos.all())
+        self.assertEqual([p.position for p in stored], [1, 2])
+        for photo in stored:
+            with Image.open(photo.image.path) as full, Image.open(photo.thumbnail.path) as thumb:
+                self.assertEqual(full.format, "JPEG")
+                self.assertLessEqual(max(full.size), 1600)
+                self.assertEqual(thumb.size, (480, 480))
+        detail = self.client.get(listing.get_absolute_url())
+        self.assertContains(detail, stored[0].image.url)
+        self.assertContains(self.client.get(reverse("listing_index")), stored[0].thumbnail.url)
+
+    def test_non_image_is_a_form_error(self) -> None:
+        fake = SimpleUploadedFile("virus.jpg", b"MZ\x90\x00 not an image", content_type="image/jpeg")
+        response = self.client.post(self.url, self.data([fake]))
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(response, "이미지 파일이 아니거나 손상된 파일이에요.")
+        self.assertFalse(Listing.objects.exists())
+
+    def test_unsupported_image_format_is_a_form_error(self) -> None:
+        buffer = io.BytesIO()
+        Image.new("RGB", (10, 10)).save(buffer, format="BMP")
+        bmp = SimpleUploadedFile("a.bmp", buffer.getvalue(), content_type="image/bmp")
+        response = self.client.post(self.url, self.data([bmp], title="bmp"))
+        self.assertContains(response, "JPG, PNG, WEBP, GIF만 올릴 수 있어요.")
+        self.assertFalse(Listing.objects.exists())
+
+    def test_oversized_photo_is_a_form_error(self) -> None:
+        big = SimpleUploadedFile(
+            "big.jpg", b"\xff\xd8" + b"0" * (5 * 1024 * 1024 + 10), content_type="image/jpeg"
+        )
+        response = self.client.post(self.url, self.data([big]))
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(response, "사진은 한 장에 5MB 이하만 올릴 수 있어요.")
+        self.assertFalse(Listing.objects.exists())
+
+    def test_more_than_five_photos_is_a_form_error(self) -> None:
+        photos = [image_upload(f"p{i}.jpg") for i in range(6)]
+        response = self.client.post(self.url, self.data(photos))
+        self.assertContains(response, "사진은 최대 5장까지 올릴 수 있어요.")
+        self.assertFalse(ListingPhoto.objects.exists())
+
+    def test_edit_removes_and_adds_within_the_limit(self) -> None:
+        self.client.post(self.url, self.data([image_upload(f"p{i}.jpg") for i in range(5)]))
+        listing = Listing.objects.get()
+        first = listing.photos.first()
+        first_path = Path(first.image.path)
+        edit = reverse("listing_edit", args=[listing.pk])
+        base = self.data([], status="on_sale", floor_price="24000")
+        response = self.client.post(edit, {**base, "photos": [image_upload("x.jpg")]})
+        self.assertContains(response, "사진은 최대 5장까지 올릴 수 있어요.")
+        with self.captureOnCommitCallbacks(execute=True):
+            response = self.client.post(
+                edit, {**base, "photos": [image_upload("x.jpg")], "remove_photos": [first.pk]}
+            )
+        self.assertRedirects(response, listing.get_absolute_url())
+        self.assertEqual(listing.photos.count(), 5)
+        self.assertFalse(listing.photos.filter(pk=first.pk).exists())
+        self.assertFalse(first_path.exists())
+
+    def test_cannot_remove_someone_elses_photo(self) -> None:
+        other = make_listing(self.bob)
+        self.client.force_login(self.bob)
+        self.client.post(
+            reverse("listing_edit", args=[other.pk]),
+            {**self.data([image_upload()]), "status": "on_sale", "floor_price": "1"},
+        )
+        photo = other.photos.get()
+        self.login(self.alice)
+        mine = make_listing(self.alice)
+        response = self.client.post(
+            reverse("listing_edit", args=[mine.pk]),
+            {**self.data([]), "status": "on_sale", "floor_price": "1", "remove_photos": [photo.pk]},
+        )
+        self.assertEqual(response.status_code, 200)  # not a choice on this form
+        self.assertTrue(ListingPhoto.objects.filter(pk=photo.pk).exists())

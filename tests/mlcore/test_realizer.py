@@ -1,0 +1,87 @@
+"""The rule realizer's Korean: varied, grounded in the listing, and always passing the guard."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from mlcore.guard import check
+from mlcore.realizer import PHRASES, realize
+from mlcore.schema import ACCEPT_TOKEN, DENY_TOKEN, Listing
+from mlcore.strategy import Act, Decision, SellerPolicy
+
+LISTING = Listing(
+    "닌텐도 스위치", "작년 여름에 구매했어요. 상태 깨끗하고 풀박스예요. 케이스 같이 드려요.", 250_000
+)
+POLICY = SellerPolicy(250_000, 200_000)
+
+DECISIONS = [
+    Decision(act=Act.GREET, price=250_000, quote=True),
+    Decision(act=Act.ANSWER, detail="상태 깨끗하고 풀박스예요."),
+    Decision(act=Act.ANSWER),
+    Decision(act=Act.COUNTER, price=240_000, quote=True, rounds_left=5),
+    Decision(act=Act.COUNTER, price=230_000, quote=True, rounds_left=1),
+    Decision(act=Act.HOLD, price=250_000, quote=True),
+    Decision(act=Act.DENY, price=240_000, quote=True),
+    Decision(act=Act.ACCEPT, price=235_000, quote=True),
+    Decision(act=Act.FINAL_ACCEPT, price=235_000, quote=True),
+    Decision(act=Act.FINAL_DENY, price=230_000, quote=True),
+    Decision(act=Act.FINAL_DENY, price=230_000, quote=True, closed=True),
+    Decision(act=Act.REFUSE, reason="free_request"),
+    Decision(act=Act.REFUSE, reason="abuse"),
+    Decision(act=Act.REFUSE, reason="off_topic"),
+    Decision(act=Act.REFUSE, reason="manipulation"),
+]
+
+
+def test_every_act_has_at_least_five_phrasings():
+    assert {a.value for a in Act} <= {key.split("_unquoted")[0] for key in PHRASES} | {"refuse"}
+    assert all(len(options) >= 5 for options in PHRASES.values())
+
+
+@pytest.mark.parametrize("decision", DECISIONS, ids=lambda d: f"{d.act.value}-{d.reason or d.price}")
+def test_every_wording_passes_the_guard_and_varies(decision):
+    texts = {realize(decision, listing=LISTING, rng=random.Random(seed)) for seed in range(40)}
+    assert len(texts) >= 4
+    for text in texts:
+        assert not check(text, decision=decision, policy=POLICY), text
+        assert text.endswith(("요.", "요!", "요?", "요~", "다.", "다!", "세요.")) or "요" in text[-8:]
+
+
+def test_holding_cites_the_listing():
+    hold = Decision(act=Act.HOLD, price=250_000, quote=True)
+    texts = [realize(hold, listing=LISTING, rng=random.Random(seed)) for seed in range(30)]
+    assert any("작년 여름에 구매했어요" in t or "풀박스" in t for t in texts)
+
+
+def test_final_acts_start_with_the_protocol_token():
+    accept = realize(Decision(act=Act.FINAL_ACCEPT, price=235_000, quote=True), listing=LISTING)
+    deny = realize(Decision(act=Act.FINAL_DENY, price=240_000, quote=True), listing=LISTING)
+    assert accept.startswith(ACCEPT_TOKEN) and "235,000원" in accept
+    assert deny.startswith(DENY_TOKEN) and "240,000원" in deny
+
+
+def test_unquoted_prices_are_not_stated():
+    for act in (Act.HOLD, Act.ACCEPT, Act.FINAL_ACCEPT, Act.FINAL_DENY):
+        for seed in range(10):
+            text = realize(
+                Decision(act=act, price=200_000, quote=False), listing=LISTING, rng=random.Random(seed)
+            )
+            assert "200,000" not in text and "20만" not in text
+
+
+def test_marketplace_vocabulary():
+    words = " ".join(t for options in PHRASES.values() for t in options)
+    for word in ("네고", "쿨거래", "택포", "직거래"):
+        assert word in words
+
+
+def test_others_interested_is_said_only_when_true():
+    lone = Decision(act=Act.HOLD, price=250_000, quote=True)
+    crowd = Decision(act=Act.HOLD, price=250_000, quote=True, others_interested=2)
+    assert not any("다른 분" in realize(lone, listing=LISTING, rng=random.Random(s)) for s in range(20))
+    assert all(
+        "다른 분" in t or "몇 분 더" in t
+        for t in (realize(crowd, listing=LISTING, rng=random.Random(s)) for s in range(20))
+    )

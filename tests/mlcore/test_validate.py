@@ -1,0 +1,146 @@
+"""`python -m mlcore validate-data`: the shipped corpus passes, planted bad records are named."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from mlcore.validate import DataError, load_dialogues, validate_record
+
+ROOT = Path(__file__).resolve().parents[2]
+CORPUS = ROOT / "mlcore" / "data" / "corpus"
+
+
+def good_record(**changes):
+    record = {
+        "title": "아이폰 13 미니 128GB",
+        "description": "배터리 84%, 모서리 찍힘 하나 있어요.",
+        "price": 420000,
+        "result": "ACCEPT",
+        "events": [
+            {"role": "구매자", "message": "안녕하세요, 배터리가 84%면 38만원에 안 될까요?"},
+            {"role": "판매자", "message": "38만원은 어렵고 40만원까지는 가능해요."},
+            {"role": "구매자", "message": "##<400000>##"},
+            {"role": "판매자", "message": "##<수락>##"},
+        ],
+        "category": "electronics",
+        "persona": "polite_haggler",
+        "floor_price": 370000,
+        "source": "hand",
+    }
+    record.update(changes)
+    return record
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "mlcore", "validate-data", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_shipped_corpus_is_valid() -> None:
+    done = run_cli("--strict", str(CORPUS))
+    assert done.returncode == 0, done.stdout
+    assert done.stdout.strip().splitlines()[-1].startswith("OK:")
+    assert "0 bad" in done.stdout
+
+
+def test_a_good_record_has_no_problems() -> None:
+    assert validate_record(good_record(), strict=True) == []
+
+
+def test_planted_bad_records_are_each_reported(tmp_path: Path) -> None:
+    def events_with(index: int, message: str, role: str | None = None):
+        events = [dict(e) for e in good_record()["events"]]
+        events[index]["message"] = message
+        if role:
+            events[index]["role"] = role
+        return events
+
+    bad = [
+        good_record(),  # line 1: fine
+        {k: v for k, v in good_record().items() if k != "title"},  # 2: missing title
+        good_record(events=events_with(1, "네 가능해요", role="seller")),  # 3: wrong role
+        good_record(price="420,000원"),  # 4: price not an integer
+        good_record(result="DENY"),  # 5: result contradicts ##<수락>##
+        good_record(events=events_with(1, "35만원에 드릴게요.")),  # 6: offer below the floor
+        good_record(events=events_with(1, "37만원 밑으로는 안 돼요.")),  # 7: states the floor
+        good_record(events=events_with(2, "##<38.5만>##")),  # 8: final offer not an integer
+        good_record(events=events_with(2, "##<360000>##")),  # 9: accepts below the floor
+        good_record(events=events_with(1, "연락은 010-1234-5678로 주세요.")),  # 10: personal data
+    ]
+    path = tmp_path / "bad.jsonl"
+    lines = [json.dumps(r, ensure_ascii=False) for r in bad] + ['{"title": "broken"']  # 11: bad JSON
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    done = run_cli(str(path))
+    assert done.returncode == 1
+    out = done.stdout
+    expected = [
+        (2, "title: missing"),
+        (3, "events[1].role: must be '구매자' or '판매자', got \"seller\""),
+        (4, "price: must be an integer number of won"),
+        (5, "result: is DENY but the seller answered ##<수락>##"),
+        (6, "events[1].message: the seller offers 350000 below the floor 370000"),
+        (7, "events[1].message: the seller states the floor (370000)"),
+        (8, "events[2].message: final offer '##<38.5만>##' is not an integer price"),
+        (9, "events[3].message: the seller accepts 360000 below the floor 370000"),
+        (10, "events[1].message: contains personal data"),
+        (11, "(line): invalid JSON"),
+    ]
+    for line, text in expected:
+        assert f"{path}:{line}: {text}" in out, (line, text, out)
+    assert f"{path}:1:" not in out
+    assert out.strip().splitlines()[-1] == "FAILED: 1 file(s), 10 record(s), 1 valid, 9 bad, 10 problem(s)"
+
+
+def test_strict_requires_the_corpus_fields(tmp_path: Path) -> None:
+    record = {k: v for k, v in good_record().items() if k not in ("persona", "floor_price")}
+    path = tmp_path / "export.jsonl"
+    path.write_text(json.dumps(record, ensure_ascii=False) + "\n", encoding="utf-8")
+    assert run_cli(str(path)).returncode == 0  # a site export without the corpus fields is fine
+    done = run_cli("--strict", str(path))
+    assert done.returncode == 1
+    assert f"{path}:1: persona: missing (required in the corpus)" in done.stdout
+    assert f"{path}:1: floor_price: missing (required in the corpus)" in done.stdout
+
+
+def test_json_arrays_report_the_line_a_record_starts_on(tmp_path: Path) -> None:
+    path = tmp_path / "export.json"
+    path.write_text(
+        json.dumps([good_record(), good_record(result="maybe")], ensure_ascii=False, indent=2),
+        encoding="utf-8",
+    )
+    text = path.read_text(encoding="utf-8").splitlines()
+    second = [i for i, line in enumerate(text, start=1) if line == "  {"][1]
+    done = run_cli(str(path))
+    assert done.returncode == 1
+    assert f"{path}:{second}: result: must be ACCEPT or DENY" in done.stdout
+
+
+def test_a_missing_file_is_an_error_not_a_crash(tmp_path: Path) -> None:
+    done = run_cli(str(tmp_path / "nope.jsonl"))
+    assert done.returncode == 1
+    assert "cannot read" in done.stdout
+
+
+def test_load_dialogues_raises_with_every_problem(tmp_path: Path) -> None:
+    path = tmp_path / "mixed.jsonl"
+    rows = [good_record(), good_record(price=1.5), good_record(result="DENY")]
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    with pytest.raises(DataError) as caught:
+        load_dialogues([path])
+    assert [(p.line, p.field) for p in caught.value.problems] == [(2, "price"), (3, "result")]
+    good = tmp_path / "good.jsonl"
+    good.write_text(json.dumps(good_record(), ensure_ascii=False), encoding="utf-8")
+    [dialogue] = load_dialogues([good])
+    assert dialogue.extra["floor_price"] == 370000 and dialogue.events[-1].message == "##<수락>##"
