@@ -18,6 +18,7 @@ from django.db.models import Max
 from PIL import Image, ImageOps
 
 from .models import Listing, ListingPhoto, Profile, Status
+from .signals import listing_status_changed
 
 MAX_PHOTOS = 5
 PHOTO_MAX_SIDE = 1600
@@ -111,10 +112,15 @@ def listing_update(
     if "price" in fields or "floor_price" in fields:
         price = int(fields.get("price", listing.price))
         fields["floor_price"] = _floor_or_default(price=price, floor_price=fields.get("floor_price"))
+    # A status change goes through listing_set_status so the chats follow it; the instance may
+    # already carry the new status (a ModelForm writes it during validation), the row does not.
+    status = fields.pop("status", listing.status)
     for name, value in fields.items():
         setattr(listing, name, value)
+    listing.status = Listing.objects.select_for_update().values_list("status", flat=True).get(pk=listing.pk)
     listing.full_clean()
     listing.save()
+    listing_set_status(listing=listing, status=status)
     photos_remove(listing=listing, photo_ids=remove_photo_ids)
     photos_add(listing=listing, files=photos)
     return listing
@@ -127,10 +133,17 @@ def listing_set_hidden(*, listing: Listing, hidden: bool) -> Listing:
 
 
 def listing_set_status(*, listing: Listing, status: str) -> Listing:
+    """Change the sale status; chats on the listing follow (see `listing_status_changed`)."""
     if status not in Status.values:
         raise ValueError(f"unknown status {status!r}")
-    listing.status = status
-    listing.save(update_fields=["status", "updated_at"])
+    with transaction.atomic():
+        locked = Listing.objects.select_for_update().get(pk=listing.pk)
+        old_status = locked.status
+        if old_status != status:
+            locked.status = status
+            locked.save(update_fields=["status", "updated_at"])
+            listing_status_changed.send(sender=Listing, listing=locked, old_status=old_status)
+    listing.status, listing.updated_at = locked.status, locked.updated_at
     return listing
 
 

@@ -12,6 +12,14 @@ Three layers, each a plain function:
 `find_amounts` returns every absolute amount; `parse_price` picks the one the speaker proposes
 and resolves relative forms (`5천원만 빼주세요`, `10% 할인`, `반값`, `3분의 1`) against the
 list price.
+
+Readings chosen where a message is ambiguous (each pinned by a test):
+- a range (`3~4만원`, `3만~4만원`, `2,3만원`) proposes its lower end: that is what a buyer asks for;
+- `한 장` / `두 장` is 1만 / 2만 원 in 중고거래 slang (100만 for dear items), only where a price
+  would stand, with the list price choosing the scale;
+- `5천원 더 드릴게요` adjusts an earlier offer that one message does not show, so it gives None;
+- fractions (`3분의 1`) resolve to the nearest won, not to a rounder amount: the Advisor rounds
+  its own counters, and the parser should report what was said.
 """
 
 from __future__ import annotations
@@ -82,7 +90,9 @@ _MASK_RES = (
     re.compile(r"(?<![\d,.])\d{2,4}[./-]\d{1,2}[./-]\d{1,2}(?![\d.])"),  # dates
     re.compile(r"(?<!\d)\d{1,2}:\d{2}(?!\d)"),  # clock times
     # Month/day; `1/3 가격` stays, it is a fraction.
-    re.compile(r"(?<![\d/.])\d{1,2}/\d{1,2}(?![\d/.])(?!\s?(?:가격|값|할인|에|로|으로|정도|만))"),
+    re.compile(
+        r"(?<![\d/.])\d{1,2}/(?:\d(?![\d/.])(?!\s?(?:가격|값|할인|에|로|으로|정도|만))|\d{2}(?![\d/.]))"
+    ),
     # Model and part numbers: letters and digits joined by hyphens (SM-G991N, A-1234).
     re.compile(r"[a-z0-9]*[a-z][a-z0-9]*(?:-[a-z0-9]+)+|[a-z0-9]+(?:-[a-z0-9]*[a-z][a-z0-9]*)+"),
 )
@@ -99,11 +109,15 @@ def _masked(normalized: str) -> str:
 
 _LATIN_RE = re.compile(r"[a-z]")
 _ARABIC_RE = re.compile(r"\d{1,3}(?:,\d{3})+(?![\d,])(?:\.\d+)?|\d+(?:\.\d+)?")
+_DOT_THOUSANDS_RE = re.compile(r"\d{1,3}(?:\.\d{3})+(?=\s?원)")
 _HANGUL_DIGITS = {"일": 1, "이": 2, "삼": 3, "사": 4, "오": 5, "육": 6, "륙": 6, "칠": 7, "팔": 8, "구": 9}
 _SMALL_UNITS = {"십": 10, "백": 100, "천": 1000}
 _BIG_UNITS = {"만": 10_000, "억": 100_000_000}
 _UNITS = set(_SMALL_UNITS) | set(_BIG_UNITS)
-_START_RE = re.compile(r"\d|[일이삼사오육륙칠팔구](?=[십백천만억])|[십백천만억]")
+# `삼 만원`: a spaced Hangul digit, only as a word of its own before 만원/천원 (이 and 일 are also
+# "this" and "work", so they stay glued).
+_SPACED_DIGIT_RE = re.compile(r"(?<![가-힣])[삼사오육칠팔구] (?=[만천]\s?원)")
+_START_RE = re.compile(r"\d|[일이삼사오육륙칠팔구](?=[십백천만억])|[십백천만억]|" + _SPACED_DIGIT_RE.pattern)
 
 
 @dataclass(frozen=True)
@@ -141,15 +155,24 @@ def _read_number(s: str, pos: int) -> _Number | None:
         char = s[i]
         arabic = _ARABIC_RE.match(s, i) if char.isdigit() else None
         if arabic and current is None:
-            value = float(arabic.group().replace(",", ""))
+            dotted = _DOT_THOUSANDS_RE.match(s, i)
+            if dotted:
+                arabic = dotted  # `15.000원`: dots as thousands separators
+            digits_only = arabic.group().replace(",", "")
+            value = float(digits_only.replace(".", "") if dotted else digits_only)
             j = arabic.end()
             if i == pos and not _unit_after(s, j):
                 bare = _Number(value, pos, j, False, True, "", s[pos:j])
                 break
             if i != pos and not _unit_after(s, j):
                 # `3만5` is 35,000 and `3천5` 3,500 in chat shorthand, but only glued.
-                if i == end and arabic.group().isdigit() and len(arabic.group()) == 1 and last_unit in "만천":
+                digits = arabic.group()
+                if i == end and digits.isdigit() and len(digits) == 1 and last_unit in "만천":
                     section += value * (1000 if last_unit == "만" else 100)
+                    end = j
+                    has_arabic = True
+                elif i == end and digits.isdigit() and len(digits) == 4 and last_unit == "만":
+                    section += value  # `1만5000원`
                     end = j
                     has_arabic = True
                 break
@@ -163,7 +186,12 @@ def _read_number(s: str, pos: int) -> _Number | None:
             current = float(_HANGUL_DIGITS[char])
             i += 1
             continue
-        unit = _SMALL_UNITS.get(char) or (1000 if char == "k" and pending_arabic and current is not None else 0)
+        if i == pos and _SPACED_DIGIT_RE.match(s, i):
+            current = float(_HANGUL_DIGITS[char])
+            i += 2
+            continue
+        k_unit = char == "k" and pending_arabic and current is not None
+        unit = _SMALL_UNITS.get(char) or (1000 if k_unit else 0)
         if unit:
             if unit >= last_small:
                 break
@@ -212,9 +240,9 @@ _WORD_MAN_BEFORE_RE = re.compile(r"(?:지|그|랜|얼마|좀|조금|요|번|것|
 def _word_syllable_man(s: str, i: int) -> bool:
     if s[i] != "만" or i == 0 or not ("가" <= s[i - 1] <= "힣"):
         return False
-    if s[i + 1 : i + 2] in (" ", "") or not (s[i + 1 : i + 2] in "원천백십" or s[i + 1 : i + 2].isdigit()
-                                             or s[i + 1 : i + 2] in _HANGUL_DIGITS):
-        return True
+    following = s[i + 1 : i + 2]
+    if not following or not (following in "원천백십" or following.isdigit() or following in _HANGUL_DIGITS):
+        return True  # `하지만 42만원`, `오랜만에`: nothing an amount could continue with
     return bool(_WORD_MAN_BEFORE_RE.search(s, 0, i))
 
 
@@ -257,6 +285,7 @@ _UNIT_COUNTER_RE = re.compile(
 )
 _LETTER_BEFORE_RE = re.compile(r"[a-z가-힣]$")
 _LATIN_WORD_BEFORE_RE = re.compile(r"[a-z]+\s$")
+_ENGLISH_OFFER_BEFORE_RE = re.compile(r"\b(?:do|for|at|pay|offer|give|take|accept|sell\s?it\s?for)\s$")
 _SPEC_BEFORE_RE = re.compile(
     r"(?:모델|모델명|품번|번호|사이즈|size|연식|배터리|용량|효율|색상|호수|버전|ver|no\.?|시리즈|"
     r"아이폰|갤럭시|노트|아이패드|맥북|에어팟|플스|rtx|gtx|rx|갤탭|갤럭시탭|워치|버즈)\s?$"
@@ -277,6 +306,10 @@ _HANGUL_CONTEXT_RE = re.compile(
 )
 _RESOLUTION_RE = re.compile(r"\s?(?:모니터|tv|티비|해상도|영상|화질|uhd|hdr|지원|60|120|144|hz)")
 _VAGUE_BEFORE_RE = re.compile(r"(?:몇|수|여러|십수)\s?$")
+# Words such as 사만 or 오만 are amounts only where an offer plainly follows (`사만 가능?`).
+_STRONG_CONTEXT_RE = re.compile(
+    r"\s?(?:에\s?(?:주|가능|팔|해|되|돼|안|살|사|구매|거래|ㄱㄴ)|이면|이요|가능|어때|어떠|콜|ㄱㄴ|ㄱㄱ|정도|쯤|\?)"
+)
 _HANGUL_NOT_MONEY = {"이만", "천만", "만만", "일만", "구만", "오만", "사만", "일천"}
 
 
@@ -318,7 +351,7 @@ def _is_money(s: str, number: _Number) -> tuple[bool, int, bool]:
                 return False, end, False
             return True, end, False
         compact = number.text.replace(" ", "")
-        if compact in _HANGUL_NOT_MONEY or len(compact) < 2:
+        if len(compact) < 2 or (compact in _HANGUL_NOT_MONEY and not _STRONG_CONTEXT_RE.match(after)):
             return False, end, False
         if _LETTER_BEFORE_RE.search(before):
             return False, end, False  # `그렇구만`
@@ -343,6 +376,8 @@ def _bare_context_ok(number: _Number, before: str, after: str) -> bool:
         return False
     if _PRICE_WORD_BEFORE_RE.search(before):
         return True
+    if _ENGLISH_OFFER_BEFORE_RE.search(before):
+        return True  # `can you do 40000?`
     if _LETTER_BEFORE_RE.search(before) or _LATIN_WORD_BEFORE_RE.search(before):
         return False
     if "," in number.text:
@@ -395,8 +430,10 @@ _DISCOUNT_GAP = (
     r"\s?(?:만|정도|쯤|씩|가량|만\s?더|더|정도만|만이라도|이라도|라도|정도\s?더|은|는|을|를|이|가|도|"
     r"만은|정도는|이나|이라도\s?더|만\s?좀|좀|만\s?더\s?좀)?\s?(?:만\s?)?(?:좀\s?|더\s?|조금\s?|쫌\s?)?"
 )
-_DISCOUNT_AFTER_RE = re.compile(_DISCOUNT_GAP + r"(?:" + _DISCOUNT_VERBS[3:-1] + r"|(?P<nego>네고))")
-_DISCOUNT_BEFORE_RE = re.compile(r"(?:할인|디씨|dc|에누리|(?P<nego>네고))\s?(?:은|는|을|를|으로|로)?\s?$")
+_DISCOUNT_AFTER_RE = re.compile(_DISCOUNT_GAP + r"(?:" + _DISCOUNT_VERBS[3:-1] + r"|(?P<nego>네고|에눌))")
+_DISCOUNT_BEFORE_RE = re.compile(
+    r"(?:할인|디씨|dc|에누리|(?P<nego>네고|에눌))\s?(?:은|는|을|를|으로|로)?\s?$"
+)
 _SHIPPING_BEFORE_RE = re.compile(
     r"(?:배송비|택배비|배달비|운송비|운임|퀵비|착불비|반택비|편택비)\s?(?:는|은|이|가|도|만|로|으로)?\s?(?:약\s?)?$"
 )
@@ -429,7 +466,7 @@ _FRACTION_RE = re.compile(
 )
 _QUARTER_RE = re.compile(r"반의\s?반")
 _HALF_RE = re.compile(
-    r"(?<!반의\s)(?<!반의)반\s?값(?!\s?택배)|반\s?가격|반액|절반|반\s?토막|반만\s?(?:받|주|해)|하프\s?가격"
+    r"(?<!반의\s)(?<!반의)(?:반\s?값(?!\s?택배)|반\s?가격|반액|절반|반\s?토막|반만\s?(?:받|주|해)|하프\s?가격)"
 )
 _FREE_RE = re.compile(
     r"무료\s?나눔|나눔|공짜|무료(?!\s?(?:배송|택배|배달|반품|교환|증정|as|a/s|수리))|프리\s?나눔|그냥\s?주"
@@ -590,10 +627,13 @@ def parse_price(text: str, *, list_price: int | None = None) -> int | None:
             role = _role(s, money)
             if negative:
                 value = -1
+            elif role == "offer":
+                value = _range_low(s, money, previous, value)
             offers.append(_Offer(value, money.start, money.end, role))
         previous = money
     if list_price:
         offers.extend(_bare_scaled_offers(s, list_price, money_starts))
+    offers.extend(_sheet_offers(s, list_price))
     offers.extend(_relative_offers(s, list_price, taken))
     offers.sort(key=lambda o: o.start)
     proposed = [o for o in offers if o.role == "offer"]
@@ -601,6 +641,55 @@ def parse_price(text: str, *, list_price: int | None = None) -> int | None:
         return None
     value = proposed[-1].value
     return value if _plausible(value, list_price) else None
+
+
+_RANGE_SEP = r"\s?(?:~|-|에서|,)\s?"
+_RANGE_BARE_BEFORE_RE = re.compile(r"(?<![\d.,])(\d{1,3}(?:\.\d)?)\s?(?:~|-|,)\s?$")
+_RANGE_AFTER_MONEY_RE = re.compile(_RANGE_SEP + "$")
+_UNIT_SCALE = {"만": 10_000, "천": 1000, "백": 100, "십": 10, "억": 100_000_000}
+
+
+def _range_low(s: str, money: _Money, previous: _Money | None, value: int) -> int:
+    """`3~4만원`, `3만~4만원`, `2,3만원`: a buyer naming a range proposes its lower end."""
+    low: float | None = None
+    if previous is not None and _RANGE_AFTER_MONEY_RE.match(s, previous.end, money.start):
+        low = previous.value
+    else:
+        match = _RANGE_BARE_BEFORE_RE.search(s, max(0, money.start - 8), money.start)
+        scale = _UNIT_SCALE.get(money.number.last_unit)
+        if match and scale:
+            low = float(match.group(1)) * scale
+    if low is not None and 0.4 * value <= low < value:
+        return round(low)
+    return value
+
+
+# `한 장` / `두 장`: 1만 / 2만 원 in 중고거래 slang (100만 for dear items), only where a price
+# would stand; the list price picks the scale.
+_SHEET_RE = re.compile(
+    r"(?<![가-힣\d])(한|두|세|네|다섯|[1-5])\s?장(\s?반)?(?=\s?(?:에|이면|면|정도|쯤|까지|으로|로|만|콜|가능|어때|어떠|"
+    r"되|돼|해주|주세|주시|주면|드릴|ㄱㄴ|ㄱㄱ|ok|오케|ㅇㅋ|택포|\?|$))"
+)
+_SHEET_COUNT = {"한": 1, "두": 2, "세": 3, "네": 4, "다섯": 5}
+_SHEET_OBJECT_BEFORE_RE = re.compile(r"(?:사진|티켓|표|카드|장수|몇|앨범|포카|스티커|종이|매|씩)\s?$")
+
+
+def _sheet_offers(s: str, list_price: int | None) -> list[_Offer]:
+    offers = []
+    for match in _SHEET_RE.finditer(s):
+        if _SHEET_OBJECT_BEFORE_RE.search(s, max(0, match.start() - 6), match.start()):
+            continue
+        count = _SHEET_COUNT.get(match.group(1)) or int(match.group(1))
+        sheets = count + (0.5 if match.group(2) else 0)
+        value = round(sheets * 10_000)
+        if list_price:
+            low, high = (list_price * f for f in SCALE_WINDOW)
+            fits = [round(sheets * scale) for scale in (10_000, 1_000_000) if low <= sheets * scale <= high]
+            if len(fits) != 1:
+                continue
+            value = fits[0]
+        offers.append(_Offer(value, match.start(), match.end(), "offer"))
+    return offers
 
 
 def _bare_scaled_offers(s: str, list_price: int, skip: set[int]) -> list[_Offer]:

@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from marketplace.models import Listing, Status
+from marketplace.services import listing_set_status
 from mlcore import schema
 
 from . import events, protocol, selectors
@@ -304,26 +305,27 @@ def _act(decision: Any) -> str:
 
 
 def _reply_store(message: Message, turn: Any, advisor_state: dict[str, Any]) -> Message:
+    act = _act(turn.decision)
     with transaction.atomic():
+        # Lock order everywhere: listing, then sessions (an acceptance also locks the others).
+        listing = None
+        if act == "final_accept":
+            listing = Listing.objects.select_for_update().get(pk=message.session.listing_id)
         session = ChatSession.objects.select_for_update().select_related("listing").get(pk=message.session_id)
         existing = Message.objects.filter(reply_to=message).first()
         if existing is not None:
             return existing
         decision = turn.decision.to_dict()
-        act = _act(turn.decision)
         text = turn.text
-        others: list[tuple[ChatSession, Message]] = []
         fields = ["pending_message", "pending_since", "advisor_state", "updated_at"]
-        if act == "final_accept":
-            listing = Listing.objects.select_for_update().get(pk=session.listing_id)
+        if listing is not None:
             session.listing = listing
             if listing.status == Status.ON_SALE and not listing.is_hidden:
-                listing.status = Status.RESERVED
-                listing.save(update_fields=["status", "updated_at"])
                 session.state = State.AGREED
                 session.agreed_price = turn.decision.price or message.price
-                fields += ["state", "agreed_price"]
-                others = _tell_others_reserved(listing, exclude=session.pk)
+                # Saved before the listing changes, so the other chats are the only ones told.
+                session.save(update_fields=["state", "agreed_price", "updated_at"])
+                listing_set_status(listing=listing, status=Status.RESERVED)
             else:  # another buyer's acceptance committed first: this one waits with its offer
                 text = RESERVED_RACE_REPLY
                 decision = {"act": "final_deny", "price": None, "reason": "listing_not_on_sale"}
@@ -356,21 +358,7 @@ def _reply_store(message: Message, turn: Any, advisor_state: dict[str, Any]) -> 
         session.advisor_state = advisor_state
         session.save(update_fields=fields)
         _announce(session, reply, typing=False)
-        for other, notice in others:
-            _announce(other, notice)
     return reply
-
-
-def _tell_others_reserved(listing: Listing, *, exclude: int) -> list[tuple[ChatSession, Message]]:
-    told = []
-    for other in (
-        ChatSession.objects.select_for_update().filter(listing=listing, state=State.OPEN).exclude(pk=exclude)
-    ):
-        other.state = State.WAITING
-        other.listing = listing
-        other.save(update_fields=["state", "updated_at"])
-        told.append((other, _system(other, RESERVED_NOTICE)))
-    return told
 
 
 def reply_failed(*, message_id: int) -> None:
@@ -419,19 +407,31 @@ def reservation_cancel(*, listing_id: int, user: Any) -> Listing:
             raise ChatError("forbidden", "판매자만 예약을 취소할 수 있어요.")
         if listing.status != Status.RESERVED:
             raise ChatError("not_reserved", "예약중인 상품이 아니에요.")
-        listing.status = Status.ON_SALE
-        listing.save(update_fields=["status", "updated_at"])
-        sessions = ChatSession.objects.select_for_update().filter(
-            listing=listing, state__in=[State.AGREED, State.WAITING]
-        )
-        for session in sessions:
-            session.listing = listing
-            if session.state == State.AGREED:
-                session.state = State.CLOSED
-                notice = _system(session, "판매자가 예약을 취소했어요. 이 거래는 종료되었어요.")
-            else:
-                session.state = State.OPEN
-                notice = _system(session, "예약이 취소되었어요! 다시 가격을 협상하실 수 있어요.")
-            session.save(update_fields=["state", "updated_at"])
-            _announce(session, notice)
-    return listing
+        # The chats follow through `sessions_follow_listing`, as for any status change.
+        return listing_set_status(listing=listing, status=Status.ON_SALE)
+
+
+SOLD_NOTICE = "이 상품은 판매가 완료되어 협상이 종료되었어요. 관심 가져 주셔서 감사해요!"
+REOPEN_NOTICE = "예약이 취소되었어요! 다시 가격을 협상하실 수 있어요."
+CANCELLED_NOTICE = "판매자가 예약을 취소했어요. 이 거래는 종료되었어요."
+
+
+def sessions_follow_listing(*, listing: Listing, old_status: str, **_: Any) -> None:
+    """Keep every chat of a listing in step with its sale status (whoever changed it: a deal,
+    the seller's own pages, a moderator); runs inside the transaction that changed it."""
+    new_status = listing.status
+    if new_status == Status.ON_SALE:
+        transitions = {
+            State.AGREED: (State.CLOSED, CANCELLED_NOTICE),
+            State.WAITING: (State.OPEN, REOPEN_NOTICE),
+        }
+    elif new_status == Status.RESERVED:
+        transitions = {State.OPEN: (State.WAITING, RESERVED_NOTICE)}
+    else:  # sold: the agreed chat keeps its deal, the others end
+        transitions = {State.OPEN: (State.CLOSED, SOLD_NOTICE), State.WAITING: (State.CLOSED, SOLD_NOTICE)}
+    sessions = ChatSession.objects.select_for_update().filter(listing=listing, state__in=list(transitions))
+    for session in sessions.order_by("pk"):
+        session.listing = listing
+        session.state, text = transitions[State(session.state)]
+        session.save(update_fields=["state", "updated_at"])
+        _announce(session, _system(session, text))

@@ -7,34 +7,15 @@ in-process generation) against the pytest database.
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import pytest
 
 from marketplace.models import Status
 from negotiation.models import ChatSession
 from tests.base import make_listing, make_user
+from tests.browser.conftest import shoot
 from tests.negotiation import live
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        not Path(CHROMIUM).exists() and not shutil.which("chromium"), reason="chromium is not installed"
-    ),
-]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
@@ -50,8 +31,8 @@ def server(tmp_path):
     live.stop(proc)
 
 
-def test_two_buyers_one_acceptance(server):
-    from playwright.sync_api import expect, sync_playwright
+def test_two_buyers_one_acceptance(chromium, server):
+    from playwright.sync_api import expect
 
     seller = make_user("seller", "판매왕")
     bob, charlie = make_user("bob", "밥"), make_user("charlie", "찰리")
@@ -61,43 +42,42 @@ def test_two_buyers_one_acceptance(server):
         for name, user in (("bob", bob), ("charlie", charlie))
     }
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        pages = {}
-        for name, value in cookies.items():
-            context = browser.new_context(locale="ko-KR")
-            context.add_cookies([{"name": "sessionid", "value": value, "url": server}])
-            page = context.new_page()
-            page.goto(f"{server}/listings/{listing.pk}/")
-            page.get_by_role("button", name="가격 협상하기").click()
-            page.wait_for_url("**/chat/*/")
-            expect(page.locator("#chat-state")).to_have_text("협상중")
-            pages[name] = page
+    pages = {}
+    for name, value in cookies.items():
+        context = chromium.new_context(locale="ko-KR", viewport={"width": 390, "height": 844})
+        context.add_cookies([{"name": "sessionid", "value": value, "url": server}])
+        page = context.new_page()
+        page.goto(f"{server}/listings/{listing.pk}/")
+        page.get_by_role("button", name="가격 협상하기").click()
+        page.wait_for_url("**/chat/*/")
+        expect(page.locator("#chat-state")).to_have_text("협상중")
+        pages[name] = page
 
-        for name, text in (
-            ("bob", "안녕하세요! 35만원에 가능할까요?"),
-            ("charlie", "혹시 32만원에 주실 수 있나요?"),
-        ):
-            page = pages[name]
-            page.fill("#chat-input", text)
-            page.keyboard.press("Enter")
-            page.wait_for_selector(".bubble--streaming", timeout=10_000)  # the reply arrives in pieces
-            expect(page.locator(".bubble--bot:not(.bubble--streaming)")).to_have_count(1, timeout=20_000)
-            expect(page.locator(".bubble--buyer")).to_contain_text(text)
+    for name, text in (
+        ("bob", "안녕하세요! 35만원에 가능할까요?"),
+        ("charlie", "혹시 32만원에 주실 수 있나요?"),
+    ):
+        page = pages[name]
+        page.fill("#chat-input", text)
+        page.keyboard.press("Enter")
+        page.wait_for_selector(".bubble--streaming", timeout=10_000)  # the reply arrives in pieces
+        expect(page.locator(".bubble--bot:not(.bubble--streaming)")).to_have_count(1, timeout=20_000)
+        expect(page.locator(".bubble--buyer")).to_contain_text(text)
 
-        bob_page = pages["bob"]
-        bob_page.get_by_role("button", name="가격 제안").click()
-        bob_page.fill("#offer-price", "400000")
-        bob_page.get_by_role("button", name="제안 보내기").click()
-        expect(bob_page.locator("#chat-banner")).to_contain_text("거래가 성사되었어요", timeout=20_000)
-        expect(bob_page.locator("#chat-state")).to_have_text("합의")
+    bob_page = pages["bob"]
+    bob_page.get_by_role("button", name="가격 제안").click()
+    bob_page.fill("#offer-price", "400000")
+    bob_page.get_by_role("button", name="제안 보내기").click()
+    expect(bob_page.locator("#chat-banner")).to_contain_text("거래가 성사되었어요", timeout=20_000)
+    expect(bob_page.locator("#chat-state")).to_have_text("합의")
 
-        charlie_page = pages["charlie"]
-        expect(charlie_page.locator("#chat-banner")).to_contain_text("예약중", timeout=10_000)
-        expect(charlie_page.locator(".bubble--system").last).to_contain_text("예약중")
-        expect(charlie_page.locator("#chat-input")).to_be_disabled()
-        expect(charlie_page.get_by_role("button", name="가격 제안")).to_be_enabled()
-        browser.close()
+    charlie_page = pages["charlie"]
+    expect(charlie_page.locator("#chat-banner")).to_contain_text("예약중", timeout=10_000)
+    expect(charlie_page.locator(".bubble--system").last).to_contain_text("예약중")
+    expect(charlie_page.locator("#chat-input")).to_be_disabled()
+    expect(charlie_page.get_by_role("button", name="가격 제안")).to_be_enabled()
+    shoot(bob_page, "chat-accepted-390")
+    shoot(charlie_page, "chat-reserved-390")
 
     listing.refresh_from_db()
     assert listing.status == Status.RESERVED

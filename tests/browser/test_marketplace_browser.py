@@ -1,7 +1,7 @@
 """Headless Chromium walks the main path: sign up, sell with a photo, find it, open it.
 
 Screenshots of the index and a listing at phone (390 px) and desktop (1280 px) widths are saved
-to docs/screenshots/ for people to judge how the pages look.
+(see tests/browser/conftest.py) for people to judge how the pages look.
 """
 
 from __future__ import annotations
@@ -15,37 +15,13 @@ import pytest
 from django.core.management import call_command
 from PIL import Image, ImageDraw
 
+from tests.browser.conftest import shoot
+
 # Playwright's sync API runs an event loop in this thread; Django refuses ORM calls there
 # unless told it is fine (the test is synchronous end to end).
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-CHROMIUM = Path("/usr/bin/chromium")
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="no Debian chromium at /usr/bin/chromium"),
-]
-
-
-@pytest.fixture
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
+pytestmark = pytest.mark.browser
 
 
 def photo_file(tmp_path: Path) -> Path:
@@ -61,18 +37,13 @@ def photo_file(tmp_path: Path) -> Path:
     return path
 
 
-def shoot(page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"))
-
-
 @pytest.mark.timeout(180)
-def test_sign_up_sell_search_open(browser, live_server, transactional_db, settings, tmp_path) -> None:
+def test_sign_up_sell_search_open(chromium, live_server, transactional_db, settings, tmp_path) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
     call_command("seed_demo", stdout=io.StringIO())
     base = live_server.url
 
-    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="ko-KR")
+    context = chromium.new_context(viewport={"width": 390, "height": 844}, locale="ko-KR")
     page = context.new_page()
     page.set_default_timeout(15000)
 

@@ -108,6 +108,16 @@ RELATIVE = [
     ("3분의 1 할인", 30000, 20000),
     ("5천만 빼주세요", 50000, 45000),
     ("3만원에서 5천원만 빼주세요", 50000, 25000),
+    # A discount whatever particle or adverb stands between the amount and the verb.
+    ("만원은 빼주세요", 50000, 40000),
+    ("만원 빼주세요", 50000, 40000),
+    ("만원만 깎아", 50000, 40000),
+    ("만 원 할인", 50000, 40000),
+    ("천원만 빼줘요", 50000, 49000),
+    ("만원을 깎아주실 수 있나요", 50000, 40000),
+    ("5천원 정도만 더 빼주시면", 50000, 45000),
+    ("5천 에눌 ㄱㄴ?", 45000, 40000),
+    ("2만원까지 깎아주시면 안되나요", 50000, 20000),
 ]
 
 
@@ -234,6 +244,13 @@ SELLER_REPLIES = [
     ("만원 할인해서 4만원에 드릴게요", [10000, 40000]),
     ("삼만 오천 원이 최선이에요", [35000]),
     ("3만원이요? 3만 2천원 어떠세요", [30000, 32000]),
+    # 만 ending a word (하지만, 그만, 오랜만) or the particle "only" is no 10,000.
+    ("죄송하지만 42만원이 최저예요", [420000]),
+    ("죄송하지만 5천원은 어려워요", [5000]),
+    ("아쉽지만 이번만 3만원에 드릴게요", [30000]),
+    ("오랜만 5천원 할인해 드려요", [5000]),
+    ("좀만 기다려 주세요 2만원 맞춰 드릴게요", [20000]),
+    ("하지만 만오천원은 어려워요", [15000]),
     ("3 만 5 천원", [35000]),
     ("반값은 어렵고요, 10% 할인은 가능해요", []),
 ]
@@ -242,3 +259,40 @@ SELLER_REPLIES = [
 @pytest.mark.parametrize(("text", "values"), SELLER_REPLIES)
 def test_find_amounts_in_seller_replies(text: str, values: list[int]) -> None:
     assert [a.value for a in find_amounts(text)] == values
+
+
+@pytest.mark.parametrize(
+    ("text", "list_price", "expected"),
+    [
+        # A buyer naming a range proposes its lower end.
+        ("3~4만원 생각중이에요", 50000, 30000),
+        ("3만~4만원 사이면 살게요", 50000, 30000),
+        ("2,3만원이면 좋겠어요", 30000, 20000),
+        ("4만원에서 3만원으로 내려주세요", 50000, 30000),
+        # `한 장` is 1만 (or 100만 for dear items) only where a price would stand.
+        ("한 장 가능?", 15000, 10000),
+        ("두장에 주세요", 25000, 20000),
+        ("한장반 ㄱㄴ?", 20000, 15000),
+        ("폰 한 장에 팔아요?", 1_200_000, 1_000_000),
+        ("사진 한 장 더 보내주세요", 20000, None),
+        # An upward adjustment has no base without the dialogue history.
+        ("5천원 더 드릴게요", 50000, None),
+    ],
+)
+def test_ranges_and_slang(text: str, list_price: int, expected: int | None) -> None:
+    assert parse_price(text, list_price=list_price) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("1만5000원", 15000), ("15.000원", 15000), ("삼 만원", 30000), ("사만 가능하세요?", 40000)],
+)
+def test_looser_spellings(text: str, value: int) -> None:
+    assert [a.value for a in find_amounts(text)] == [value]
+
+
+@pytest.mark.parametrize(
+    "text", ["5/20에 직거래 가능한가요", "그럼 이만", "천만에요", "만약 안팔리면 연락주세요"]
+)
+def test_more_non_prices(text: str) -> None:
+    assert parse_price(text, list_price=50000) is None

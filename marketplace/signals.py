@@ -1,0 +1,9 @@
+"""Signals other apps listen to, so that marketplace never imports them."""
+
+from __future__ import annotations
+
+from django.dispatch import Signal
+
+# Sent inside the transaction that changed `listing.status` (the listing row is locked), with
+# `listing` and `old_status`: receivers update their own rows atomically with it.
+listing_status_changed = Signal()
