@@ -29,10 +29,19 @@ browser:
 migrate: install-base
 	$(PY) manage.py migrate --noinput
 
-demo: migrate
+# The demo runs with DEBUG off (error pages never show code or data) over plain HTTP on
+# localhost, with a secret key made once for this checkout.
+DEMO_ENV = DEBUG=0 SECRET_KEY="$$(cat .demo-secret)" SECURE_SSL_REDIRECT=0 SESSION_COOKIE_SECURE=0 \
+	CSRF_COOKIE_SECURE=0 SECURE_HSTS_SECONDS=0
+
+.demo-secret: | $(PY)
+	$(PY) -c "import secrets; print(secrets.token_urlsafe(50))" > $@
+
+demo: migrate .demo-secret
 	$(PY) manage.py seed_demo
+	$(DEMO_ENV) $(PY) manage.py collectstatic --noinput --verbosity 0
 	@echo "낼름 demo: http://$(HOST):$(PORT)/"
-	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) nellm_site.asgi:application
+	$(DEMO_ENV) $(VENV)/bin/daphne -b $(HOST) -p $(PORT) nellm_site.asgi:application
 
 lint: install-dev
 	$(VENV)/bin/ruff check .
@@ -42,4 +51,4 @@ test: install-dev browser lint
 	$(VENV)/bin/pytest
 
 clean:
-	rm -rf $(VENV) db.sqlite3 media staticfiles .pytest_cache .ruff_cache
+	rm -rf $(VENV) db.sqlite3 media staticfiles .pytest_cache .ruff_cache .demo-secret
