@@ -323,10 +323,16 @@ def _protocol(record: dict[str, Any]) -> tuple[list[Problem], int | None]:
     if record["result"] != verdict:
         token = ACCEPT_TOKEN if verdict == ACCEPT else DENY_TOKEN
         problems.append(Problem("result", f"is {record['result']} but the seller answered {token}"))
-    # A buyer may type tokens to trick the seller (the corpus keeps such manipulators); the
-    # seller answers a final offer exactly once, at the end.
+    # A buyer may type tokens to trick the seller (the corpus keeps such manipulators). Before
+    # the end the seller may only turn down a real final offer made just before (the buyer then
+    # haggles on, as on the site); an acceptance always ends the dialogue.
     for i, event in enumerate(events[:offer]):
-        if event["role"] == SELLER and _LOOSE_FINAL_RE.search(event["message"]):
+        if event["role"] != SELLER or not _LOOSE_FINAL_RE.search(event["message"]):
+            continue
+        answers_an_offer = (
+            i > 0 and events[i - 1]["role"] == BUYER and FINAL_OFFER_RE.search(events[i - 1]["message"])
+        )
+        if not (answers_an_offer and event["message"].strip().startswith(DENY_TOKEN)):
             problems.append(
                 Problem(f"events[{i}].message", "the seller uses a protocol token before the end")
             )

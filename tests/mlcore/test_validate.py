@@ -144,3 +144,34 @@ def test_load_dialogues_raises_with_every_problem(tmp_path: Path) -> None:
     good.write_text(json.dumps(good_record(), ensure_ascii=False), encoding="utf-8")
     [dialogue] = load_dialogues([good])
     assert dialogue.extra["floor_price"] == 370000 and dialogue.events[-1].message == "##<수락>##"
+
+
+def test_a_turned_down_final_offer_may_come_before_the_end() -> None:
+    # On the site a buyer whose final offer was refused haggles on and offers again.
+    events = [
+        {"role": "구매자", "message": "38만원에 주세요."},
+        {"role": "판매자", "message": "38만원은 어렵고 40만원까지는 가능해요."},
+        {"role": "구매자", "message": "##<380000>##"},
+        {"role": "판매자", "message": "##<거절>## 죄송해요, 40만원이면 바로 거래할게요."},
+        {"role": "구매자", "message": "##<400000>##"},
+        {"role": "판매자", "message": "##<수락>##"},
+    ]
+    assert validate_record(good_record(events=events)) == []
+
+
+def test_the_seller_may_not_accept_or_answer_an_offer_that_was_never_made() -> None:
+    early_accept = [
+        {"role": "구매자", "message": "##<400000>##"},
+        {"role": "판매자", "message": "##<수락>## 좋아요."},
+        *good_record()["events"][-2:],
+    ]
+    unprompted_deny = [
+        {"role": "구매자", "message": "38만원 안 될까요?"},
+        {"role": "판매자", "message": "##<거절>## 어려워요."},
+        *good_record()["events"][-2:],
+    ]
+    for events in (early_accept, unprompted_deny):
+        problems = validate_record(good_record(events=events))
+        assert [(p.field, p.reason) for p in problems] == [
+            ("events[1].message", "the seller uses a protocol token before the end")
+        ]
