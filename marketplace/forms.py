@@ -6,6 +6,7 @@ import math
 
 from django import forms
 from django.conf import settings
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 from django.core.exceptions import ValidationError
@@ -71,11 +72,39 @@ class SignupForm(UserCreationForm):
         return nickname
 
 
-class LoginForm(AuthenticationForm):
+THROTTLED_MESSAGE = "로그인 시도가 너무 많아요. %(minutes)s분 후에 다시 시도해 주세요."
+
+
+class ThrottledLoginMixin:
+    """Failed-login throttling for every form that checks a password (the site's and the
+    admin's): a login page without it would let passwords be guessed at full speed."""
+
+    request: HttpRequest | None
+    cleaned_data: dict
+
+    def clean(self) -> dict:
+        username = self.cleaned_data.get("username") or ""
+        ip = client_ip(self.request)
+        if services.login_is_throttled(username=username, ip=ip):
+            raise ValidationError(
+                THROTTLED_MESSAGE,
+                code="throttled",
+                params={"minutes": math.ceil(settings.LOGIN_FAILURE_WINDOW / 60)},
+            )
+        try:
+            cleaned = super().clean()  # type: ignore[misc]
+        except ValidationError:
+            services.login_failure_record(username=username, ip=ip)
+            raise
+        services.login_failures_clear(username=username, ip=ip)
+        return cleaned
+
+
+class LoginForm(ThrottledLoginMixin, AuthenticationForm):
     error_messages = {
         "invalid_login": "아이디 또는 비밀번호가 올바르지 않아요.",
         "inactive": "사용할 수 없는 계정이에요.",
-        "throttled": "로그인 시도가 너무 많아요. %(minutes)s분 후에 다시 시도해 주세요.",
+        "throttled": THROTTLED_MESSAGE,
     }
 
     def __init__(self, request: HttpRequest | None = None, *args: object, **kwargs: object) -> None:
@@ -85,22 +114,9 @@ class LoginForm(AuthenticationForm):
         self.fields["username"].error_messages["required"] = "아이디를 입력해 주세요."
         self.fields["password"].error_messages["required"] = "비밀번호를 입력해 주세요."
 
-    def clean(self) -> dict:
-        username = self.cleaned_data.get("username") or ""
-        ip = client_ip(self.request)
-        if services.login_is_throttled(username=username, ip=ip):
-            raise ValidationError(
-                self.error_messages["throttled"],
-                code="throttled",
-                params={"minutes": math.ceil(settings.LOGIN_FAILURE_WINDOW / 60)},
-            )
-        try:
-            cleaned = super().clean()
-        except ValidationError:
-            services.login_failure_record(username=username, ip=ip)
-            raise
-        services.login_failures_clear(username=username, ip=ip)
-        return cleaned
+
+class AdminLoginForm(ThrottledLoginMixin, AdminAuthenticationForm):
+    """The admin's login (`admin.site.login_form`), throttled on the same counters as the site's."""
 
 
 # --- Listings -------------------------------------------------------------------------------------

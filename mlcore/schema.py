@@ -7,6 +7,7 @@ the corpus adds `category`, `persona`, `floor_price` and `source` beside it.
 
 from __future__ import annotations
 
+import datetime
 import re
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
@@ -41,6 +42,9 @@ class Listing:
     description: str
     price: int
     category: str = ""
+    # When the description was written: "2025년 구매" is recent or not relative to this (None:
+    # today). Fixed dates keep generated data the same whatever day it is generated on.
+    listed_on: datetime.date | None = None
 
 
 @dataclass(frozen=True)

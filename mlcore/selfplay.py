@@ -11,6 +11,7 @@ does not is counted and, in self-play, replaced by a fresh attempt.
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import random
 import sys
@@ -25,6 +26,8 @@ LISTINGS_PATH = Path(__file__).parent / "data" / "listings.jsonl"
 STYLES = ("firm", "balanced", "flexible")
 FLOOR_SHARE = (0.7, 0.9)  # the seller's floor as a share of the list price
 MAX_ATTEMPTS = 5
+# The catalogue's descriptions were written on this day (a row may say otherwise in `listed_on`).
+CATALOGUE_DATE = "2026-11-01"
 MAX_BUYER_TURNS = 11  # below the Advisor's default deadline, so the buyer always closes
 
 
@@ -36,7 +39,13 @@ def load_listings(path: str | Path = LISTINGS_PATH) -> list[Listing]:
         try:
             row = json.loads(line)
             listings.append(
-                Listing(row["title"], row["description"], int(row["price"]), row.get("category", "other"))
+                Listing(
+                    row["title"],
+                    row["description"],
+                    int(row["price"]),
+                    row.get("category", "other"),
+                    listed_on=datetime.date.fromisoformat(row.get("listed_on", CATALOGUE_DATE)),
+                )
             )
         except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
             raise ValueError(f"{path}:{number}: not a listing ({exc})") from exc

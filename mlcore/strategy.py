@@ -23,7 +23,8 @@ from dataclasses import asdict, dataclass, field, fields
 from enum import StrEnum
 from typing import Any
 
-from mlcore.prices import find_amounts, parse_price
+from mlcore.facts import answer, question_topic
+from mlcore.prices import parse_price
 from mlcore.schema import ACCEPT, ACCEPT_TOKEN, DENY, DENY_TOKEN, final_offer_price
 
 STATE_VERSION = 1
@@ -117,7 +118,8 @@ class Decision:
     rounds_left: int = 0
     others_interested: int = 0  # other buyers negotiating now, as the site reported it
     closed: bool = False  # the dialogue is over after this move
-    detail: str = ""  # a sentence of the description that answers the buyer's question
+    detail: str = ""  # the description's answer to the buyer's question, rephrased in 해요체
+    topic: str = ""  # what an answer, greeting or refusal is about ("battery", "availability", …)
 
     def __post_init__(self) -> None:
         self.act = Act(self.act)
@@ -153,14 +155,32 @@ def natural_offer(raw: float, *, floor: int, ceiling: int, step: int) -> int:
 
 # --- understanding the buyer (rules: cheap, predictable, and testable) -------------------------
 
-_MANIPULATION = re.compile(
-    r"최저|최소\s*(?:가격|금액)|하한\s*가?|마지노선|바닥\s*가|"
-    r"floor|minimum\s+price|lowest\s+(?:price|you)|reserve\s+price|bottom\s+price|"
+# Prompt injection, role play and claims of authority: refused, whatever else the message says.
+_INJECTION = re.compile(
     r"ignore\s+(?:all\s+)?(?:the\s+)?(?:previous|prior|above|earlier)|disregard|"
-    r"(?:이전|앞의|위의)\s*(?:지시|명령|설정)|지시(?:를|는)?\s*무시|시스템\s*프롬프트|프롬프트|"
-    r"system\s*prompt|\bprompt\b|jailbreak|developer\s+mode|개발자\s*모드|"
+    r"(?:이전|앞의|앞|위의|위|기존)\s*(?:의\s*)?(?:지시|명령|설정|규칙)|"
+    r"(?:지시|명령|규칙|설정|프롬프트)(?:를|은|는|을|들)?\s*(?:모두\s*|다\s*|전부\s*)?무시|"
+    r"시스템\s*프롬프트|프롬프트|system\s*prompt|\bprompt\b|jailbreak|developer\s+mode|개발자\s*모드|"
     r"\badmin\b|administrator|관리자|운영자|moderator|\bsudo\b|"
-    r"(?:판매자|구매자|seller|buyer|system|assistant|시스템)\s*[:：]|\[\s*(?:system|시스템|admin)\s*\]",
+    r"(?:판매자|구매자|seller|buyer|system|assistant|시스템)\s*[:：]|\[\s*(?:system|시스템|admin)\s*\]|"
+    r"(?:너는|넌|당신은)\s*(?:이제|지금|앞으로|오늘)|(?:이제|지금|앞으로)\s*부터\s*(?:너는|넌|당신은|너|당신)|"
+    r"역할\s*(?:극|놀이|을|를|바꿔)|인\s*척\s*(?:해|하)|처럼\s*(?:행동|대답|말)해|연기해|"
+    r"you\s+are\s+now|act\s+as|pretend|role\s*-?\s*play|"
+    r"출력\s*(?:해|하|해줘|해\s*주)|프린트\s*해|설정(?:된|값)|\bjson\b|\bprint\b",
+    re.IGNORECASE,
+)
+# Asking for the floor. A demand to reveal it is refused; a plain question ("마지노선이 얼마예요?")
+# is what real buyers ask, and gets what a real seller says: "얼마 생각하세요?".
+_FLOOR_ASK = re.compile(
+    r"최저|최소\s*(?:가격|금액)|하한\s*가?|마지노선|바닥\s*가|한계\s*가격|"
+    r"(?:얼마|어디|몇)\s*까지\s*(?:만\s*)?(?:깎|깍|빼|해|되|돼|가능|네고|내려|할인|드|맞춰|주)|"
+    r"최대\s*(?:얼마|몇|로)\s*(?:까지)?\s*(?:깎|깍|빼|할인|네고|내려|해|되|돼)?|제일\s*싸게|"
+    r"floor|minimum\s+price|lowest\s+(?:price|you)|reserve\s+price|bottom\s+(?:price|line)|"
+    r"how\s+(?:low|much\s+lower)",
+    re.IGNORECASE,
+)
+_REVEAL = re.compile(
+    r"알려|말해|말씀해\s*주|공개|보여|밝혀|솔직하게|까놓고|\btell\b|\bshow\b|\breveal\b|\bgive\s+me\b",
     re.IGNORECASE,
 )
 # Claims that the seller already agreed to something: only the Advisor's own record counts.
@@ -172,8 +192,10 @@ _FALSE_CLAIM = re.compile(
 )
 _TOKEN_TYPED = re.compile(re.escape(ACCEPT_TOKEN) + "|" + re.escape(DENY_TOKEN) + r"|##<\s*[^\d\s]")
 _ABUSE = re.compile(
-    r"씨발|시발|ㅅㅂ|ㅆㅂ|개새|새끼|병신|ㅂㅅ|존나|좆|닥쳐|꺼져|미친놈|미친년|지랄|사기꾼|"
-    r"\bfuck|\bshit\b|\bidiot\b|\bstupid\b|\bbitch\b|\basshole\b|\bscam(?:mer)?\b",
+    r"씨발|시발|ㅅㅂ|ㅆㅂ|개새|새끼|병신|ㅂㅅ|ㅄ|존나|좆|닥쳐|닥치|꺼져|꺼지|미친놈|미친년|미쳤|지랄|ㅈㄹ|"
+    r"사기꾼|사기\s*(?:치|냐|네)|도둑|양심\s*(?:없|어디|좀|챙)|장난\s*(?:하|치|함)|등신|또라이|돌았|"
+    r"제정신|바가지|눈탱이|뒤질|ㅗ|"
+    r"\bfuck|\bshit\b|\bidiot\b|\bstupid\b|\bbitch\b|\basshole\b|\bscam(?:mer)?\b|\bripoff\b",
     re.IGNORECASE,
 )
 _FREE = re.compile(r"무료|나눔|공짜|그냥\s*주세요|\bfree\b|\bfor\s+nothing\b", re.IGNORECASE)
@@ -183,47 +205,54 @@ _OFF_TOPIC = re.compile(
     re.IGNORECASE,
 )
 _NEGO = re.compile(
-    r"네고|깎|할인|에누리|싸게|저렴|가격|얼마|더\s*내려|빼\s*주|\bnego|\bdiscount|cheaper|lower|price",
+    r"네고|깎|깍|할인|에누리|에눌|싸게|저렴|가격|얼마(?!나)|더\s*내려|빼\s*주|"
+    r"\bnego|\bdiscount|cheaper|lower|price",
+    re.IGNORECASE,
+)
+# Taking the seller's standing offer in words. Plain buying words ("살게요") take it at any time;
+# bare assent ("좋아요", "그걸로 할게요") only once the seller has named a price to assent to.
+_BUY = re.compile(
+    r"그\s*가격(?:에|으로)\s*(?:살게요|구매|할게요|주세요|갈게요|거래)|"
+    r"살게요|사겠습니다|구매할게요|구매하겠습니다|입금할게요|거래할게요|가져갈게요|데려갈게요",
     re.IGNORECASE,
 )
 _AGREE = re.compile(
-    r"좋아요|좋습니다|콜|오케이|\bok(?:ay)?\b|\bdeal\b|그렇게\s*(?:할게요|하죠|해요|해\s*주세요)|"
-    r"그\s*가격(?:에|으로)\s*(?:살게요|구매|할게요|주세요)|살게요|구매할게요|입금할게요",
+    r"좋아요|좋습니다|좋네요|콜(?!라)|오케이|ㅇㅋ|\bok(?:ay)?\b|\bdeal\b|알겠습니다|알겠어요|"
+    r"그렇게\s*(?:할게요|하죠|해요|해\s*주세요|하겠습니다|주세요)|"
+    r"그(?:걸|거|것)?\s*(?:로|으로)\s*(?:할게요|하겠습니다|해요|하죠|살게요|주세요|갈게요)",
     re.IGNORECASE,
 )
 _THAT_PRICE = re.compile(r"그\s*가격")
 _GREETING = re.compile(
     r"안녕|하이|반갑|저기요|실례|\bhello\b|\bhi\b|\bhey\b|구매\s*(?:하고|원)|관심", re.IGNORECASE
 )
-_QUESTION = re.compile(
-    r"\?|까요|나요|인가요|있어요\?|어때요|언제|어디|몇|무슨|어떤|어떻게|상태|하자|기스|스크래치|흠집|"
-    r"박스|구성|정품|보증|배터리|사용감|직거래|택배|배송|택포|\bcondition|\bwhen\b|\bwhere\b|\bhow\b",
+_AVAILABLE = re.compile(
+    r"(?:아직|지금|현재)\s*(?:도\s*)?(?:판매\s*중|팔|파시|있|남아|거래\s*(?:가능|되)|구매\s*가능|살\s*수)|"
+    r"판매\s*(?:중|하시는\s*거)\s*(?:이신가요|인가요|이에요|이죠|이세요|맞|인지|\?)|판매\s*중\s*\?|"
+    r"(?<!직)(?<!택배\s)구매\s*(?:가능|되나|할\s*수)|(?<!직)거래\s*(?:가능|되나)(?:한가요|할까요|하신가요|해요|요)?\s*\?|"
+    r"팔렸|판매\s*(?:됐|되었|완료)|예약\s*(?:중|됐|되었)|살\s*수\s*있|\bstill\s+(?:available|for\s+sale)\b|"
+    r"\bis\s+(?:it|this)\s+available\b",
     re.IGNORECASE,
 )
-_SENTENCE = re.compile(r"(?<=[.!?。])\s+|\n+")
-_WORD = re.compile(r"[가-힣A-Za-z0-9]+")
-
-
-def best_sentence(question: str, description: str) -> str:
-    """The description sentence sharing most syllable bigrams with the question, skipping
-    sentences that carry amounts (they could state a price the decision did not choose)."""
-    grams = _bigrams(question)
-    best, best_score = "", 0
-    for sentence in _SENTENCE.split(description):
-        sentence = sentence.strip()
-        if not sentence or find_amounts(sentence):
-            continue
-        score = len(grams & _bigrams(sentence))
-        if score > best_score:
-            best, best_score = sentence, score
-    return best[:120]
-
-
-def _bigrams(text: str) -> set[str]:
-    out: set[str] = set()
-    for word in _WORD.findall(text.lower()):
-        out.update(word[i : i + 2] for i in range(max(1, len(word) - 1)))
-    return out
+_THANKS = re.compile(
+    r"감사(?:합니다|해요|드려요|드립니다)|고마워|고맙|ㄳ|ㄱㅅ|\bthanks?\b|\bthank\s+you\b", re.I
+)
+_BYE = re.compile(
+    r"안녕히|다음에\s*(?:올게요|연락|살게요|봬요|뵐게요)|수고하세요|수고하셨|좋은\s*하루|들어가세요|"
+    r"생각해\s*(?:보고|볼게요|보겠습니다)|고민해\s*(?:보고|볼게요|보겠습니다)|있다가\s*연락|나중에\s*연락|"
+    r"\bbye\b|\bgoodbye\b|\bsee\s+you\b",
+    re.IGNORECASE,
+)
+_BUNDLE = re.compile(
+    r"(?:두|세|네|여러|2|3|4)\s*개\s*(?:사면|살게|구매|같이|다|한꺼번에)|(?:같이|함께|한꺼번에)\s*(?:사면|구매|살게)|"
+    r"묶음|일괄|세트로|다른\s*(?:물건|상품|것|거)\s*(?:도|이랑|하고|랑)|\bbundle\b",
+    re.IGNORECASE,
+)
+_QUESTION = re.compile(
+    r"\?|까요|나요|인가요|있어요\?|어때요|언제|어디|몇|무슨|어떤|어떻게|상태|하자|기스|스크래치|흠집|"
+    r"박스|구성|정품|보증|배터리|사용감|직거래|택배|배송|택포|궁금|\bcondition|\bwhen\b|\bwhere\b|\bhow\b",
+    re.IGNORECASE,
+)
 
 
 # --- the Advisor ------------------------------------------------------------------------------
@@ -237,6 +266,7 @@ class AdvisorState:
     rounds: int = 0  # buyer messages seen
     price_rounds: int = 0  # buyer messages that named a price: the clock of the time tactic
     greeted: bool = False
+    agreed: bool = False  # the seller agreed to its standing offer; the final offer is awaited
     closed: bool = False
     result: str | None = None  # ACCEPT | DENY once closed
     final_price: int | None = None
@@ -305,8 +335,10 @@ class Advisor:
         p = self.policy
         limit = self._limit(market)
         final = final_offer_price(message)
-        if _TOKEN_TYPED.search(message) or _MANIPULATION.search(message):
-            return self._decision(Act.REFUSE, None, "manipulation", market=market)
+        if _TOKEN_TYPED.search(message) or _INJECTION.search(message):
+            return self._decision(Act.REFUSE, None, "manipulation", market=market, topic="injection")
+        if _FLOOR_ASK.search(message) and _REVEAL.search(message):
+            return self._decision(Act.REFUSE, None, "manipulation", market=market, topic="floor")
         if _FALSE_CLAIM.search(message):
             return self._decision(Act.REFUSE, None, "false_claim", market=market)
         if final is not None:
@@ -322,19 +354,39 @@ class Advisor:
 
     def _no_price(self, message: str, limit: int, market: Market | None) -> Decision:
         s = self.state
-        # "좋아요, 그 가격에 살게요": the buyer takes the standing offer.
-        if _AGREE.search(message) and "?" not in message and not _NEGO.search(_THAT_PRICE.sub("", message)):
+        nego = _NEGO.search(_THAT_PRICE.sub("", message))
+        # "좋아요, 그 가격에 살게요" after the seller named a price: the buyer takes it.
+        agrees = _BUY.search(message) or (s.own_offers and _AGREE.search(message))
+        if agrees and "?" not in message and not nego:
             if s.own_offer >= limit:
                 return self._accept(s.own_offer, "buyer_agreed", market)
             return self._decision(Act.DENY, None, "better_standing_offer", market=market)
-        if _OFF_TOPIC.search(message) and not _NEGO.search(message):
+        if _FLOOR_ASK.search(message):  # "마지노선이 얼마예요?": invite an offer at the standing one
+            return self._decision(Act.HOLD, s.own_offer, "floor_question", market=market, topic="floor")
+        if _OFF_TOPIC.search(message) and not nego:
             return self._decision(Act.REFUSE, None, "off_topic", market=market)
-        if _QUESTION.search(message) and not _NEGO.search(message):
-            detail = best_sentence(message, self.description)
-            return self._decision(Act.ANSWER, None, "question", market=market, detail=detail)
-        if not s.greeted and _GREETING.search(message) and not _NEGO.search(message):
+        greeting = bool(_GREETING.search(message)) and not s.greeted
+        reason = "greeting" if greeting else "question"
+        if _BUNDLE.search(message):
+            s.greeted = s.greeted or greeting
+            return self._decision(Act.ANSWER, None, reason, market=market, topic="bundle")
+        topic = question_topic(message)
+        available = bool(_AVAILABLE.search(message))
+        if not nego and (topic or (_QUESTION.search(message) and not available)):
+            s.greeted = s.greeted or greeting
+            detail = answer(topic, self.description, question=message)
+            return self._decision(Act.ANSWER, None, reason, market=market, detail=detail, topic=topic)
+        if available:
+            s.greeted = s.greeted or greeting
+            return self._decision(Act.ANSWER, None, reason, market=market, topic="availability")
+        if not nego and (_THANKS.search(message) or _BYE.search(message)):
+            topic = "bye" if _BYE.search(message) else "thanks"
+            if s.agreed and s.own_offer >= limit:  # after agreeing: the agreed price and next step
+                return self._decision(Act.ACCEPT, s.own_offer, topic, market=market, topic=topic)
+            return self._decision(Act.GREET, None, topic, market=market, topic=topic)
+        if greeting and not nego:
             s.greeted = True
-            return self._decision(Act.GREET, s.own_offer, "greeting", market=market)
+            return self._decision(Act.GREET, s.own_offer, "greeting", market=market, topic="hello")
         return self._decision(Act.HOLD, s.own_offer, "no_offer", market=market)
 
     def _offer(self, offer: int, limit: int, market: Market | None) -> Decision:
@@ -399,6 +451,7 @@ class Advisor:
     ) -> Decision:
         # Agreeing in free text fixes the seller's offer; the deal closes with the final offer.
         self.state.own_offer = min(self.state.own_offer, price)
+        self.state.agreed = True
         return self._decision(Act.ACCEPT, price, reason, market=market, buyer_offer=buyer_offer)
 
     def _close(
@@ -420,6 +473,7 @@ class Advisor:
         buyer_offer: int | None = None,
         closed: bool = False,
         detail: str = "",
+        topic: str = "",
     ) -> Decision:
         s, p = self.state, self.policy
         return Decision(
@@ -433,6 +487,7 @@ class Advisor:
             others_interested=market.others if market else 0,
             closed=closed,
             detail=detail,
+            topic=topic,
         )
 
 

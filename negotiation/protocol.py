@@ -51,13 +51,15 @@ _ALLOWED_CONTROLS = {"\n", "\t"}
 # Invisible format characters (zero-width, bidi overrides) are dropped: they change how a
 # message reads without being seen.
 _DROPPED_CATEGORIES = {"Cf"}
+# Control characters, and lone surrogates (valid JSON escapes, but no UTF-8 can store them).
+_REFUSED_CATEGORIES = {"Cc", "Cs"}
 
 
 def clean_text(text: Any) -> str:
     """A buyer's text, validated: a string, no control characters, 1..max characters."""
     if not isinstance(text, str):
         raise ProtocolError("bad_request", "메시지 형식이 올바르지 않아요.")
-    if any(unicodedata.category(ch) == "Cc" and ch not in _ALLOWED_CONTROLS for ch in text):
+    if any(unicodedata.category(ch) in _REFUSED_CATEGORIES and ch not in _ALLOWED_CONTROLS for ch in text):
         raise ProtocolError("bad_text", "메시지에 허용되지 않는 제어 문자가 들어 있어요.")
     text = "".join(ch for ch in text if unicodedata.category(ch) not in _DROPPED_CATEGORIES)
     text = text.replace("\t", " ").replace("\r", "").strip()
@@ -72,7 +74,8 @@ def clean_text(text: Any) -> str:
 def clean_price(price: Any) -> int:
     if isinstance(price, str):
         price = price.replace(",", "").replace("원", "").strip()
-        if not price.isdigit():
+        # isdecimal, not isdigit: "²" and "①" are digits that int() refuses.
+        if not price.isdecimal():
             raise ProtocolError("bad_price", "가격은 숫자로 입력해 주세요.")
         price = int(price)
     if isinstance(price, bool) or not isinstance(price, int):

@@ -285,7 +285,13 @@ def _respond(session: ChatSession, message: Message, on_chunk: Any) -> tuple[Any
     policy = SellerPolicy(list_price=listing.price, floor_price=listing.floor_price, style=listing.style)
     negotiator = Negotiator(
         policy=policy,
-        listing=schema.Listing(listing.title, listing.description, listing.price, listing.category),
+        listing=schema.Listing(
+            listing.title,
+            listing.description,
+            listing.price,
+            listing.category,
+            listed_on=timezone.localdate(listing.created_at),
+        ),
         generator=get_generator(),
         state=session.advisor_state or None,
     )

@@ -5,9 +5,13 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.static import serve
 
+from marketplace.forms import AdminLoginForm
+
 admin.site.site_header = "낼름 관리자"
 admin.site.site_title = "낼름 관리자"
 admin.site.index_title = "운영 관리"
+# The admin's login page checks passwords too: it shares the site's failed-login throttle.
+admin.site.login_form = AdminLoginForm
 
 urlpatterns = [
     path("admin/", admin.site.urls),

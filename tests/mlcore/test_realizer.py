@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 
 import pytest
 
@@ -32,6 +33,15 @@ DECISIONS = [
     Decision(act=Act.REFUSE, reason="abuse"),
     Decision(act=Act.REFUSE, reason="off_topic"),
     Decision(act=Act.REFUSE, reason="manipulation"),
+    Decision(act=Act.REFUSE, reason="manipulation", topic="floor"),
+    Decision(act=Act.ANSWER, reason="greeting", topic="availability"),
+    Decision(act=Act.ANSWER, topic="bundle"),
+    Decision(act=Act.ANSWER, topic="battery"),
+    Decision(act=Act.GREET, reason="thanks", topic="thanks"),
+    Decision(act=Act.GREET, reason="bye", topic="bye"),
+    Decision(act=Act.ACCEPT, price=235_000, quote=True, reason="thanks", topic="thanks"),
+    Decision(act=Act.HOLD, price=240_000, quote=True, reason="floor_question", topic="floor"),
+    Decision(act=Act.HOLD, price=200_000, quote=False, reason="floor_question", topic="floor"),
 ]
 
 
@@ -40,13 +50,16 @@ def test_every_act_has_at_least_five_phrasings():
     assert all(len(options) >= 5 for options in PHRASES.values())
 
 
-@pytest.mark.parametrize("decision", DECISIONS, ids=lambda d: f"{d.act.value}-{d.reason or d.price}")
+@pytest.mark.parametrize(
+    "decision", DECISIONS, ids=lambda d: f"{d.act.value}-{d.topic or d.reason or d.price}-{d.quote}"
+)
 def test_every_wording_passes_the_guard_and_varies(decision):
     texts = {realize(decision, listing=LISTING, rng=random.Random(seed)) for seed in range(40)}
     assert len(texts) >= 4
     for text in texts:
         assert not check(text, decision=decision, policy=POLICY), text
-        assert text.endswith(("요.", "요!", "요?", "요~", "다.", "다!", "세요.")) or "요" in text[-8:]
+        # Polite endings (해요체 or 합니다), maybe followed by the ㅎㅎ / :) / ~ sellers add.
+        assert re.sub(r"[\s.!?~:)^ㅎㅋㅠ]+$", "", text).endswith(("요", "다")), text
 
 
 def test_holding_cites_the_listing():
@@ -73,8 +86,17 @@ def test_unquoted_prices_are_not_stated():
 
 def test_marketplace_vocabulary():
     words = " ".join(t for options in PHRASES.values() for t in options)
-    for word in ("네고", "쿨거래", "택포", "직거래"):
+    for word in ("네고", "쿨거래", "직거래"):
         assert word in words
+
+
+def test_taekpo_and_meeting_place_only_when_the_description_says_so():
+    hold = Decision(act=Act.HOLD, price=250_000, quote=True)
+    shipped = Listing("닌텐도 스위치", "택포 가격이에요. 강남역 직거래도 돼요.", 250_000)
+    said = " ".join(realize(hold, listing=shipped, rng=random.Random(s)) for s in range(60))
+    assert "택포" in said and "강남역" in said
+    plain = " ".join(realize(hold, listing=LISTING, rng=random.Random(s)) for s in range(60))
+    assert "택포" not in plain and "역에서" not in plain
 
 
 def test_others_interested_is_said_only_when_true():
