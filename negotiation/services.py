@@ -135,7 +135,7 @@ def message_submit(*, session_id: int, user: Any, text: str) -> Message:
     text = protocol.clean_text(text)
     offer = schema.final_offer_price(text)
     if offer is not None:  # a typed `##<price>##` is the final offer, with the offer's checks
-        return offer_submit(session_id=session_id, user=user, price=offer)
+        return offer_submit(session_id=session_id, user=user, price=offer, text=text)
     with transaction.atomic():
         session, role = _locked_session(session_id, user)
         if role == Role.SELLER:
@@ -151,8 +151,10 @@ def message_submit(*, session_id: int, user: Any, text: str) -> Message:
         return _buyer_store(session, text=text, price=price, is_offer=False)
 
 
-def offer_submit(*, session_id: int, user: Any, price: Any) -> Message:
+def offer_submit(*, session_id: int, user: Any, price: Any, text: str | None = None) -> Message:
+    """The buyer's final offer; `text` is what they typed around a `##<price>##` token, kept whole."""
     price = protocol.clean_price(price)
+    text = text or schema.final_offer_token(price)
     with transaction.atomic():
         session, role = _locked_session(session_id, user)
         _check_buyer_can_talk(session, role)
@@ -163,11 +165,7 @@ def offer_submit(*, session_id: int, user: Any, price: Any) -> Message:
         _rate_limit(user)
         if session.state == State.WAITING:
             message = Message.objects.create(
-                session=session,
-                role=Role.BUYER,
-                text=schema.final_offer_token(price),
-                price=price,
-                is_offer=True,
+                session=session, role=Role.BUYER, text=text, price=price, is_offer=True
             )
             session.standing_offer = price
             session.last_buyer_offer = price
@@ -177,7 +175,7 @@ def offer_submit(*, session_id: int, user: Any, price: Any) -> Message:
             )
             _announce(session, message, ack)
             return message
-        return _buyer_store(session, text=schema.final_offer_token(price), price=price, is_offer=True)
+        return _buyer_store(session, text=text, price=price, is_offer=True)
 
 
 def _check_buyer_can_talk(session: ChatSession, role: str) -> None:

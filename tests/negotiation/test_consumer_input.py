@@ -85,3 +85,17 @@ async def test_zero_width_characters_are_dropped(people, listing):
     events = await receive_until(comm, is_reply)
     assert events[0]["message"]["text"] == "3만원 가능?"
     await comm.disconnect()
+
+
+async def test_a_typed_final_offer_keeps_the_words_around_it(people, listing):
+    session, comm = await connected(people, listing)
+    text = "기스 있으니까 이 가격에 해주세요 ##<30000>## 바로 입금할게요"
+    await comm.send_json_to({"type": "message", "text": text})
+    events = await receive_until(comm, is_reply)
+    ack = next(e["message"] for e in events if e["type"] == "message" and e["message"]["role"] == "buyer")
+    assert (ack["text"], ack["price"], ack["offer"]) == (text, 30_000, True)
+    stored = await database_sync_to_async(Message.objects.get)(session=session, role="buyer")
+    assert (stored.text, stored.price, stored.is_offer) == (text, 30_000, True)
+    reply = events[-1]["message"]["text"]
+    assert reply.startswith(("##<수락>##", "##<거절>##"))
+    await comm.disconnect()
