@@ -308,7 +308,14 @@ class Advisor:
             reciprocal = s.own_offer * ratio**p.params.reciprocity
         w = p.params.time_weight
         raw = w * time_target + (1 - w) * reciprocal
-        return natural_offer(raw, floor=limit, ceiling=s.own_offer, step=price_step(p.list_price))
+        step = price_step(p.list_price)
+        offer = natural_offer(raw, floor=limit, ceiling=s.own_offer, step=step)
+        # Rounding to a natural amount can swallow a small concession whole, so the seller
+        # would answer a fair first offer by repeating the list price; a balanced or flexible
+        # seller gives one step instead, as people do ("40만원은 어렵고 39만원까지 해드릴게요").
+        if offer == s.own_offer and raw < s.own_offer and p.params.beta >= 1.0:
+            offer = natural_offer(s.own_offer - step, floor=limit, ceiling=s.own_offer, step=step)
+        return offer
 
     def _limit(self, market: Market | None) -> int:
         """The lowest price the seller may take: the floor, or a better standing offer."""

@@ -30,6 +30,8 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=FORBIDDEN)  # before accept: the handshake is refused
             return
         events.bind_loop(asyncio.get_running_loop())
+        # The listing's seller and staff also see the Advisor's decisions; buyers never do.
+        self.seller_view = session.buyer_id != self.user.pk
         self.group = group_name(self.session_id)
         # Join before reading the history, so nothing sent in between is missed.
         await self.channel_layer.group_add(self.group, self.channel_name)
@@ -40,7 +42,10 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
     def _history(self) -> dict[str, Any]:
         session = selectors.session_for_user(session_id=self.session_id, user=self.user)
         return protocol.history(
-            selectors.session_messages(session=session), session, selectors.session_pending(session=session)
+            selectors.session_messages(session=session),
+            session,
+            selectors.session_pending(session=session),
+            seller_view=self.seller_view,
         )
 
     async def disconnect(self, code: int) -> None:
@@ -87,4 +92,5 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json(protocol.error_event(error.code, error.message))
 
     async def chat_event(self, event: dict[str, Any]) -> None:
-        await self.send_json(event["payload"])
+        seller_payload = event.get("seller_payload")
+        await self.send_json(seller_payload if seller_payload and self.seller_view else event["payload"])

@@ -49,9 +49,10 @@ def _target(layer: Any) -> asyncio.AbstractEventLoop:
     return _sender()
 
 
-def group_send(group: str, payload: dict[str, Any]) -> None:
+def group_send(group: str, payload: dict[str, Any], *, seller_payload: dict[str, Any] | None = None) -> None:
     """Send one protocol payload to every client of `group`; a failure is logged, not raised,
-    because the message it announces is already stored and a reconnect shows it."""
+    because the message it announces is already stored and a reconnect shows it. Clients with the
+    seller's view get `seller_payload` instead when there is one (the consumer picks)."""
     layer = get_channel_layer()
     if layer is None:
         return
@@ -63,7 +64,8 @@ def group_send(group: str, payload: dict[str, Any]) -> None:
     if running is loop:
         raise RuntimeError("group_send is for synchronous code; await the layer in async code")
     future = asyncio.run_coroutine_threadsafe(
-        layer.group_send(group, {"type": EVENT_TYPE, "payload": payload}), loop
+        layer.group_send(group, {"type": EVENT_TYPE, "payload": payload, "seller_payload": seller_payload}),
+        loop,
     )
     try:
         future.result(timeout=_SEND_TIMEOUT)

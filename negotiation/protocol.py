@@ -100,8 +100,24 @@ def parse_client(content: Any) -> ClientMessage | ClientOffer:
 # --- server → client ------------------------------------------------------------------------------
 
 
-def message_dict(message: Any) -> dict[str, Any]:
-    return {
+# The Advisor's acts as the seller reads them beside the bot's replies.
+ACT_LABELS = {
+    "greet": "인사",
+    "answer": "상품 답변",
+    "counter": "역제안",
+    "hold": "가격 유지",
+    "accept": "가격 합의",
+    "deny": "가격 거절",
+    "final_accept": "최종 수락",
+    "final_deny": "최종 거절",
+    "refuse": "응대 거절",
+}
+
+
+def message_dict(message: Any, *, seller_view: bool = False) -> dict[str, Any]:
+    """A stored message for the client. Only the listing's seller and staff (`seller_view`) see
+    the Advisor's decision behind a bot reply: its act and price, never its state or reasons."""
+    data = {
         "id": message.pk,
         "role": message.role,
         "text": message.text,
@@ -110,6 +126,11 @@ def message_dict(message: Any) -> dict[str, Any]:
         "reply_to": message.reply_to_id,
         "created": message.created_at.isoformat(),
     }
+    decision = message.decision or {}
+    if seller_view and decision.get("act") in ACT_LABELS:
+        act = decision["act"]
+        data["decision"] = {"act": act, "label": ACT_LABELS[act], "price": decision.get("price")}
+    return data
 
 
 def state_dict(session: Any, *, typing: bool | None = None) -> dict[str, Any]:
@@ -125,17 +146,19 @@ def state_dict(session: Any, *, typing: bool | None = None) -> dict[str, Any]:
     }
 
 
-def history(messages: list[Any], session: Any, pending: dict[str, Any] | None) -> dict[str, Any]:
+def history(
+    messages: list[Any], session: Any, pending: dict[str, Any] | None, *, seller_view: bool = False
+) -> dict[str, Any]:
     return {
         "type": HISTORY,
-        "messages": [message_dict(m) for m in messages],
+        "messages": [message_dict(m, seller_view=seller_view) for m in messages],
         "state": state_dict(session, typing=bool(pending and pending["live"])),
         "pending": pending,
     }
 
 
-def message_event(message: Any) -> dict[str, Any]:
-    return {"type": MESSAGE, "message": message_dict(message)}
+def message_event(message: Any, *, seller_view: bool = False) -> dict[str, Any]:
+    return {"type": MESSAGE, "message": message_dict(message, seller_view=seller_view)}
 
 
 def typing_event(reply_to: int) -> dict[str, Any]:

@@ -54,19 +54,22 @@ def _after_commit(fn: Any) -> None:
     transaction.on_commit(fn, robust=True)
 
 
-def _send(session_id: int, payload: dict[str, Any]) -> None:
-    events.group_send(group_name(session_id), payload)
+def _send(session_id: int, payload: dict[str, Any], seller_payload: dict[str, Any] | None = None) -> None:
+    events.group_send(group_name(session_id), payload, seller_payload=seller_payload)
 
 
 def _announce(session: ChatSession, *messages: Message, typing: bool | None = None) -> None:
     """After commit: every stored message, then the session's state."""
-    payloads = [protocol.message_event(m) for m in messages]
-    payloads.append(protocol.state_event(session, typing=typing))
+    payloads = [
+        (protocol.message_event(m), protocol.message_event(m, seller_view=True) if m.decision else None)
+        for m in messages
+    ]
+    payloads.append((protocol.state_event(session, typing=typing), None))
     session_id = session.pk
 
     def send() -> None:
-        for payload in payloads:
-            _send(session_id, payload)
+        for payload, seller_payload in payloads:
+            _send(session_id, payload, seller_payload)
 
     _after_commit(send)
 

@@ -31,9 +31,40 @@
 
   function fmtWon(n) { return Number(n).toLocaleString("ko-KR") + "원"; }
 
+  var VERDICTS = {"##<수락>##": ["accept", "수락"], "##<거절>##": ["deny", "거절"]};
+  var OFFER_TOKEN = /##<\s*[\d,]+\s*>##/;
+
+  function withoutTokens(text) {
+    return text.replace("##<수락>##", "").replace("##<거절>##", "").trim();
+  }
+
   function displayText(msg) {
-    if (msg.role === "buyer" && msg.offer) return "최종 가격 제안: " + fmtWon(msg.price);
-    return msg.text.replace("##<수락>##", "[수락]").replace("##<거절>##", "[거절]").trim();
+    if (msg.role === "buyer" && msg.offer) {
+      var rest = msg.text.replace(OFFER_TOKEN, "").trim(); // words typed around the token
+      return "최종 가격 제안: " + fmtWon(msg.price) + (rest ? "\n" + rest : "");
+    }
+    return withoutTokens(msg.text);
+  }
+
+  // The answer to a final offer gets a badge instead of the raw protocol token; the seller's
+  // view also notes the Advisor's decision behind each bot reply.
+  function decorate(li, msg) {
+    var old = li.querySelectorAll(".bubble__verdict, .bubble__note");
+    for (var i = 0; i < old.length; i++) old[i].remove();
+    var verdict = msg.role === "bot" ? VERDICTS[msg.text.trim().slice(0, 8)] : null;
+    if (verdict) {
+      var badge = document.createElement("span");
+      badge.className = "bubble__verdict bubble__verdict--" + verdict[0];
+      badge.textContent = verdict[1];
+      li.insertBefore(badge, li.firstChild);
+    }
+    if (msg.decision) {
+      var note = document.createElement("p");
+      note.className = "bubble__note";
+      note.textContent = "봇 판단 · " + msg.decision.label +
+        (msg.decision.price != null ? " " + fmtWon(msg.decision.price) : "");
+      li.appendChild(note);
+    }
   }
 
   function bubble(roleName, text, extraClass) {
@@ -53,15 +84,17 @@
     if (seen[msg.id]) return;
     seen[msg.id] = true;
     var stream = msg.reply_to != null ? streams[msg.reply_to] : null;
+    var li;
     if (stream) { // the streamed bubble becomes the stored reply
       stream.body.textContent = displayText(msg);
       stream.li.classList.remove("bubble--streaming");
-      stream.li.dataset.id = msg.id;
+      li = stream.li;
       delete streams[msg.reply_to];
     } else {
-      var b = bubble(msg.role, displayText(msg), msg.offer ? "bubble--offer" : "");
-      b.li.dataset.id = msg.id;
+      li = bubble(msg.role, displayText(msg), msg.offer ? "bubble--offer" : "").li;
     }
+    li.dataset.id = msg.id;
+    decorate(li, msg);
     if (msg.role === "bot" || msg.role === "system") setTyping(false);
     if (msg.role === "buyer" && role === "buyer") { input.value = ""; setBusy(false); }
     if (msg.role === "seller" && role === "seller") { input.value = ""; setBusy(false); }
@@ -80,7 +113,7 @@
     var offset = typeof ev.offset === "number" ? ev.offset : s.text.length;
     if (offset + ev.text.length <= s.text.length) return; // already had it (reconnect)
     s.text = s.text.slice(0, offset) + ev.text;
-    s.body.textContent = s.text.replace("##<수락>##", "[수락]").replace("##<거절>##", "[거절]");
+    s.body.textContent = withoutTokens(s.text);
     setTyping(true);
     log.scrollTop = log.scrollHeight;
   }
@@ -153,7 +186,7 @@
         if (ev.pending && ev.pending.live) {
           var s = streamFor(ev.pending.reply_to);
           s.text = ev.pending.text || "";
-          s.body.textContent = s.text;
+          s.body.textContent = withoutTokens(s.text);
           setTyping(true);
         }
         break;

@@ -70,6 +70,8 @@ def test_two_buyers_one_acceptance(chromium, server):
     bob_page.get_by_role("button", name="제안 보내기").click()
     expect(bob_page.locator("#chat-banner")).to_contain_text("거래가 성사되었어요", timeout=20_000)
     expect(bob_page.locator("#chat-state")).to_have_text("합의")
+    expect(bob_page.locator(".bubble--bot .bubble__verdict--accept")).to_have_text("수락")
+    expect(bob_page.locator(".bubble__note")).to_have_count(0)  # the Advisor's notes are the seller's
 
     charlie_page = pages["charlie"]
     expect(charlie_page.locator("#chat-banner")).to_contain_text("예약중", timeout=10_000)
