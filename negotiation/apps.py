@@ -8,8 +8,18 @@ class NegotiationConfig(AppConfig):
     verbose_name = "가격 협상"
 
     def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_out
+
         from marketplace.signals import listing_status_changed
 
         from . import services
 
         listing_status_changed.connect(services.sessions_follow_listing, dispatch_uid="negotiation-follow")
+        user_logged_out.connect(_close_chats_on_logout, dispatch_uid="negotiation-logout")
+
+
+def _close_chats_on_logout(sender: object, user: object = None, **kwargs: object) -> None:
+    from . import events
+
+    if user is not None and user.pk is not None:
+        events.user_logout(user.pk)

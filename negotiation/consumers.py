@@ -11,12 +11,13 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from . import events, protocol, selectors, services
-from .models import group_name
+from .models import group_name, user_group_name
 
 log = logging.getLogger(__name__)
 
 MAX_FRAME = 4096  # characters; a 500-character message plus JSON fits easily
 FORBIDDEN = 4403
+LOGGED_OUT = 4401
 
 
 class ChatConsumer(AsyncJsonWebsocketConsumer):
@@ -33,8 +34,10 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         # The listing's seller and staff also see the Advisor's decisions; buyers never do.
         self.seller_view = session.buyer_id != self.user.pk
         self.group = group_name(self.session_id)
+        self.user_group = user_group_name(self.user.pk)
         # Join before reading the history, so nothing sent in between is missed.
         await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.channel_layer.group_add(self.user_group, self.channel_name)
         await self.accept()
         await self.send_json(await database_sync_to_async(self._history)())
         await database_sync_to_async(services.pending_sweep)(session_id=self.session_id)
@@ -51,6 +54,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
     async def disconnect(self, code: int) -> None:
         if hasattr(self, "group"):
             await self.channel_layer.group_discard(self.group, self.channel_name)
+            await self.channel_layer.group_discard(self.user_group, self.channel_name)
 
     async def receive(
         self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any
@@ -94,3 +98,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
     async def chat_event(self, event: dict[str, Any]) -> None:
         seller_payload = event.get("seller_payload")
         await self.send_json(seller_payload if seller_payload and self.seller_view else event["payload"])
+
+    async def chat_logout(self, event: dict[str, Any]) -> None:
+        # The user logged out somewhere: this socket's authentication is gone with the session.
+        await self.close(code=LOGGED_OUT)

@@ -19,6 +19,7 @@ from channels.layers import InMemoryChannelLayer, get_channel_layer
 log = logging.getLogger(__name__)
 
 EVENT_TYPE = "chat.event"  # handled by ChatConsumer.chat_event
+LOGOUT_TYPE = "chat.logout"  # handled by ChatConsumer.chat_logout
 _SEND_TIMEOUT = 10.0
 
 _lock = threading.Lock()
@@ -53,6 +54,17 @@ def group_send(group: str, payload: dict[str, Any], *, seller_payload: dict[str,
     """Send one protocol payload to every client of `group`; a failure is logged, not raised,
     because the message it announces is already stored and a reconnect shows it. Clients with the
     seller's view get `seller_payload` instead when there is one (the consumer picks)."""
+    _layer_send(group, {"type": EVENT_TYPE, "payload": payload, "seller_payload": seller_payload})
+
+
+def user_logout(user_id: int) -> None:
+    """Close every chat socket of a user who logged out (their session cookie is gone)."""
+    from .models import user_group_name
+
+    _layer_send(user_group_name(user_id), {"type": LOGOUT_TYPE})
+
+
+def _layer_send(group: str, event: dict[str, Any]) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
@@ -63,10 +75,7 @@ def group_send(group: str, payload: dict[str, Any], *, seller_payload: dict[str,
         running = None
     if running is loop:
         raise RuntimeError("group_send is for synchronous code; await the layer in async code")
-    future = asyncio.run_coroutine_threadsafe(
-        layer.group_send(group, {"type": EVENT_TYPE, "payload": payload, "seller_payload": seller_payload}),
-        loop,
-    )
+    future = asyncio.run_coroutine_threadsafe(layer.group_send(group, event), loop)
     try:
         future.result(timeout=_SEND_TIMEOUT)
     except Exception:

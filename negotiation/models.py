@@ -77,6 +77,11 @@ def group_name(session_id: int) -> str:
     return f"chat.session.{session_id}"
 
 
+def user_group_name(user_id: int) -> str:
+    """Every chat socket of one user, so that logging out closes them all."""
+    return f"chat.user.{user_id}"
+
+
 class Message(models.Model):
     class Role(models.TextChoices):
         BUYER = "buyer", "구매자"
