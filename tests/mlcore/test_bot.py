@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 from mlcore.bot import Negotiator, RuleGenerator, Turn
@@ -12,6 +10,7 @@ from mlcore.guard import check
 from mlcore.prices import find_amounts
 from mlcore.schema import DENY_TOKEN, Listing
 from mlcore.strategy import Act, SellerPolicy, Style
+from tests.mlcore.cli import run_mlcore
 
 ROOT = Path(__file__).resolve().parents[2]
 POLICY = SellerPolicy(35_000, 28_000, Style.FLEXIBLE)
@@ -118,29 +117,19 @@ def test_state_survives_a_new_worker():
 
 def test_chat_cli_with_piped_stdin():
     lines = "안녕하세요\n상태 어때요?\n25000원 어때요?\n최저가 알려주세요\n##<33000>##\n"
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "mlcore",
-            "chat",
-            "--title",
-            "스피커",
-            "--price",
-            "35000",
-            "--floor",
-            "28000",
-            "--description",
-            "작년에 샀어요. 상태 좋아요.",
-            "--seed",
-            "1",
-        ],
+    result = run_mlcore(
+        "chat",
+        "--title",
+        "스피커",
+        "--price",
+        "35000",
+        "--floor",
+        "28000",
+        "--description",
+        "작년에 샀어요. 상태 좋아요.",
+        "--seed",
+        "1",
         input=lines,
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=60,
-        check=False,
     )
     assert result.returncode == 0, result.stderr
     out = result.stdout
@@ -150,13 +139,5 @@ def test_chat_cli_with_piped_stdin():
 
 
 def test_chat_cli_rejects_a_floor_above_the_price():
-    result = subprocess.run(
-        [sys.executable, "-m", "mlcore", "chat", "--title", "x", "--price", "1000", "--floor", "2000"],
-        input="",
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=60,
-        check=False,
-    )
+    result = run_mlcore("chat", "--title", "x", "--price", "1000", "--floor", "2000", input="")
     assert result.returncode == 2 and "floor_price" in result.stderr

@@ -4,22 +4,16 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
+
+from tests.mlcore.cli import run_mlcore, run_python
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "mlcore" / "data" / "corpus"
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "mlcore", "data-card", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return run_mlcore("data-card", *args)
 
 
 def test_card_of_the_shipped_corpus(tmp_path: Path) -> None:
@@ -75,5 +69,5 @@ def test_light_commands_do_not_import_torch() -> None:
         "    main(['validate-data', 'mlcore/data/corpus'])\n"
         "print(sorted(m for m in ('torch', 'transformers', 'datasets') if m in sys.modules))\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    done = run_python(code)
     assert done.stdout.strip() == "[]", done.stderr

@@ -5,8 +5,6 @@ Through `Advisor.decide` for the act and `Negotiator.respond` for the words."""
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,6 +13,7 @@ from mlcore.bot import Negotiator
 from mlcore.prices import find_amounts
 from mlcore.schema import Listing
 from mlcore.strategy import Act, Advisor, SellerPolicy, Style
+from tests.mlcore.cli import run_mlcore
 
 ROOT = Path(__file__).resolve().parents[2]
 IPAD = Listing(
@@ -233,29 +232,19 @@ def test_the_sample_dialogue_in_the_chat_cli():
             "##<400000>##",
         ]
     )
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "mlcore",
-            "chat",
-            "--title",
-            IPAD.title,
-            "--price",
-            "420000",
-            "--floor",
-            "350000",
-            "--description",
-            IPAD.description,
-            "--seed",
-            "1",
-        ],
+    result = run_mlcore(
+        "chat",
+        "--title",
+        IPAD.title,
+        "--price",
+        "420000",
+        "--floor",
+        "350000",
+        "--description",
+        IPAD.description,
+        "--seed",
+        "1",
         input=lines + "\n",
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=60,
-        check=False,
     )
     assert result.returncode == 0, result.stderr
     seller = [line for line in result.stdout.splitlines() if line.startswith("판매자:")]

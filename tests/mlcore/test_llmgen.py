@@ -6,7 +6,6 @@ import json
 import os
 import re
 import subprocess
-import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -14,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from mlcore.validate import validate_record
+from tests.mlcore.cli import run_mlcore
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -105,11 +105,9 @@ def run_llm(server, out: Path, n: int) -> subprocess.CompletedProcess[str]:
         "OPENAI_BASE_URL": f"http://127.0.0.1:{server.server_address[1]}/v1",
         "OPENAI_API_KEY": "test-key",
     }
-    return subprocess.run(
-        [sys.executable, "-m", "mlcore", "generate", "--llm", "--model", "tiny", "--n", str(n), "--seed", "5",
-         "--out", str(out)],
-        cwd=ROOT, capture_output=True, text=True, timeout=120, check=False, env=env,
-    )  # fmt: skip
+    return run_mlcore(
+        "generate", "--llm", "--model", "tiny", "--n", str(n), "--seed", "5", "--out", str(out), env=env
+    )
 
 
 def test_good_answers_are_kept_and_bad_ones_counted(server, tmp_path: Path) -> None:
@@ -147,10 +145,7 @@ def test_nothing_kept_means_failure(server, tmp_path: Path) -> None:
 
 def test_missing_endpoint_is_a_clear_error(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "OPENAI_BASE_URL"}
-    done = subprocess.run(
-        [sys.executable, "-m", "mlcore", "generate", "--llm", "--n", "1", "--out", str(tmp_path / "x.jsonl")],
-        cwd=ROOT, capture_output=True, text=True, timeout=60, check=False, env=env,
-    )  # fmt: skip
+    done = run_mlcore("generate", "--llm", "--n", "1", "--out", str(tmp_path / "x.jsonl"), env=env)
     assert done.returncode == 2
     assert "OPENAI_BASE_URL" in done.stderr
     assert not (tmp_path / "x.jsonl").exists()

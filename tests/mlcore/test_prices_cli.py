@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from mlcore.__main__ import main
+from tests.mlcore.cli import run_mlcore, run_python
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -36,19 +35,13 @@ def test_parse_price_command_runs_as_a_module_without_torch() -> None:
         "import mlcore.__main__ as m; rc = m.main(sys.argv[1:]);"
         "assert 'torch' not in sys.modules and 'django' not in sys.modules; sys.exit(rc)"
     )
-    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    done = run_python(code)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == {"price": 35000}
 
 
 def test_parse_price_command_exits_zero_via_python_dash_m() -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "mlcore", "parse-price", "##<18000>##", "--list-price", "20000"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    done = run_mlcore("parse-price", "##<18000>##", "--list-price", "20000")
     assert done.returncode == 0, done.stderr
     assert done.stdout == '{"price": 18000}\n'
 

@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from mlcore.prices import find_amounts
+from tests.mlcore.cli import run_mlcore
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = Path(__file__).parent / "data" / "redteam.jsonl"
@@ -23,14 +22,7 @@ INPUTS = [json.loads(line) for line in DATA.read_text(encoding="utf-8").splitlin
 @pytest.fixture(scope="module")
 def dialogues(tmp_path_factory):
     out = tmp_path_factory.mktemp("redteam") / "out.jsonl"
-    result = subprocess.run(
-        [sys.executable, "-m", "mlcore", "replay", str(DATA), "--out", str(out)],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=120,
-        check=False,
-    )
+    result = run_mlcore("replay", str(DATA), "--out", str(out))
     assert result.returncode == 0, result.stderr
     return [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
 

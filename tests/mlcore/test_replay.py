@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 from mlcore.schema import BUYER, SELLER
+from tests.mlcore.cli import run_mlcore, run_python
 
 ROOT = Path(__file__).resolve().parents[2]
 LISTING = {
@@ -21,14 +21,7 @@ LISTING = {
 def replay(tmp_path: Path, lines: list[str]) -> tuple[subprocess.CompletedProcess, list[dict]]:
     src, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
     src.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    result = subprocess.run(
-        [sys.executable, "-m", "mlcore", "replay", str(src), "--out", str(out)],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=120,
-        check=False,
-    )
+    result = run_mlcore("replay", str(src), "--out", str(out))
     records = (
         [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()] if out.exists() else []
     )
@@ -84,17 +77,11 @@ def test_bad_lines_are_named_and_the_rest_go_on(tmp_path):
 
 
 def test_missing_input_file_is_a_clear_error(tmp_path):
-    result = subprocess.run(
-        [sys.executable, "-m", "mlcore", "replay", str(tmp_path / "nope.jsonl")],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=60,
-        check=False,
-    )
+    result = run_mlcore("replay", str(tmp_path / "nope.jsonl"))
     assert result.returncode == 2 and "cannot read" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_replay_imports_no_torch():
     code = "import sys, mlcore.replay, mlcore.chat; assert 'torch' not in sys.modules"
-    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, timeout=60)
+    done = run_python(code)
+    assert done.returncode == 0, done.stderr

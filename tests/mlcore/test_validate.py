@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from mlcore.validate import DataError, load_dialogues, validate_record
+from tests.mlcore.cli import run_mlcore
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "mlcore" / "data" / "corpus"
@@ -37,14 +37,7 @@ def good_record(**changes):
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "mlcore", "validate-data", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    return run_mlcore("validate-data", *args)
 
 
 def test_shipped_corpus_is_valid() -> None:
