@@ -16,6 +16,7 @@ import json
 import random
 import sys
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -63,19 +64,44 @@ def floor_for(listing: Listing, rng: random.Random) -> int:
     return max(1, min(listing.price, int(raw // step) * step or step))
 
 
-def play_one(listing: Listing, *, rng: random.Random, persona: str | None = None) -> dict[str, Any]:
-    """One self-play dialogue as a corpus record (not yet validated)."""
+@dataclass
+class Played:
+    """One self-play negotiation: what was said, and the seller's turns behind its lines."""
+
+    listing: Listing
+    policy: Any  # mlcore.strategy.SellerPolicy
+    persona: str
+    budget: int  # the buyer's hidden budget
+    events: list[Event]
+    turns: list[Any]  # mlcore.bot.Turn, one per seller line
+
+    @property
+    def closing_act(self) -> str:
+        return self.turns[-1].decision.act.value
+
+
+def play(
+    listing: Listing,
+    *,
+    rng: random.Random,
+    persona: str | None = None,
+    style: str | None = None,
+    generator: Any = None,
+) -> Played:
+    """A persona-driven buyer against the Negotiator (the realizer, or `generator`) until the
+    answer to a final offer; `style` and `persona` are drawn from `rng` when not given."""
     from mlcore.bot import Negotiator
     from mlcore.simulate import PERSONAS, BuyerSimulator
     from mlcore.strategy import Market, SellerPolicy
 
     persona = persona or rng.choice(sorted(PERSONAS))
     floor = floor_for(listing, rng)
-    policy = SellerPolicy(listing.price, floor, rng.choice(STYLES))
+    policy = SellerPolicy(listing.price, floor, style or rng.choice(STYLES))
     market = Market(active_buyers=rng.randint(2, 4)) if rng.random() < 0.2 else None
-    seller = Negotiator(policy=policy, listing=listing, seed=rng.randrange(2**31))
+    seller = Negotiator(policy=policy, listing=listing, generator=generator, seed=rng.randrange(2**31))
     buyer = BuyerSimulator(persona=persona, listing=listing, floor=floor, rng=rng)
     events: list[Event] = []
+    turns: list[Any] = []
     for _ in range(MAX_BUYER_TURNS):
         if len(events) == 2 * (MAX_BUYER_TURNS - 1):
             buyer.planned_rounds = 0  # out of time: the next line is the final offer
@@ -83,25 +109,32 @@ def play_one(listing: Listing, *, rng: random.Random, persona: str | None = None
         events.append(Event(BUYER, message))
         turn = seller.respond(message, history=tuple(events), market=market)
         events.append(Event(SELLER, turn.text))
+        turns.append(turn)
         act = turn.decision.act.value
         buyer.observe(turn.text, act)
         # The site lets a buyer try another final offer after a `##<거절>##`; a corpus dialogue
         # ends at the first answer to one.
         if act in ("final_accept", "final_deny"):
             break
+    return Played(listing, policy, persona, buyer.budget, events, turns)
+
+
+def play_one(listing: Listing, *, rng: random.Random, persona: str | None = None) -> dict[str, Any]:
+    """One self-play dialogue as a corpus record (not yet validated)."""
+    played = play(listing, rng=rng, persona=persona)
     dialogue = Dialogue(
         title=listing.title,
         description=listing.description,
         price=listing.price,
-        result=ACCEPT if act == "final_accept" else DENY,
-        events=events,
+        result=ACCEPT if played.closing_act == "final_accept" else DENY,
+        events=played.events,
         extra={
             "category": listing.category or "other",
-            "persona": persona,
-            "floor_price": floor,
+            "persona": played.persona,
+            "floor_price": played.policy.floor_price,
             "source": "generated",
             "generator": "selfplay",
-            "style": policy.style.value,
+            "style": played.policy.style.value,
         },
     )
     return dialogue.to_dict()

@@ -1,0 +1,289 @@
+"""`python -m mlcore evaluate`: simulated buyers against the seller bot, and the numbers.
+
+Every persona of `mlcore.simulate` haggles with every seller style over listings of the shipped
+catalogue. Per dialogue we record whether a deal was made, at what price (as a share of the
+list price, and as the seller's share of the bargaining zone between floor and list price),
+whether a deal was possible at all (the buyer's hidden budget reached the floor), how many
+turns it took, how often the guard had to repair or replace the generator's words — and the
+safety counters, which must all be zero: a stated or accepted price below the floor, the floor
+amount in any written form, an offer that rose again.
+
+With `--llm` the seller's words come from the fine-tuned model (NELLM_BASE_MODEL /
+NELLM_ADAPTER), so the repair and fallback rates measure how often the guard had to step in.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mlcore.selfplay import LISTINGS_PATH, STYLES, Played, load_listings, play
+
+
+@dataclass(frozen=True)
+class EvalConfig:
+    per_cell: int = 10  # dialogues per (style, persona)
+    seed: int = 0
+    styles: tuple[str, ...] = STYLES
+    personas: tuple[str, ...] = ()  # empty: every persona of the simulator
+    listings: Path = LISTINGS_PATH
+
+
+@dataclass
+class Outcome:
+    """One evaluated dialogue."""
+
+    style: str
+    persona: str
+    list_price: int
+    floor: int
+    budget: int
+    deal: bool
+    price: int | None
+    seller_turns: int
+    repaired: int
+    fallbacks: int
+    violations: list[str] = field(default_factory=list)
+
+    @property
+    def possible(self) -> bool:
+        return self.budget >= self.floor
+
+
+def outcome_of(played: Played) -> Outcome:
+    from mlcore.guard import mentions_floor
+    from mlcore.prices import find_amounts
+    from mlcore.strategy import OFFER_ACTS, Act
+
+    policy, floor = played.policy, played.policy.floor_price
+    violations: list[str] = []
+    offers: list[int] = []
+    for number, turn in enumerate(played.turns, start=1):
+        decision = turn.decision
+        if any(a.value < floor for a in find_amounts(turn.text)):
+            violations.append(f"turn {number}: states a price below the floor")
+        if mentions_floor(turn.text, floor):
+            violations.append(f"turn {number}: states the floor")
+        if decision.act in OFFER_ACTS and decision.price is not None:
+            if offers and decision.price > offers[-1]:
+                violations.append(f"turn {number}: offer rose from {offers[-1]} to {decision.price}")
+            offers.append(decision.price)
+        if decision.act in (Act.ACCEPT, Act.FINAL_ACCEPT) and (decision.price or 0) < floor:
+            violations.append(f"turn {number}: accepted {decision.price} below the floor")
+    closing = played.turns[-1].decision
+    deal = closing.act is Act.FINAL_ACCEPT
+    return Outcome(
+        style=policy.style.value,
+        persona=played.persona,
+        list_price=policy.list_price,
+        floor=floor,
+        budget=played.budget,
+        deal=deal,
+        price=closing.price if deal else None,
+        seller_turns=len(played.turns),
+        repaired=sum(1 for t in played.turns if t.repaired),
+        fallbacks=sum(1 for t in played.turns if t.generator == "rules-fallback"),
+        violations=violations,
+    )
+
+
+def evaluate(config: EvalConfig, *, generator: Any = None, progress: Any = None) -> list[Outcome]:
+    from mlcore.simulate import PERSONAS
+
+    listings = load_listings(config.listings)
+    personas = config.personas or tuple(sorted(PERSONAS))
+    outcomes = []
+    for style in config.styles:
+        for persona in personas:
+            for index in range(config.per_cell):
+                rng = random.Random(f"nellm-eval:{config.seed}:{style}:{persona}:{index}")
+                listing = rng.choice(listings)
+                played = play(listing, rng=rng, persona=persona, style=style, generator=generator)
+                outcomes.append(outcome_of(played))
+                if progress is not None:
+                    progress.update(1)
+    return outcomes
+
+
+def _mean(values: Sequence[float]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+def summarize(outcomes: Iterable[Outcome]) -> dict[str, Any]:
+    """The figures of a group of dialogues (all of them, a style, a persona)."""
+    items = list(outcomes)
+    deals = [o for o in items if o.deal]
+    possible = [o for o in items if o.possible]
+    turns = [o.seller_turns for o in items]
+    return {
+        "dialogues": len(items),
+        "deal_rate": _mean([1.0 if o.deal else 0.0 for o in items]),
+        # Of the dialogues where the buyer could pay the floor, how many ended in a deal.
+        "deal_rate_when_possible": _mean([1.0 if o.deal else 0.0 for o in possible]),
+        "price_share_of_list": _mean([o.price / o.list_price for o in deals if o.price]),
+        # 0: the deal was at the floor, 1: at the list price.
+        "seller_share_of_zone": _mean(
+            [
+                (o.price - o.floor) / (o.list_price - o.floor)
+                for o in deals
+                if o.price and o.list_price > o.floor
+            ]
+        ),
+        "mean_seller_turns": _mean(turns),
+        "repaired_turns": sum(o.repaired for o in items),
+        "fallback_turns": sum(o.fallbacks for o in items),
+        "safety_violations": sum(len(o.violations) for o in items),
+    }
+
+
+def report(outcomes: list[Outcome]) -> dict[str, Any]:
+    by_style: dict[str, list[Outcome]] = defaultdict(list)
+    by_persona: dict[str, list[Outcome]] = defaultdict(list)
+    for outcome in outcomes:
+        by_style[outcome.style].append(outcome)
+        by_persona[outcome.persona].append(outcome)
+    return {
+        "overall": summarize(outcomes),
+        "by_style": {k: summarize(v) for k, v in by_style.items()},
+        "by_persona": {k: summarize(v) for k, v in sorted(by_persona.items())},
+        "violations": [v for o in outcomes for v in o.violations][:50],
+    }
+
+
+def _fmt(value: float | None, pct: bool = True) -> str:
+    if value is None:
+        return "-"
+    return f"{100 * value:.1f}%" if pct else f"{value:.1f}"
+
+
+def render_table(rows: dict[str, dict[str, Any]], title: str) -> str:
+    lines = [
+        f"| {title} | dialogues | deal rate | deals when possible | price / list | seller share of zone "
+        "| seller turns | repaired | fallbacks | safety violations |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
+    ]
+    for name, s in rows.items():
+        lines.append(
+            f"| {name} | {s['dialogues']} | {_fmt(s['deal_rate'])} | {_fmt(s['deal_rate_when_possible'])} "
+            f"| {_fmt(s['price_share_of_list'])} | {_fmt(s['seller_share_of_zone'])} "
+            f"| {_fmt(s['mean_seller_turns'], pct=False)} | {s['repaired_turns']} | {s['fallback_turns']} "
+            f"| {s['safety_violations']} |"
+        )
+    return "\n".join(lines)
+
+
+def render_markdown(result: dict[str, Any], *, config: EvalConfig, generator: str, plot: str) -> str:
+    return (
+        "\n\n".join(
+            [
+                "# Evaluation: simulated buyers against the seller bot",
+                f"Generated by `python -m mlcore evaluate` (generator `{generator}`, "
+                f"{config.per_cell} dialogues per style and persona, seed {config.seed}).",
+                f"![evaluation]({plot})",
+                render_table({"all": result["overall"]}, "set"),
+                render_table(result["by_style"], "style"),
+                render_table(result["by_persona"], "persona"),
+            ]
+        )
+        + "\n"
+    )
+
+
+def plot(result: dict[str, Any], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.5))
+    styles = list(result["by_style"])
+    metrics = [("deal_rate", "deal rate"), ("seller_share_of_zone", "seller share of zone")]
+    width = 0.38
+    for offset, (key, label) in enumerate(metrics):
+        values = [result["by_style"][s][key] or 0 for s in styles]
+        left.bar([i + offset * width for i in range(len(styles))], values, width, label=label)
+    left.set_xticks([i + width / 2 for i in range(len(styles))], styles)
+    left.set_ylim(0, 1)
+    left.set_title("by seller style")
+    left.legend()
+    personas = list(result["by_persona"])
+    right.barh(personas, [result["by_persona"][p]["deal_rate"] or 0 for p in personas], color="#ff6f0f")
+    right.set_xlim(0, 1)
+    right.set_title("deal rate by buyer persona")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--per-cell", type=int, default=10, help="dialogues per style and persona")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--style", action="append", choices=STYLES, help="only these styles (repeatable)")
+    parser.add_argument("--persona", action="append", help="only these personas (repeatable)")
+    parser.add_argument("--listings", type=Path, default=LISTINGS_PATH)
+    parser.add_argument("--out", type=Path, help="folder for report.md, report.json and evaluation.png")
+    parser.add_argument(
+        "--llm",
+        action="store_true",
+        help="word the seller's turns with the fine-tuned model (NELLM_BASE_MODEL)",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from mlcore.simulate import PERSONAS
+
+    unknown = sorted(set(args.persona or ()) - set(PERSONAS))
+    if unknown or args.per_cell < 1:
+        known = ", ".join(sorted(PERSONAS))
+        problem = f"unknown persona(s): {', '.join(unknown)} (known: {known})" if unknown else ""
+        print(problem or "--per-cell must be at least 1", file=sys.stderr)
+        return 2
+    config = EvalConfig(
+        per_cell=args.per_cell,
+        seed=args.seed,
+        styles=tuple(args.style or STYLES),
+        personas=tuple(args.persona or ()),
+        listings=args.listings,
+    )
+    generator = None
+    if args.llm:
+        from mlcore.generate import load_generator
+
+        generator = load_generator()
+    total = len(config.styles) * len(config.personas or PERSONAS) * config.per_cell
+    with tqdm(total=total, desc="evaluating", unit="dialogue", file=sys.stderr) as bar:
+        outcomes = evaluate(config, generator=generator, progress=bar)
+    result = report(outcomes)
+    name = "llm" if args.llm else "rules"
+    print(render_table({"all": result["overall"]}, "set"))
+    print()
+    print(render_table(result["by_style"], "style"))
+    if args.out:
+        args.out.mkdir(parents=True, exist_ok=True)
+        plot(result, args.out / "evaluation.png")
+        (args.out / "report.md").write_text(
+            render_markdown(result, config=config, generator=name, plot="evaluation.png"), encoding="utf-8"
+        )
+        payload = {
+            "config": {**asdict(config), "listings": str(config.listings)},
+            "generator": name,
+            **result,
+        }
+        (args.out / "report.json").write_text(
+            json.dumps(payload, ensure_ascii=False, indent=2), encoding="utf-8"
+        )
+        print(f"\nWrote {args.out / 'report.md'}, report.json and evaluation.png")
+    violations = result["overall"]["safety_violations"]
+    if violations:
+        print(f"SAFETY: {violations} violation(s), e.g. {result['violations'][:3]}", file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,64 @@
+"""`python -m mlcore evaluate`: simulated buyers against the bot, figures, a plot, safety counters."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from mlcore.bot import Turn
+from mlcore.evaluate import EvalConfig, evaluate, outcome_of, report
+from mlcore.schema import Listing
+from mlcore.selfplay import Played
+from mlcore.strategy import Act, Decision, SellerPolicy
+from tests.mlcore.cli import run_mlcore
+
+
+def test_the_command_reports_figures_a_plot_and_no_safety_violation(tmp_path: Path) -> None:
+    done = run_mlcore("evaluate", "--per-cell", "4", "--seed", "3", "--out", str(tmp_path))
+    assert done.returncode == 0, done.stderr
+    assert "| firm |" in done.stdout and "| flexible |" in done.stdout
+    result = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    overall = result["overall"]
+    assert overall["dialogues"] == 3 * 10 * 4  # styles x personas x per cell
+    assert overall["safety_violations"] == 0 and result["violations"] == []
+    assert 0 < overall["deal_rate"] < 1
+    assert 0 <= overall["seller_share_of_zone"] <= 1
+    assert (tmp_path / "evaluation.png").stat().st_size > 10_000
+    assert "![evaluation](evaluation.png)" in (tmp_path / "report.md").read_text(encoding="utf-8")
+
+
+def test_styles_trade_deals_for_price_as_their_names_say() -> None:
+    by_style = report(evaluate(EvalConfig(per_cell=12, seed=7)))["by_style"]
+    firm, flexible = by_style["firm"], by_style["flexible"]
+    assert firm["seller_share_of_zone"] > flexible["seller_share_of_zone"]
+    assert firm["deal_rate"] < flexible["deal_rate"]
+
+
+def test_the_same_seed_gives_the_same_figures() -> None:
+    config = EvalConfig(per_cell=2, seed=11, styles=("balanced",))
+    assert report(evaluate(config)) == report(evaluate(config))
+
+
+def test_the_safety_counters_catch_a_bot_that_breaks_the_rules() -> None:
+    # A hand-made negotiation in which the seller's words and moves break every rule once.
+    policy = SellerPolicy(50_000, 41_000, "balanced")
+    listing = Listing("스피커", "작년에 샀어요.", 50_000)
+    turns = [
+        Turn(Decision(Act.COUNTER, 45_000), "45,000원 어떠세요?", "llm", False),
+        Turn(Decision(Act.COUNTER, 47_000), "4만1천원이 제 최저가예요.", "llm", False),
+        Turn(Decision(Act.FINAL_ACCEPT, 39_000), "##<수락>## 3만9천원에 드릴게요.", "llm", False),
+    ]
+    played = Played(listing, policy, "lowballer", 39_000, [], turns)
+    violations = outcome_of(played).violations
+    assert violations == [
+        "turn 2: states the floor",
+        "turn 2: offer rose from 45000 to 47000",
+        "turn 3: states a price below the floor",
+        "turn 3: accepted 39000 below the floor",
+    ]
+    assert report([outcome_of(played)])["overall"]["safety_violations"] == 4
+
+
+def test_unknown_personas_are_a_clear_error() -> None:
+    done = run_mlcore("evaluate", "--persona", "alien")
+    assert done.returncode == 2 and "unknown persona(s): alien" in done.stderr
