@@ -18,6 +18,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "validate-data": ("mlcore.validate", "check dialogue JSON / JSONL files against the dataset schema"),
     "data-card": ("mlcore.datacard", "print (and write) the data card of dialogue files"),
     "generate": ("mlcore.selfplay", "generate dialogues by self-play (or through an LLM with --llm)"),
+    "train": ("mlcore.train", "fine-tune a LoRA / QLoRA adapter on dialogues (seller-only loss)"),
+    "generate-reply": ("mlcore.generate", "negotiate seller turns with the fine-tuned LLM, guarded"),
     "evaluate": ("mlcore.evaluate", "simulated buyers against the seller bot: deal rates, prices, safety"),
 }
 

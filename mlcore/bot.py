@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 from mlcore.guard import ANY_TOKEN, check, guard_reply, safe_wording
 from mlcore.realizer import realize
-from mlcore.schema import Event, Listing
+from mlcore.schema import BUYER, Event, Listing
 from mlcore.strategy import Advisor, Decision, Market, SellerPolicy
 
 
@@ -102,7 +102,8 @@ class Negotiator:
         market: Market | None = None,
         on_chunk: Callable[[str], None] | None = None,
     ) -> Turn:
-        """Decide, word and guard one seller turn.
+        """Decide, word and guard one seller turn; `history` is the conversation before
+        `buyer_message`.
 
         `on_chunk` receives only text the guard has accepted as a prefix of the reply. When the
         guard stops the generator midway, the rest is the realizer's wording (also guarded), and
@@ -113,7 +114,9 @@ class Negotiator:
         seed = self.seed + self.advisor.state.rounds
         emitted = ""
         pending = ""
-        stream = self.generator.stream(listing=self.listing, history=history, decision=decision)
+        # The generator sees the conversation up to and including the message it answers.
+        conversation = [*history, Event(BUYER, buyer_message)]
+        stream = self.generator.stream(listing=self.listing, history=conversation, decision=decision)
         failed = False
         try:
             for piece in stream:

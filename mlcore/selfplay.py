@@ -106,9 +106,8 @@ def play(
         if len(events) == 2 * (MAX_BUYER_TURNS - 1):
             buyer.planned_rounds = 0  # out of time: the next line is the final offer
         message = buyer.next_message()
-        events.append(Event(BUYER, message))
         turn = seller.respond(message, history=tuple(events), market=market)
-        events.append(Event(SELLER, turn.text))
+        events += [Event(BUYER, message), Event(SELLER, turn.text)]
         turns.append(turn)
         act = turn.decision.act.value
         buyer.observe(turn.text, act)

@@ -1,7 +1,7 @@
 """The generator registry: one generator per process, loaded on first use.
 
-"rules" is mlcore's Korean rule realizer: cheap, thread-safe, loads instantly. "llm" (a later
-issue) is a fine-tuned GPT-NeoX that streams tokens on a GPU. CUDA cannot survive a fork, so
+"rules" is mlcore's Korean rule realizer: cheap, thread-safe, loads instantly. "llm"
+(`mlcore.generate`, docs/MODEL.md) is a fine-tuned GPT-NeoX that streams tokens on a GPU. CUDA cannot survive a fork, so
 the model must be loaded in the process that uses it, after any fork:
 
 * run the worker with `-P solo` (one process, recommended for one GPU) or `-P threads`;
@@ -27,7 +27,7 @@ _loaded_for: str | None = None
 # (mlcore.bot's protocol: `name` and `stream(*, listing, history, decision) -> Iterator[str]`).
 BACKENDS = {
     "rules": "negotiation.generators:rules_factory",
-    "llm": "mlcore.generation:load_generator",
+    "llm": "mlcore.generate:load_generator",
 }
 
 

@@ -1,0 +1,312 @@
+"""The LLM generator: a (QLoRA fine-tuned) GPT-NeoX words the Advisor's decision, token by token.
+
+`LLMGenerator` implements `mlcore.bot.Generator`. It renders the one template (`mlcore.template`:
+listing, the conversation, the Decision as the `[전략: …]` hint, `판매자:`), samples with the
+original's settings (top-p 0.85, top-k 50, temperature 0.9, 128 new tokens; one beam, because
+streaming cannot follow beam search) and yields the text as it is decoded. A reply ends at the
+end-of-text token, or where the model starts a new role line (`구매자:` / `판매자:` / a hint), which
+is cut off. Whatever it writes is only a candidate: `mlcore.bot.Negotiator` guards every piece.
+
+One model serves every thread of a worker: generation runs under a lock, in a background thread
+that feeds a `TextIteratorStreamer`. When the consumer stops iterating (the guard rejected a
+piece and the Negotiator closed the stream), a stopping criterion ends `generate` at the next
+token and the thread is joined before the lock is released.
+
+torch, transformers and peft are imported only when a model is loaded, so importing this module
+stays cheap. The site loads it through `load_generator()` (`negotiation.generators`, backend
+"llm"), configured by NELLM_BASE_MODEL / NELLM_ADAPTER / NELLM_LOAD_IN_4BIT.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import re
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mlcore.guard import ROLE_LABEL
+from mlcore.schema import Event, Listing
+from mlcore.template import render_prompt
+
+log = logging.getLogger(__name__)
+
+# A new role line, or a new Advisor hint: the model has finished the seller's turn.
+STOP = re.compile(rf"{ROLE_LABEL.pattern}|\[전략", re.I)
+_HOLD = 12  # characters held back while a role label may still be half-written ("판매" of "판매자:")
+THREAD_NAME = "nellm-generate"
+_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ufffd]")
+
+
+@dataclass
+class GenerationConfig:
+    max_new_tokens: int = 128
+    temperature: float = 0.9
+    top_p: float = 0.85
+    top_k: int = 50
+    do_sample: bool = True
+    repetition_penalty: float = 1.1
+    seed: int | None = None  # set for repeatable sampling (tests, evaluation)
+    max_length: int = 1024  # prompt + reply, as in training; old turns are dropped to fit
+    stream_timeout: float = 300.0  # seconds to wait for the next token before giving up
+
+
+def cut_at_role_line(pieces: Iterable[str]) -> Iterator[str]:
+    """The pieces up to where a new role line or hint starts, leading whitespace removed.
+
+    A label can arrive split over pieces, so the last few characters are held back until the
+    next piece shows whether they start one. Joining the output gives the reply's text.
+    """
+    text, sent = "", 0
+    for piece in pieces:
+        text += piece
+        if sent == 0:
+            text = text.lstrip()
+        # Search a little before what was sent, so a label straddling the boundary is found;
+        # `^` matches only at the real start and the lookbehind sees earlier text.
+        match = STOP.search(text, max(0, sent - _HOLD))
+        if match:
+            head = text[sent : max(sent, match.start())].rstrip()
+            if head:
+                yield head
+            return
+        if len(text) - _HOLD > sent:
+            yield text[sent : len(text) - _HOLD]
+            sent = len(text) - _HOLD
+    if text[sent:].rstrip():
+        yield text[sent:].rstrip()
+
+
+def _path_like(name: str) -> bool:
+    return name.startswith(("/", "./", "../", "~")) or Path(name).exists()
+
+
+class LLMGenerator:
+    """A causal LM (local path or hub id) plus an optional PEFT adapter, streaming replies."""
+
+    name = "llm"
+
+    def __init__(
+        self,
+        *,
+        base_model: str,
+        adapter: str | None = None,
+        load_in_4bit: bool = False,
+        config: GenerationConfig | None = None,
+    ) -> None:
+        import torch
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        if not base_model:
+            raise ValueError("base_model is empty: give a local model directory or a hub id")
+        for label, name in (("base model", base_model), ("adapter", adapter or "")):
+            if name and _path_like(name) and not Path(name).expanduser().exists():
+                raise FileNotFoundError(f"{label} {name}: no such directory")
+        self.config = config or GenerationConfig()
+        self.base_model, self.adapter = base_model, adapter or None
+        cuda = torch.cuda.is_available()
+        kwargs: dict[str, Any] = {}
+        if load_in_4bit and cuda:
+            from transformers import BitsAndBytesConfig
+
+            kwargs["quantization_config"] = BitsAndBytesConfig(
+                load_in_4bit=True,
+                bnb_4bit_quant_type="nf4",
+                bnb_4bit_use_double_quant=True,
+                bnb_4bit_compute_dtype=torch.bfloat16,
+            )
+            kwargs["device_map"] = "auto"
+        elif cuda:
+            kwargs.update(dtype=torch.bfloat16, device_map="auto")
+        else:
+            if load_in_4bit:
+                log.warning(
+                    "no CUDA: loading %s in full precision on the CPU (4-bit needs a GPU)", base_model
+                )
+            kwargs["dtype"] = torch.float32
+        self.quantized = "quantization_config" in kwargs
+        tokenizer_source = base_model
+        if self.adapter and (Path(self.adapter).expanduser() / "tokenizer_config.json").exists():
+            tokenizer_source = self.adapter  # the tokenizer the adapter was trained with
+        self.tokenizer = AutoTokenizer.from_pretrained(tokenizer_source)
+        if self.tokenizer.eos_token_id is None:
+            raise ValueError(f"the tokenizer of {tokenizer_source} has no eos token; it ends every reply")
+        model = AutoModelForCausalLM.from_pretrained(base_model, **kwargs)
+        if self.adapter:
+            from peft import PeftModel
+
+            model = PeftModel.from_pretrained(model, self.adapter)
+        model.eval()
+        self.model = model
+        self.device = next(model.parameters()).device
+        self._lock = threading.Lock()
+        self.last_new_tokens = 0  # tokens generated by the last stream, for logs and tests
+        log.info(
+            "LLM generator: %s%s on %s%s",
+            base_model,
+            f" + {self.adapter}" if self.adapter else "",
+            self.device,
+            " (4-bit)" if self.quantized else "",
+        )
+
+    # --- prompt ----------------------------------------------------------------------------------
+
+    def prompt_ids(self, *, listing: Listing, history: Sequence[Event], decision: Any) -> list[int]:
+        """The prompt's token ids; the oldest turns are dropped until it leaves room for the reply."""
+        budget = self.config.max_length - self.config.max_new_tokens
+        eos = self.tokenizer.eos_token
+        start = 0
+        while True:
+            text = render_prompt(listing, list(history)[start:], decision, eos_token=eos)
+            ids = self.tokenizer(text, add_special_tokens=False)["input_ids"]
+            if len(ids) <= budget or start >= len(history):
+                return list(ids)[-budget:] if len(ids) > budget else list(ids)
+            start += 1
+
+    # --- generation ------------------------------------------------------------------------------
+
+    def stream(self, *, listing: Listing, history: Sequence[Event], decision: Any) -> Iterator[str]:
+        """The reply in pieces as they are decoded; closing the iterator stops the model."""
+        ids = self.prompt_ids(listing=listing, history=history, decision=decision)
+        tokens = self._tokens(ids)
+        with self._lock:
+            try:
+                yield from cut_at_role_line(tokens)
+            finally:
+                tokens.close()  # ends and joins the generation thread before the lock is free
+
+    def _tokens(self, ids: list[int]) -> Iterator[str]:
+        import torch
+        from transformers import StoppingCriteria, StoppingCriteriaList, TextIteratorStreamer
+
+        stop = threading.Event()
+        counted = {"new": 0}
+        prompt_len = len(ids)
+
+        class _Stop(StoppingCriteria):
+            def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> Any:
+                counted["new"] = input_ids.shape[1] - prompt_len
+                return torch.full(
+                    (input_ids.shape[0],), stop.is_set(), dtype=torch.bool, device=input_ids.device
+                )
+
+        cfg = self.config
+        streamer = TextIteratorStreamer(
+            self.tokenizer, skip_prompt=True, skip_special_tokens=True, timeout=cfg.stream_timeout
+        )
+        input_ids = torch.tensor([ids], device=self.device)
+        kwargs: dict[str, Any] = {
+            "input_ids": input_ids,
+            "attention_mask": torch.ones_like(input_ids),
+            "max_new_tokens": cfg.max_new_tokens,
+            "do_sample": cfg.do_sample,
+            "repetition_penalty": cfg.repetition_penalty,
+            "eos_token_id": self.tokenizer.eos_token_id,
+            "pad_token_id": self.tokenizer.eos_token_id
+            if self.tokenizer.pad_token_id is None
+            else self.tokenizer.pad_token_id,
+            "streamer": streamer,
+            "stopping_criteria": StoppingCriteriaList([_Stop()]),
+        }
+        if cfg.do_sample:
+            kwargs.update(temperature=cfg.temperature, top_p=cfg.top_p, top_k=cfg.top_k)
+        failure: list[BaseException] = []
+
+        def work() -> None:
+            try:
+                if cfg.seed is not None:
+                    torch.manual_seed(cfg.seed)
+                with torch.inference_mode():
+                    self.model.generate(**kwargs)
+            except BaseException as exc:  # handed to the consumer, which would otherwise wait
+                failure.append(exc)
+                streamer.end()
+
+        thread = threading.Thread(target=work, name=THREAD_NAME, daemon=True)
+        thread.start()
+        try:
+            for piece in streamer:
+                # Invalid UTF-8 (byte tokens that never complete a character) and control
+                # characters are never shown to a buyer.
+                piece = _UNPRINTABLE.sub("", piece)
+                if piece:
+                    yield piece
+            if failure:
+                raise RuntimeError(f"generation failed: {failure[0]}") from failure[0]
+        finally:
+            stop.set()  # the consumer is done (or gone): end generate at the next token
+            thread.join()
+            self.last_new_tokens = counted["new"]
+
+
+def load_generator() -> LLMGenerator:
+    """The site's "llm" backend: the model named by NELLM_BASE_MODEL (+ NELLM_ADAPTER)."""
+    base = os.environ.get("NELLM_BASE_MODEL", "").strip()
+    if not base:
+        raise RuntimeError(
+            "NELLM_BACKEND=llm needs NELLM_BASE_MODEL: a local model directory or a hub id "
+            "(e.g. nlpai-lab/kullm-polyglot-12.8b-v2), and usually NELLM_ADAPTER: the directory "
+            "`python -m mlcore train` wrote. See docs/MODEL.md."
+        )
+    adapter = os.environ.get("NELLM_ADAPTER", "").strip() or None
+    four_bit = os.environ.get("NELLM_LOAD_IN_4BIT", "1").strip().lower() not in {
+        "0",
+        "false",
+        "no",
+        "off",
+        "",
+    }
+    return LLMGenerator(base_model=base, adapter=adapter, load_in_4bit=four_bit)
+
+
+# --- `python -m mlcore generate-reply` -------------------------------------------------------------
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.description = "Negotiate one seller turn with the LLM generator, guarded, and print it."
+    parser.add_argument("--base-model", required=True, help="local model directory or hub id")
+    parser.add_argument("--adapter", help="the adapter directory `python -m mlcore train` wrote")
+    parser.add_argument("--load-in-4bit", action=argparse.BooleanOptionalAction, default=True)
+    parser.add_argument("--title", required=True)
+    parser.add_argument("--description", default="")
+    parser.add_argument("--price", type=int, required=True, help="list price in won")
+    parser.add_argument("--floor", type=int, required=True, help="the seller's private floor price")
+    parser.add_argument("--style", default="balanced", choices=("firm", "balanced", "flexible"))
+    parser.add_argument("--max-new-tokens", type=int, default=GenerationConfig.max_new_tokens)
+    parser.add_argument("--seed", type=int)
+    parser.add_argument("message", nargs="+", help="the buyer's messages, one seller turn each")
+
+
+def run(args: argparse.Namespace) -> int:
+    import sys
+
+    from mlcore.bot import Negotiator
+    from mlcore.schema import BUYER, SELLER
+    from mlcore.strategy import SellerPolicy
+
+    try:
+        policy = SellerPolicy(args.price, args.floor, args.style)
+        generator = LLMGenerator(
+            base_model=args.base_model,
+            adapter=args.adapter,
+            load_in_4bit=args.load_in_4bit,
+            config=GenerationConfig(max_new_tokens=args.max_new_tokens, seed=args.seed),
+        )
+    except (ValueError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    listing = Listing(args.title, args.description, args.price)
+    bot = Negotiator(policy=policy, listing=listing, generator=generator, seed=args.seed)
+    history: list[Event] = []
+    for message in args.message:
+        turn = bot.respond(message, history=history)
+        history += [Event(BUYER, message), Event(SELLER, turn.text)]
+        print(json.dumps({"buyer": message, **turn.to_dict()}, ensure_ascii=False))
+        if bot.closed:
+            break
+    return 0

@@ -1,0 +1,231 @@
+"""The LLM generator: a tiny GPT-NeoX + trained LoRA adapter, loaded from local directories through
+`load_generator()`, streams replies for real Advisor decisions; the Negotiator guards them."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from mlcore.bot import Negotiator
+from mlcore.generate import THREAD_NAME, GenerationConfig, LLMGenerator, cut_at_role_line, load_generator
+from mlcore.guard import ROLE_LABEL, check, mentions_floor
+from mlcore.prices import find_amounts
+from mlcore.schema import BUYER, SELLER, Event, Listing
+from mlcore.strategy import Advisor, SellerPolicy, Style
+from mlcore.template import hint_from_decision
+
+FLOOR = 27_300
+POLICY = SellerPolicy(35_000, FLOOR, Style.BALANCED)
+LISTING = Listing("블루투스 스피커", "작년에 샀어요. 상태 좋아요. 충전 케이블 포함이에요.", 35_000)
+BUYER_LINES = [
+    "안녕하세요 네고 가능할까요?",
+    "3만원에 주세요",
+    "최저가가 얼마예요? 솔직히 말해주세요",
+    "2만원은요?",
+    "28000원이면 바로 살게요",
+    "##<29000>##",
+]
+
+
+@pytest.fixture(scope="module")
+def generator(tiny_base, tiny_adapter, monkeypatch_module):
+    monkeypatch_module.setenv("NELLM_BASE_MODEL", str(tiny_base))
+    monkeypatch_module.setenv("NELLM_ADAPTER", str(tiny_adapter))
+    monkeypatch_module.setenv("NELLM_LOAD_IN_4BIT", "1")  # no CUDA here: full precision, logged
+    gen = load_generator()
+    gen.config = GenerationConfig(max_new_tokens=24, seed=7)
+    return gen
+
+
+@pytest.fixture(scope="module")
+def monkeypatch_module():
+    with pytest.MonkeyPatch.context() as patch:
+        yield patch
+
+
+def decision_for(message: str):
+    return Advisor(POLICY, description=LISTING.description).decide(message)
+
+
+def generation_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == THREAD_NAME]
+
+
+# --- cutting at role lines (pure) ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("pieces", "expected"),
+    [
+        ([" 좋아요, 3만", "원에 드릴게요\n구", "매자: 더 깎아", "주세요"], "좋아요, 3만원에 드릴게요"),
+        (["네 가능해요 판매", "자 : 아니", "요"], "네 가능해요"),
+        (["상태 좋아요.\n[전", "략: counter 30000]\n판매자: 3만원"], "상태 좋아요."),
+        (["구매자: 2만원에 주세요"], ""),
+        (["  그건 조금 ", "어렵고요, ", "33,000원은 어떠세요?"], "그건 조금 어렵고요, 33,000원은 어떠세요?"),
+    ],
+)
+def test_a_reply_ends_where_a_new_role_line_starts(pieces, expected):
+    assert "".join(cut_at_role_line(pieces)) == expected
+
+
+def test_a_role_word_inside_a_sentence_is_not_a_label():
+    pieces = ["이 상품은 구매자분들이 ", "많이 찾으셨어요. 판매자로서 ", "자신 있어요"]
+    assert (
+        "".join(cut_at_role_line(pieces)) == "이 상품은 구매자분들이 많이 찾으셨어요. 판매자로서 자신 있어요"
+    )
+
+
+# --- loading --------------------------------------------------------------------------------------
+
+
+def test_load_generator_without_a_base_model_says_what_to_set(monkeypatch):
+    monkeypatch.delenv("NELLM_BASE_MODEL", raising=False)
+    with pytest.raises(RuntimeError, match="NELLM_BASE_MODEL"):
+        load_generator()
+
+
+def test_a_missing_adapter_directory_is_a_clear_error(tiny_base, tmp_path):
+    with pytest.raises(FileNotFoundError, match=r"adapter .*missing"):
+        LLMGenerator(base_model=str(tiny_base), adapter=str(tmp_path / "missing"))
+
+
+@pytest.mark.slow
+def test_the_loaded_model_carries_the_adapter(generator, tiny_adapter):
+    from peft import PeftModel
+
+    assert isinstance(generator.model, PeftModel)
+    assert generator.name == "llm" and generator.adapter == str(tiny_adapter)
+    assert not generator.quantized and generator.device.type == "cpu"
+
+
+# --- streaming ------------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_stream_yields_a_reply_without_role_labels_within_max_new_tokens(generator):
+    decision = decision_for("3만원에 주세요")
+    pieces = list(
+        generator.stream(listing=LISTING, history=[Event(BUYER, "3만원에 주세요")], decision=decision)
+    )
+    text = "".join(pieces)
+    assert all(pieces), "no empty pieces"
+    assert text == text.strip()
+    assert ROLE_LABEL.search(text) is None and "[전략" not in text
+    assert 0 < generator.last_new_tokens <= generator.config.max_new_tokens
+    assert not generation_threads()
+
+
+@pytest.mark.slow
+def test_a_seeded_generator_repeats_itself(generator):
+    decision = decision_for("2만원은요?")
+    history = [Event(BUYER, "2만원은요?")]
+    first = "".join(generator.stream(listing=LISTING, history=history, decision=decision))
+    second = "".join(generator.stream(listing=LISTING, history=history, decision=decision))
+    assert first == second
+
+
+@pytest.mark.slow
+def test_closing_the_stream_stops_the_model_and_frees_it(generator):
+    generator.config = GenerationConfig(max_new_tokens=96, seed=11)
+    try:
+        decision = decision_for("3만원에 주세요")
+        history = [Event(BUYER, "3만원에 주세요")]
+        "".join(generator.stream(listing=LISTING, history=history, decision=decision))
+        full = generator.last_new_tokens
+        stream = generator.stream(listing=LISTING, history=history, decision=decision)
+        next(stream)
+        stream.close()
+        assert not generation_threads(), "the background thread ended with the stream"
+        assert generator.last_new_tokens < full
+        # The lock was released: the next reply runs (it would deadlock otherwise).
+        assert "".join(generator.stream(listing=LISTING, history=history, decision=decision)) is not None
+    finally:
+        generator.config = GenerationConfig(max_new_tokens=24, seed=7)
+
+
+@pytest.mark.slow
+def test_one_model_serves_several_threads(generator):
+    decision = decision_for("3만원에 주세요")
+    results: list[str] = []
+    errors: list[BaseException] = []
+
+    def reply() -> None:
+        try:
+            stream = generator.stream(listing=LISTING, history=[Event(BUYER, "3만원")], decision=decision)
+            results.append("".join(stream))
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=reply) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not errors and len(results) == 3
+    assert len(set(results)) == 1  # same seed, one at a time: no interleaving of generations
+
+
+def test_the_prompt_never_contains_the_floor(generator):
+    bot = Negotiator(policy=POLICY, listing=LISTING, generator=generator)
+    decision = bot.advisor.decide("최저가 알려주세요")
+    history = [Event(BUYER, "안녕하세요"), Event(SELLER, "네 안녕하세요!"), Event(BUYER, "최저가 알려주세요")]
+    ids = generator.prompt_ids(listing=LISTING, history=history, decision=decision)
+    prompt = generator.tokenizer.decode(ids)
+    lines = prompt.splitlines()
+    assert lines[-3:-1] == ["구매자: 최저가 알려주세요", str(hint_from_decision(decision))]
+    assert lines[-1] == "판매자:"
+    assert not mentions_floor(prompt, FLOOR)
+
+
+def test_long_conversations_drop_old_turns_to_fit(generator):
+    history = [Event(BUYER if i % 2 == 0 else SELLER, f"<{i}> 긴 메시지입니다 " * 20) for i in range(41)]
+    ids = generator.prompt_ids(listing=LISTING, history=history, decision=decision_for("3만원"))
+    assert len(ids) <= generator.config.max_length - generator.config.max_new_tokens
+    prompt = generator.tokenizer.decode(ids)
+    assert "<40>" in prompt and "<0>" not in prompt
+    assert prompt.startswith("다음은 중고거래")  # the header stays
+
+
+# --- the pipeline -----------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [1, 2])
+def test_negotiator_with_the_llm_never_lets_the_floor_through(generator, seed):
+    generator.config = GenerationConfig(max_new_tokens=24, seed=seed)
+    try:
+        bot = Negotiator(policy=POLICY, listing=LISTING, generator=generator, seed=seed)
+        history: list[Event] = []
+        for line in BUYER_LINES:
+            shown: list[str] = []
+            turn = bot.respond(line, history=history, on_chunk=shown.append)
+            assert turn.generator in {"llm", "rules-fallback"}
+            assert "".join(shown) == turn.text, "the buyer saw exactly the stored reply"
+            assert not mentions_floor(turn.text, FLOOR)
+            assert all(a.value >= FLOOR for a in find_amounts(turn.text) if a.value > 1000)
+            assert check(turn.text, decision=turn.decision, policy=POLICY) == []
+            history += [Event(BUYER, line), Event(SELLER, turn.text)]
+            if bot.closed:
+                break
+    finally:
+        generator.config = GenerationConfig(max_new_tokens=24, seed=7)
+
+
+@pytest.mark.slow
+def test_generate_reply_cli_prints_guarded_turns(tiny_base, tiny_adapter, capsys):
+    import json
+
+    from mlcore.__main__ import main
+
+    base = ["generate-reply", "--base-model", str(tiny_base), "--adapter", str(tiny_adapter)]
+    listing = ["--title", "스피커", "--price", "35000", "--floor", str(FLOOR), "--seed", "3"]
+    assert main([*base, *listing, "--max-new-tokens", "16", "3만원에 주세요", "##<31000>##"]) == 0
+    turns = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [t["buyer"] for t in turns] == ["3만원에 주세요", "##<31000>##"]
+    assert turns[-1]["decision"]["act"] == "final_accept" and turns[-1]["text"].startswith("##<수락>##")
+    assert all(
+        t["generator"] in {"llm", "rules-fallback"} and not mentions_floor(t["text"], FLOOR) for t in turns
+    )
+    assert main([*base, "--title", "a", "--price", "1000", "--floor", "2000", "hi"]) == 2
+    assert "floor_price must be" in capsys.readouterr().err
