@@ -281,8 +281,10 @@ _COUNTER_RE = re.compile(
 )
 # After a 만/천 phrase only a few counters remain plausible (`3만 km`, `5천개`, `1만 명`).
 _UNIT_COUNTER_RE = re.compile(
-    r"\s?(?:개|번|회|명|km|키로|킬로|마일|보\b|장|건|mah|cc|점|포인트|p\b|뷰|조회|팔로|시간|원화)"
+    r"\s?(?:개|번|회|명|km|키로|킬로|마일|보\b|장|건|mah|cc|점|포인트|p\b|뷰|조회|팔로|시간|원화|"
+    r"컷|마리|곡|잔|켤레|발\b|판\b)"
 )
+_FRACTION_PART_BEFORE_RE = re.compile(r"분\s?의\s?$")
 _LETTER_BEFORE_RE = re.compile(r"[a-z가-힣]$")
 _LATIN_WORD_BEFORE_RE = re.compile(r"[a-z]+\s$")
 _ENGLISH_OFFER_BEFORE_RE = re.compile(r"\b(?:do|for|at|pay|offer|give|take|accept|sell\s?it\s?for)\s$")
@@ -705,6 +707,8 @@ def _bare_scaled_offers(s: str, list_price: int, skip: set[int]) -> list[_Offer]
             continue
         if not _bare_context_ok(number, before, after) or _UNIT_COUNTER_RE.match(after):
             continue
+        if _FRACTION_PART_BEFORE_RE.search(before):
+            continue  # the `1` of a bare `3분의 1` is a fraction, not 1만원
         value = _scaled_bare(number, list_price)
         if value is not None:
             offers.append(_Offer(value, number.start, number.end, "offer"))

@@ -18,6 +18,7 @@ from typing import Any
 from tqdm import tqdm
 
 from mlcore.bot import Negotiator
+from mlcore.prices import MAX_PRICE
 from mlcore.schema import ACCEPT, BUYER, DENY, SELLER, Event, Listing
 from mlcore.strategy import SellerPolicy, Style
 
@@ -43,6 +44,8 @@ def parse_line(raw: str) -> tuple[SellerPolicy, Listing, list[str]]:
     for key, kind in (("title", str), ("price", int), ("floor_price", int)):
         if not isinstance(listing.get(key), kind) or isinstance(listing.get(key), bool):
             raise BadLine(f"listing.{key} must be {'a string' if kind is str else 'an integer'}")
+    if not 0 < listing["price"] <= MAX_PRICE:
+        raise BadLine(f"listing.price must be between 1 and {MAX_PRICE:,} won")
     description = listing.get("description", "")
     if not isinstance(description, str):
         raise BadLine("listing.description must be a string")

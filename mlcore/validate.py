@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from mlcore.prices import MAX_PRICE
 from mlcore.schema import (
     ACCEPT,
     ACCEPT_TOKEN,
@@ -65,7 +66,7 @@ PERSONAS = (
 )
 SOURCES = ("hand", "generated", "site", "llm")
 EXTRA_FIELDS = ("category", "persona", "floor_price", "source")
-MIN_PRICE, MAX_PRICE = 100, 100_000_000
+MIN_PRICE = 100
 
 # Anything between the final-offer markers, so that `##<3.5만>##` is reported, not ignored.
 _LOOSE_FINAL_RE = re.compile(r"##<\s*([^>]*?)\s*>##")
@@ -339,12 +340,44 @@ def _protocol(record: dict[str, Any]) -> tuple[list[Problem], int | None]:
     return problems, final_price
 
 
+# What may follow an amount below the floor in a seller's line without it being an offer: a
+# refusal ("3만원은 어려워요"), a discount ("5천원 빼드릴게요"), and what may precede it: a fee.
+_REFUSED_AFTER = re.compile(
+    r"^\s*(?:원|만원|천원)?\s*(?:은|는|이|가|에|에는|으로는|로는|까지는|밑으로는|아래로는|이하로는)?\s*"
+    r"(?:좀|조금|너무|정말|진짜|도저히|아무래도|아쉽지만|솔직히|많이)?\s*"
+    r"(?:어렵|어려|힘들|힘드|힘듭|안\s*돼|안\s*되|안돼|안되|못|무리|곤란|불가|손해|부담|적|낮|싸|말이\s*안)"
+)
+_DISCOUNT_AFTER = re.compile(
+    r"^\s*(?:원)?\s*(?:만|정도|쯤|씩)?\s*(?:더\s*)?(?:빼|깎|할인|네고|에누리|디씨|DC|dc)"
+)
+_FEE_BEFORE = re.compile(
+    r"(?:배송비|택배비|배달비|반택|반값택배|운임|수수료|포장비|교통비|기름값)\s*(?:는|은|이|가|도)?\s*$"
+)
+
+
 def _amounts(message: str) -> list[int]:
-    """Absolute amounts only: relative forms (`반값`, `5천원 빼드릴게요`) have no fixed base in a
-    seller's turn — half of what, the list price or a bundled item? — so they are not judged."""
     from mlcore.prices import find_amounts
 
     return sorted({a.value for a in find_amounts(message)})
+
+
+def _offered_below(message: str, floor: int) -> list[int]:
+    """Amounts below the floor that the seller's line puts forward as a price: not refused in
+    the same breath, not a discount (relative to what?), not a fee."""
+    from mlcore.prices import find_amounts
+
+    offered = []
+    for amount in find_amounts(message):
+        if amount.value >= floor:
+            continue
+        after, before = (
+            message[amount.end : amount.end + 24],
+            message[max(0, amount.start - 12) : amount.start],
+        )
+        if _REFUSED_AFTER.search(after) or _DISCOUNT_AFTER.search(after) or _FEE_BEFORE.search(before):
+            continue
+        offered.append(amount.value)
+    return offered
 
 
 def _floor_rules(record: dict[str, Any], final_price: int | None) -> list[Problem]:
@@ -364,15 +397,12 @@ def _floor_rules(record: dict[str, Any], final_price: int | None) -> list[Proble
             buyer_named.update(_amounts(event["message"]))
             continue
         message = event["message"]
-        for value in _amounts(message):
-            if value == floor and value not in buyer_named:
-                problems.append(Problem(f"events[{i}].message", f"the seller states the floor ({floor})"))
-            # A low amount the buyer has already named is the seller quoting it ("3만원은 어려워요");
-            # amounts far below the floor are counts, fees or discounts, not offers.
-            elif floor * 0.5 <= value < floor and value not in buyer_named:
-                problems.append(
-                    Problem(f"events[{i}].message", f"the seller offers {value} below the floor {floor}")
-                )
+        if floor in _amounts(message) and floor not in buyer_named:
+            problems.append(Problem(f"events[{i}].message", f"the seller states the floor ({floor})"))
+        for value in _offered_below(message, floor):
+            problems.append(
+                Problem(f"events[{i}].message", f"the seller offers {value} below the floor {floor}")
+            )
     if final_price is not None:
         buyer_named.add(final_price)
     if floor in _amounts(events[last]["message"]) and floor not in buyer_named:

@@ -85,3 +85,10 @@ def test_replay_imports_no_torch():
     code = "import sys, mlcore.replay, mlcore.chat; assert 'torch' not in sys.modules"
     done = run_python(code)
     assert done.returncode == 0, done.stderr
+
+
+def test_an_implausible_list_price_is_a_bad_line(tmp_path):
+    huge = {"listing": {"title": "x", "price": 10**12, "floor_price": 5}, "buyer_turns": ["안녕하세요"]}
+    result, records = replay(tmp_path, [json.dumps(huge)])
+    assert result.returncode != 0 and records == []
+    assert "listing.price must be between 1 and 100,000,000 won" in result.stderr

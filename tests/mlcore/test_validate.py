@@ -168,3 +168,42 @@ def test_the_seller_may_not_accept_or_answer_an_offer_that_was_never_made() -> N
         assert [(p.field, p.reason) for p in problems] == [
             ("events[1].message", "the seller uses a protocol token before the end")
         ]
+
+
+@pytest.mark.parametrize(
+    ("seller", "offered"),
+    [
+        ("네 좋아요, 30만원에 드릴게요!", 300_000),  # the buyer's own lowball, now agreed to
+        ("그럼 20만원에 드릴게요!", 200_000),  # far below the floor is still below the floor
+        ("36만원까지 해드릴 수 있어요.", 360_000),
+    ],
+)
+def test_a_seller_agreeing_or_offering_below_the_floor_is_caught(seller: str, offered: int) -> None:
+    events = [
+        {"role": "구매자", "message": "30만원에 주세요."},
+        {"role": "판매자", "message": seller},
+        *good_record()["events"][-2:],
+    ]
+    problems = validate_record(good_record(events=events))
+    assert [(p.field, p.reason) for p in problems] == [
+        ("events[1].message", f"the seller offers {offered} below the floor 370000")
+    ]
+
+
+@pytest.mark.parametrize(
+    "seller",
+    [
+        "30만원은 어려워요. 40만원까지는 가능해요.",
+        "30만원으로는 좀 힘들어요 ㅠㅠ",
+        "그 가격은 어렵고 5천원 빼드릴게요.",
+        "택배비 3,500원은 따로 부담해 주셔야 해요.",
+        "셔터 8천 컷이라 거의 새것이에요.",
+    ],
+)
+def test_refusing_a_low_amount_or_naming_a_discount_or_fee_is_not_an_offer(seller: str) -> None:
+    events = [
+        {"role": "구매자", "message": "30만원에 주세요."},
+        {"role": "판매자", "message": seller},
+        *good_record()["events"][-2:],
+    ]
+    assert validate_record(good_record(events=events)) == []
