@@ -90,7 +90,12 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": env.str("CHANNELS_PREFIX", default="nellm")},
+            "CONFIG": {
+                # channels_redis blocks 5 s per receive (BZPOPMIN); redis-py's default 5 s socket
+                # timeout would cut that read and drop every idle WebSocket after 5 s.
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 30, "socket_connect_timeout": 5}],
+                "prefix": env.str("CHANNELS_PREFIX", default="nellm"),
+            },
         }
     }
     CACHES = {
