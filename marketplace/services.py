@@ -35,22 +35,30 @@ def user_signup(*, username: str, password: str, nickname: str) -> AbstractBaseU
 
 
 # --- Failed-login throttling -------------------------------------------------------------------
-# Two counters, one per username and one per client IP, so that neither guessing one account's
-# password from many places nor many accounts' passwords from one place gets far.
+# Three counters, so that one typo-prone office behind a shared address doesn't lock everyone
+# out, and nobody can lock an account from their own address:
+# - a username from one address: a few failures (the usual brute force, and the usual typos);
+# - a username from anywhere: many more (guessing one account from many places);
+# - one address for any usernames: many more (trying many accounts from one place).
 
 
-def _throttle_keys(*, username: str, ip: str) -> list[str]:
-    digest = hashlib.sha256(username.strip().lower().encode()).hexdigest()[:32]
-    return [f"login-fail:user:{digest}", f"login-fail:ip:{ip}"]
+def _throttle_limits(*, username: str, ip: str) -> dict[str, int]:
+    user = hashlib.sha256(username.strip().lower().encode()).hexdigest()[:32]
+    return {
+        f"login-fail:pair:{user}:{ip}": settings.LOGIN_FAILURE_LIMIT,
+        f"login-fail:user:{user}": settings.LOGIN_FAILURE_USER_LIMIT,
+        f"login-fail:ip:{ip}": settings.LOGIN_FAILURE_IP_LIMIT,
+    }
 
 
 def login_is_throttled(*, username: str, ip: str) -> bool:
-    counts = cache.get_many(_throttle_keys(username=username, ip=ip))
-    return any(count >= settings.LOGIN_FAILURE_LIMIT for count in counts.values())
+    limits = _throttle_limits(username=username, ip=ip)
+    counts = cache.get_many(list(limits))
+    return any(count >= limits[key] for key, count in counts.items())
 
 
 def login_failure_record(*, username: str, ip: str) -> None:
-    for key in _throttle_keys(username=username, ip=ip):
+    for key in _throttle_limits(username=username, ip=ip):
         # add() starts the window on the first failure; incr() keeps it (no sliding extension).
         if not cache.add(key, 1, timeout=settings.LOGIN_FAILURE_WINDOW):
             try:
@@ -60,9 +68,10 @@ def login_failure_record(*, username: str, ip: str) -> None:
 
 
 def login_failures_clear(*, username: str, ip: str) -> None:
-    # Only the account's counter: a successful login must not reset the counter of an IP that
-    # may be trying other accounts.
-    cache.delete(_throttle_keys(username=username, ip=ip)[0])
+    # The account's counters only: a successful login must not reset the counter of an address
+    # that may be trying other accounts.
+    pair, user, _ip = _throttle_limits(username=username, ip=ip)
+    cache.delete_many([pair, user])
 
 
 # --- Listings ------------------------------------------------------------------------------------

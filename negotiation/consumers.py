@@ -20,6 +20,11 @@ FORBIDDEN = 4403
 LOGGED_OUT = 4401
 
 
+class UnknownSocket(AsyncJsonWebsocketConsumer):
+    async def connect(self) -> None:
+        await self.close(code=FORBIDDEN)
+
+
 class ChatConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self) -> None:
         self.session_id = int(self.scope["url_route"]["kwargs"]["session_id"])

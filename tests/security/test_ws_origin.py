@@ -39,3 +39,10 @@ async def test_cross_site_handshake_is_refused(people, listing, origin):
     session = await database_sync_to_async(services.session_open)(listing=listing, buyer=people["bob"])
     assert await connect(people["bob"], session.pk, b"http://testserver")  # the control
     assert not await connect(people["bob"], session.pk, origin)
+
+
+async def test_an_unknown_socket_path_is_refused_not_a_server_error():
+    for path in ("/ws/chat/abc/", "/ws/whatever/", "/ws/chat/1/extra/"):
+        comm = WebsocketCommunicator(application, path, headers=[(b"origin", b"http://testserver")])
+        connected, code = await comm.connect()
+        assert (connected, code) == (False, 4403), path

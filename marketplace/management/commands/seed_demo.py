@@ -18,6 +18,8 @@ from marketplace.models import Category, Listing, Profile, Status, Style
 
 DEMO_SELLER = ("demo_seller", "nellm-seller-2024", "잠실동 살림꾼")
 DEMO_BUYER = ("demo_buyer", "nellm-buyer-2024", "알뜰한 구매자")
+# Neighbours sell too, and can log in to handle deals on their listings (cancel a reservation).
+NEIGHBOUR_PASSWORD = "nellm-neighbor-2024"
 NEIGHBOURS = [("demo_neighbor1", "성수동 책벌레"), ("demo_neighbor2", "망원동 캠퍼")]
 
 C = Category
@@ -469,12 +471,9 @@ def placeholder_photo(*, category: str, title: str) -> SimpleUploadedFile:
     return SimpleUploadedFile("demo.jpg", buffer.getvalue(), content_type="image/jpeg")
 
 
-def _user(username: str, nickname: str, password: str | None) -> object:
+def _user(username: str, nickname: str, password: str) -> object:
     user, _ = get_user_model().objects.get_or_create(username=username)
-    if password:
-        user.set_password(password)
-    else:
-        user.set_unusable_password()
+    user.set_password(password)
     user.save()
     Profile.objects.update_or_create(user=user, defaults={"nickname": nickname})
     return user
@@ -490,7 +489,7 @@ class Command(BaseCommand):
     def handle(self, *args: object, **options: object) -> None:
         seller = _user(DEMO_SELLER[0], DEMO_SELLER[2], DEMO_SELLER[1])
         buyer = _user(DEMO_BUYER[0], DEMO_BUYER[2], DEMO_BUYER[1])
-        sellers = [seller] + [_user(name, nick, None) for name, nick in NEIGHBOURS]
+        sellers = [seller] + [_user(name, nick, NEIGHBOUR_PASSWORD) for name, nick in NEIGHBOURS]
         now = timezone.now()
         created = 0
         styles = [Style.BALANCED, Style.FIRM, Style.FLEXIBLE]
@@ -524,5 +523,6 @@ class Command(BaseCommand):
             )
         )
         self.stdout.write(f"  demo seller: {DEMO_SELLER[0]} / {DEMO_SELLER[1]}")
-        self.stdout.write(f"  demo buyer:  {DEMO_BUYER[0]} / {DEMO_BUYER[1]}")
-        del buyer
+        self.stdout.write(f"  demo buyer:  {buyer.get_username()} / {DEMO_BUYER[1]}")
+        neighbours = ", ".join(name for name, _ in NEIGHBOURS)
+        self.stdout.write(f"  neighbours:  {neighbours} / {NEIGHBOUR_PASSWORD}")
