@@ -1,8 +1,9 @@
 """The generator registry: one generator per process, loaded on first use.
 
 "rules" is mlcore's Korean rule realizer: cheap, thread-safe, loads instantly. "llm"
-(`mlcore.generate`, docs/MODEL.md) is a fine-tuned GPT-NeoX that streams tokens on a GPU. CUDA cannot survive a fork, so
-the model must be loaded in the process that uses it, after any fork:
+(`mlcore.generate`, docs/MODEL.md) is a fine-tuned GPT-NeoX that streams tokens on a GPU.
+CUDA cannot survive a fork, so the model must be loaded in the process that uses it, after
+any fork:
 
 * run the worker with `-P solo` (one process, recommended for one GPU) or `-P threads`;
 * with the default prefork pool, nothing here loads at import time, so each child loads its own
