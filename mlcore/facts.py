@@ -49,6 +49,8 @@ def has_batchim(text: str) -> bool:
         return last in "013678"  # 영 일 삼 육 칠 팔
     if last == "%":
         return False  # 퍼센트
+    if re.search(r"\d\s*(?:mm|cm|km|kg|g|ml|GB|TB|MB|W|V)$", text, re.IGNORECASE):
+        return False  # 밀리, 센티, 킬로, 그램, 기가, 와트, 볼트: units are read in Korean
     return last.isalpha() and last.lower() in "lmnr"
 
 
@@ -95,6 +97,12 @@ _ENDINGS: list[tuple[str, str]] = [
     ("사용", "사용했어요"),
 ]
 _VERBAL_END = set("고서라며면게지니데도만는은을를가에의로와과랑다")
+# "몇 번 안 썼는데", "잘 됐지만", "작년에 샀고": a past or 있/없 stem cut at a connective.
+_STEM_CUT = re.compile(r"(았|었|였|했|썼|샀|됐|갔|왔|봤|있|없)(?:는데|지만|고|음|다)$")
+# "배터리 효율 90%": a noun and its measure, said as "배터리 효율은 90%예요".
+_MEASURE = re.compile(
+    r"^(?P<noun>[가-힣A-Za-z][가-힣A-Za-z ]*?)\s+(?P<value>\d[\d.,]*\s*(?:%|[A-Za-z]{1,3}|[가-힣]{1,2})?)$"
+)
 
 
 def polite(clause: str) -> str:
@@ -108,6 +116,13 @@ def polite(clause: str) -> str:
         text = text[:-2] + "이에요"
     elif text.endswith("요"):
         pass
+    elif m := _STEM_CUT.search(text):
+        text = text[: m.end(1)] + "어요"
+    elif text.endswith(("하지만", "하는데")):
+        text = text[:-3] + "해요"
+    elif m := _MEASURE.match(text):
+        noun = m.group("noun").rstrip()
+        text = f"{noun}{'은' if has_batchim(noun) else '는'} {copula(m.group('value'))}"
     else:
         for old, new in _ENDINGS:
             if text.endswith(old):
@@ -141,6 +156,12 @@ def _re(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern, re.IGNORECASE)
 
 
+_DEFECT_WORDS = (
+    r"기스|흠집|스크래치|찍힘|긁힘|긁|까짐|까진|파손|깨짐|금\s*감|오염|얼룩|변색|누렇|색\s*바램|바랬|보풀|"
+    r"닳|헤짐|들뜸|눌림|눌린|뜯|찢|늘어난|늘어짐|휘었|헐거|찌그러|접힘|구김|자국|먼지|벗겨|"
+    r"사용감|하자|고장|불량|멀쩡|깨끗"
+)
+
 TOPICS: dict[str, Topic] = {
     "battery": Topic(
         "배터리",
@@ -149,48 +170,58 @@ TOPICS: dict[str, Topic] = {
     ),
     "condition": Topic(
         "상태",
-        _re(r"상태|기스|흠집|스크래치|찍힘|파손|깨진|깨짐|사용감|오염|얼룩|변색|깨끗|외관|컨디션|까진|벗겨"),
         _re(
-            r"상태|기스|흠집|스크래치|찍힘|파손|깨짐|사용감|오염|얼룩|변색|깨끗|외관|[SA]급|새것|새상품|"
-            r"미개봉|미사용|신품"
+            r"상태|기스|흠집|스크래치|찍힘|긁힘|파손|깨진|깨짐|사용감|오염|얼룩|변색|깨끗|외관|컨디션|까진|벗겨"
         ),
+        # A question about the state is answered with what the description says of defects too.
+        _re(r"상태|외관|[SA]급|새것|새\s*상품|미개봉|미사용|신품|" + _DEFECT_WORDS),
     ),
     "defect": Topic(
         "하자 여부",
         _re(r"하자|고장|문제\s*(?:있|없)|이상\s*(?:있|없)|불량|수리|교체|작동|오작동|잘\s*(?:되|돼)|정상"),
-        _re(r"하자|고장|문제|이상\s*없|불량|수리|교체|작동|정상|멀쩡"),
+        _re(r"하자|고장|문제|이상\s*없|불량|수리|교체|작동|정상|멀쩡|소음|뻑뻑|헐거"),
     ),
     "components": Topic(
         "구성품",
         _re(
-            r"박스|구성|풀박|포함|충전기|케이블|어댑터|펜슬|케이스|필름|설명서|부속|악세|액세서리|"
-            r"같이\s*(?:주|줘|드리)|뭐(?:가|뭐)"
+            r"박스|상자|구성|풀박|포함|충전기|케이블|어댑터|펜슬|케이스|필름|설명서|부속|악세|액세서리|"
+            r"같이\s*(?:주|줘|드리)|뭐(?:가|뭐)\s*(?:들어|있)"
         ),
-        _re(
-            r"박스|풀박|구성|포함|충전기|케이블|어댑터|펜슬|케이스|필름|설명서|부속|악세|액세서리|"
-            r"드려요|드림|증정|같이"
-        ),
+        _re(r"풀\s*박|풀\s*구성|구성|포함|드려요|드립니다|드림|증정|같이|함께|동봉|보관"),
     ),
     "purchase": Topic(
         "구매 시기",
         _re(
-            r"언제|구매\s*(?:시기|일|날|하신)|구입|사셨|샀|산\s*지|몇\s*년|연식|년식|사용\s*기간|몇\s*개월|얼마나\s*(?:쓰|사용)"
+            r"언제|구매\s*(?:시기|일|날|하신)|구입|사셨|샀|산\s*지|몇\s*년|연식|년식|사용\s*기간|몇\s*개월|"
+            r"얼마나\s*(?:쓰|사용)"
         ),
         _re(r"20\d\d\s*년|작년|올해|재작년|구매|구입|샀|개월|연식|년식"),
     ),
     "trade": Topic(
         "거래 방법",
         _re(
-            r"직거래|택배|반택|반값\s*택배|편의점|배송|거래\s*(?:장소|지역|방법|방식)|어디|지역|동네|위치|"
-            r"만나|퀵|택포|사시는\s*곳"
+            r"직거래|택배|반택|반값\s*택배|편의점|배송|거래\s*(?:장소|지역|방법|방식)|어디|지역|동네|(?<![가-힣])위치|"
+            r"만나|퀵|사시는\s*곳"
         ),
         _re(r"직거래|택배|반택|반값|편의점|배송|역\b|역에서|근처|지역|퀵|택포"),
     ),
     "size": Topic(
         "사이즈",
-        _re(r"사이즈|크기|치수|몇\s*호|호수|기장|총장|어깨|가슴\s*단면|허리|발볼|cm|mm|인치|용량|몇\s*기가"),
+        # Units alone are no question: "요가매트 10mm 매입 문의" repeats the title.
         _re(
-            r"사이즈|크기|치수|\d\s*호|기장|총장|cm|mm|인치|\b(?:XS|S|M|L|XL|XXL)\b|프리\s*사이즈|GB|TB|기가"
+            r"사이즈|크기|치수|몇\s*호|호수|기장|총장|어깨\s*(?:너비|단면)|가슴\s*단면|허리|발볼|두께|길이|무게|"
+            r"몇\s*(?:cm|mm|센치|센티|미리|인치|kg|키로|기가)|용량"
+        ),
+        _re(
+            r"사이즈|크기|치수|\d\s*호|기장|총장|두께|길이|무게|\dcm|\d\s*mm|인치|"
+            r"\b(?:XS|S|M|L|XL|XXL)\b|프리\s*사이즈|GB|TB|기가"
+        ),
+    ),
+    "color": Topic(
+        "색상",
+        _re(r"색상|색깔|컬러|무슨\s*색|어떤\s*색|색\s*(?:이|은|감)"),
+        _re(
+            r"색상|색깔|컬러|블랙|화이트|실버|그레이|네이비|베이지|핑크|레드|블루|그린|골드|퍼플|[가-힣]색\b"
         ),
     ),
     "authenticity": Topic(
@@ -206,19 +237,78 @@ TOPICS: dict[str, Topic] = {
     "usage": Topic(
         "사용 횟수",
         _re(r"몇\s*번|사용\s*횟수|얼마나\s*(?:쓰|썼|사용)|많이\s*(?:쓰|썼|사용)|착용|실착|사용감"),
-        _re(r"\d+\s*(?:번|회)|(?:한|두|세|네|몇)\s*번|착용|실착|사용감|거의\s*안"),
+        _re(r"\d+\s*(?:번|회)|(?:한|두|세|네|몇)\s*번|착용|실착|사용감|거의\s*안|개월|사용했|썼"),
     ),
 }
+# Where to look when the description says nothing under the topic asked: how long an item was
+# used is told by when it was bought and how often it was used, and the other way round.
+RELATED: dict[str, tuple[str, ...]] = {
+    "purchase": ("usage",),
+    "usage": ("purchase",),
+    "defect": ("condition",),
+}
+# Topics a photo answers; "I'll send a photo" is an answer only to these.
+VISUAL = frozenset({"condition", "color"})
+
+# Parts a buyer may ask for by name: (name, how it is written). A clause counts for a part only
+# when it says the part is there or not ("박스 있어요", "케이블 포함"), not "케이스에 잔기스".
+ITEMS: tuple[tuple[str, str], ...] = (
+    ("박스", r"박스|상자|풀\s*박"),
+    ("충전기", r"충전기|어댑터"),
+    ("케이블", r"케이블|선\b"),
+    ("케이스", r"케이스"),
+    ("펜슬", r"펜슬"),
+    ("필름", r"필름"),
+    ("설명서", r"설명서"),
+    ("보증서", r"보증서|개런티"),
+    ("영수증", r"영수증"),
+    ("더스트백", r"더스트\s*백"),
+    ("리모컨", r"리모컨"),
+)
+_PRESENT = (
+    r"(?:\s+[^\s,.]*\d[^\s,.]*)?"  # a model or size between: "애플펜슬 2세대 포함"
+    r"\s*(?:도|까지|은|는|이|가|다|모두|전부)?\s*(?:있|없|보관|포함|드려|드립|드림|증정|같이|함께|동봉|O\b|X\b)"
+)
+
+
+_ALL_PARTS = re.compile(r"구성|부속|악세|액세서리|뭐|전부|모두|다\s*(?:있|들어|포함|주|드)")
+
+
+def _asked_items(question: str) -> list[tuple[str, str]]:
+    """Parts asked for by name, unless the question asks about everything in the box."""
+    if _ALL_PARTS.search(question):
+        return []
+    return [(name, pattern) for name, pattern in ITEMS if re.search(pattern, question)]
+
+
+def question_topics(message: str) -> list[str]:
+    """Every topic the message asks about, most keyword hits first, ties by position."""
+    found = []
+    for key, topic in TOPICS.items():
+        hits = list(topic.question.finditer(message))
+        if hits:
+            found.append((-len(hits), hits[0].start(), key))
+    return [key for _, _, key in sorted(found)]
 
 
 def question_topic(message: str) -> str:
-    """The topic a buyer's question is about ("" when none), by the most keyword hits."""
-    best, best_hits = "", 0
-    for key, topic in TOPICS.items():
-        hits = len(topic.question.findall(message))
-        if hits > best_hits:
-            best, best_hits = key, hits
-    return best
+    """The topic a buyer's question is mostly about ("" when none)."""
+    topics = question_topics(message)
+    return topics[0] if topics else ""
+
+
+def _topic_clauses(topic: str, usable_clauses: list[str], *, question: str, limit: int) -> list[str]:
+    if topic == "components" and (items := _asked_items(question)):
+        found = [c for c in usable_clauses if any(re.search(f"(?:{p}){_PRESENT}", c) for _, p in items)]
+        return found[:limit]
+    pattern = TOPICS[topic].description
+    scored = [(len(pattern.findall(c)), i, c) for i, c in enumerate(usable_clauses)]
+    if topic == "components":  # named parts said to be there count as much as "포함"
+        scored = [
+            (n + sum(bool(re.search(f"(?:{p}){_PRESENT}", c)) for _, p in ITEMS), i, c) for n, i, c in scored
+        ]
+    picked = sorted((s for s in scored if s[0]), key=lambda s: (-s[0], s[1]))[:limit]
+    return [c for _, _, c in sorted(picked, key=lambda s: s[1])]  # in the description's order
 
 
 def answer(topic: str, description: str, *, question: str = "", limit: int = 2) -> str:
@@ -226,16 +316,45 @@ def answer(topic: str, description: str, *, question: str = "", limit: int = 2) 
     Without a topic, the clause sharing most syllable pairs with the question."""
     usable_clauses = [c for c in clauses(description) if usable(c)]
     if topic in TOPICS:
-        pattern = TOPICS[topic].description
-        scored = [(len(pattern.findall(c)), i, c) for i, c in enumerate(usable_clauses)]
-        picked = sorted((s for s in scored if s[0]), key=lambda s: (-s[0], s[1]))[:limit]
-        chosen = [c for _, _, c in sorted(picked, key=lambda s: s[1])]  # in the description's order
+        chosen = _topic_clauses(topic, usable_clauses, question=question, limit=limit)
+        for other in RELATED.get(topic, ()):
+            chosen = chosen or _topic_clauses(other, usable_clauses, question=question, limit=limit)
     else:
         grams = _bigrams(question)
         scored = [(len(grams & _bigrams(c)), c) for c in usable_clauses]
         best = max(scored, default=(0, ""))
         chosen = [best[1]] if best[0] >= 2 else []
     return " ".join(polite(c) for c in chosen)
+
+
+@dataclass(frozen=True)
+class Reply:
+    """An answer to a buyer's question: what it is about, what the description says (in 해요체),
+    and what was asked that the description does not say (a name to be honest about)."""
+
+    topic: str
+    detail: str
+    missing: str = ""
+
+
+def reply(question: str, description: str) -> Reply:
+    """Answer every topic the question asks about (at most two), each from its own clauses."""
+    topics = question_topics(question)[:2]
+    if not topics:
+        return Reply("", answer("", description, question=question))
+    details: list[str] = []
+    missing: list[str] = []
+    for topic in topics:
+        items = _asked_items(question) if topic == "components" else []
+        # Parts asked for by name are answered one by one: "충전기랑 케이블 있나요?"
+        for name, pattern in items or [(TOPICS[topic].name, "")]:
+            asked = name if pattern else question
+            text = answer(topic, description, question=asked)
+            if text and text not in details:
+                details.append(text)
+            elif not text:
+                missing.append(name)
+    return Reply(topics[0], " ".join(details), "나 ".join(missing) if missing else "")
 
 
 _WORD = re.compile(r"[가-힣A-Za-z0-9]+")

@@ -10,12 +10,15 @@ says the price may be quoted; the guard checks that anyway.
 from __future__ import annotations
 
 import random
+import re
 import string
 
-from mlcore.facts import TOPICS, because, has_batchim, meeting_place, selling_points, ships_free
+from mlcore.facts import TOPICS, VISUAL, because, has_batchim, meeting_place, selling_points, ships_free
 from mlcore.prices import format_won
 from mlcore.schema import ACCEPT_TOKEN, DENY_TOKEN, Listing
-from mlcore.strategy import Act, Decision
+from mlcore.strategy import ACCEPT_ACTS, Act, Decision
+
+_HANGUL = re.compile(r"[가-힣]")
 
 # Placeholders: {price} the decided price, {list} the list price, {title}; optional ones, a
 # template is used only when the listing provides them: {because} selling points from the
@@ -62,17 +65,50 @@ PHRASES: dict[str, list[str]] = {
     "answer": [
         "{detail} 더 궁금한 거 있으면 편하게 물어보세요 :)",
         "문의 감사해요! {detail}",
-        "{detail} 사진 더 필요하시면 보내드릴게요~",
         "아 그거요, {detail} 참고해 주세요 ㅎㅎ",
         "설명에도 적어뒀는데요, {detail} 다른 것도 궁금하시면 말씀 주세요!",
+        "{detail} 궁금한 거 있으시면 또 물어보세요~",
         "{detail} {place}에서 직거래하시면 직접 보고 결정하셔도 돼요.",
+    ],
+    # Condition or colour: a photo shows what words cannot.
+    "answer_visual": [
+        "{detail} 사진 더 필요하시면 보내드릴게요~",
+        "{detail} 궁금하시면 자세히 찍어서 보내드릴게요 :)",
+        "설명에도 적어뒀는데요, {detail} 사진으로 보여드릴 수도 있어요!",
+        "아 그거요, {detail} 참고해 주세요 ㅎㅎ",
+        "{detail} 더 궁금한 거 있으면 편하게 물어보세요 :)",
+        "{detail} {place}에서 직거래하시면 직접 보고 결정하셔도 돼요.",
+    ],
+    # Part of the question is answered by the description, part ({topic}) is not.
+    "answer_partial": [
+        "{detail} {topic} 설명에 따로 안 적어뒀는데, 확인해 보고 말씀드릴게요!",
+        "{detail} 그리고 {topic} 제가 한번 확인해 보고 알려드릴게요.",
+        "문의 감사해요! {detail} {topic} 확인이 필요해서 확인하고 바로 답장 드릴게요~",
+        "{detail} {topic} 정확히 확인해 보고 말씀드릴게요 :)",
+        "아 그거요, {detail} {topic} 설명에 없어서 확인해 볼게요!",
     ],
     "answer_unknown": [
         "{topic} 설명에 따로 안 적어뒀네요. 확인해 보고 말씀드릴게요!",
-        "아 {topic} 제가 한번 확인해 보고 알려드릴게요. 사진 필요하시면 보내드릴게요 :)",
+        "아 {topic} 제가 한번 확인해 보고 알려드릴게요 :)",
         "{topic} 설명에 없어서 확인이 필요해요. 확인하고 바로 답장 드릴게요~",
-        "그건 설명에 안 써놨네요 ㅎㅎ 확인해서 사진이랑 같이 보내드릴게요.",
+        "{topic} 설명에 안 써놨네요 ㅎㅎ 확인해 보고 알려드릴게요.",
         "{topic} 정확히 확인해 보고 말씀드릴게요. 다른 것도 궁금하면 물어보세요!",
+    ],
+    "answer_unknown_visual": [
+        "{topic} 설명에 따로 안 적어뒀네요. 사진 찍어서 보내드릴게요!",
+        "아 {topic} 사진으로 보여드리는 게 제일 정확할 것 같아요. 찍어서 보내드릴게요 :)",
+        "{topic} 설명에 안 써놨네요 ㅎㅎ 확인해서 사진이랑 같이 보내드릴게요.",
+        "{topic} 직접 보시는 게 좋을 것 같아요. 사진 보내드릴게요~",
+        "{topic} 확인해 보고 사진이랑 같이 말씀드릴게요. 다른 것도 궁금하면 물어보세요!",
+    ],
+    # How to trade, when the description does not say: both ways, the buyer picks. No place is
+    # named unless the description names it.
+    "answer_trade": [
+        "직거래, 택배 둘 다 가능해요! 어떤 쪽이 편하세요?",
+        "택배도 되고 직거래도 돼요 ㅎㅎ 편하신 방법으로 말씀 주세요.",
+        "둘 다 괜찮아요! 직거래 원하시면 시간이랑 장소 맞춰 볼게요. 어느 쪽으로 하실래요?",
+        "거래 방법은 편하신 대로 맞춰 드릴게요. 직거래랑 택배 중에 어떤 게 좋으세요?",
+        "네 가능해요! 직거래나 택배 중에 편하신 걸로 말씀해 주세요 :)",
     ],
     "answer_availability": [
         "네, 아직 판매 중이에요! 편하게 물어보세요 :)",
@@ -115,6 +151,34 @@ PHRASES: dict[str, list[str]] = {
         "음 {price}도 고민해서 정한 가격이라 더 빼기는 어렵네요. 죄송해요!",
         "{because} {price}은 지키고 싶어요. 대신 거래 시간은 편하게 맞춰 드릴게요 :)",
         "{price}은 {taekpo} 가격이라 더 빼기는 어려워요 ㅠㅠ 쿨거래 해주시면 감사하겠어요!",
+    ],
+    "hold_shipping": [
+        "{price}은 택배비 별도 가격이라 택포는 좀 어려워요 ㅠㅠ 직거래 하시면 택배비 안 드셔도 돼요!",
+        "택배비까지 빼드리긴 어려워요. {price}에 택배비 별도로 생각해 주세요!",
+        "죄송해요, 택포는 어렵고 {price}에 택배비만 따로 받을게요 :)",
+        "{price}에서 택배비까지 포함하긴 힘들어요 ㅠㅠ 대신 꼼꼼하게 포장해서 보내드릴게요!",
+        "택포로 하면 사실상 네고라서요 ㅎㅎ {price}에 택배비는 따로 부탁드려요.",
+    ],
+    "hold_shipping_unquoted": [
+        "지금 가격은 택배비 별도라 택포는 좀 어려워요 ㅠㅠ 직거래 하시면 택배비 안 드셔도 돼요!",
+        "택배비까지 빼드리긴 어려워요. 택배비는 별도로 생각해 주세요!",
+        "죄송해요, 택포는 어렵고 택배비만 따로 받을게요 :)",
+        "택배비까지 포함하긴 힘들어요 ㅠㅠ 대신 꼼꼼하게 포장해서 보내드릴게요!",
+        "택포로 하면 사실상 네고라서요 ㅎㅎ 택배비는 따로 부탁드려요.",
+    ],
+    "hold_shipping_free": [
+        "네, {price} 택포 가격이에요! 택배비 따로 안 받아요 :)",
+        "{price}은 택배비 포함 가격이에요. 편하게 생각하세요 ㅎㅎ",
+        "택포로 올린 거라 {price}에 택배비까지 포함이에요!",
+        "네 {price} 택포예요. 꼼꼼하게 포장해서 보내드릴게요~",
+        "이미 택포 가격이에요 ㅎㅎ {price}에 보내드려요.",
+    ],
+    "hold_shipping_free_unquoted": [
+        "네, 지금 가격이 택포 가격이에요! 택배비 따로 안 받아요 :)",
+        "지금 가격은 택배비 포함이에요. 편하게 생각하세요 ㅎㅎ",
+        "택포로 올린 거라 택배비까지 포함이에요!",
+        "네 택포예요. 꼼꼼하게 포장해서 보내드릴게요~",
+        "이미 택포 가격이에요 ㅎㅎ",
     ],
     "hold_unquoted": [
         "{because} 지금 가격도 저렴하게 내놓은 거예요.",
@@ -252,6 +316,13 @@ PHRASES: dict[str, list[str]] = {
         "죄송하지만 다른 분께서 더 높게 제안하셔서 곤란해요.",
     ],
 }
+# One round before the deadline: the buyer is asked for the final offer, so that the close of
+# the next message is no surprise.
+LAST_CALL = [
+    " 이제 마무리해야 해서요, 가격 제안 버튼으로 최종 가격 보내주세요!",
+    " 대화가 길어져서 이제 마무리할게요. 가격 제안으로 최종 가격 보내주세요 :)",
+    " 이제 마무리해야 할 것 같아요. 최종 가격은 가격 제안 버튼으로 보내주세요!",
+]
 OTHERS = [
     " 지금 다른 분들도 문의 주고 계세요.",
     " 관심 주시는 분이 몇 분 더 계세요.",
@@ -267,12 +338,17 @@ _REFUSALS = {
 }
 
 
-def _key(decision: Decision) -> str:
+def _key(decision: Decision, *, free_shipping: bool = False) -> str:
     act = decision.act
     if act is Act.ANSWER:
         if decision.topic in {"availability", "bundle"}:
             return "answer_" + decision.topic
-        return "answer" if decision.detail else "answer_unknown"
+        visual = decision.topic in VISUAL
+        if decision.detail:
+            return "answer_partial" if decision.missing else "answer_visual" if visual else "answer"
+        if decision.topic == "trade":
+            return "answer_trade"
+        return "answer_unknown_visual" if visual else "answer_unknown"
     if act is Act.GREET and decision.topic in {"thanks", "bye"}:
         return "greet_" + decision.topic
     if act is Act.ACCEPT and decision.topic in {"thanks", "bye"} and decision.quote:
@@ -287,6 +363,9 @@ def _key(decision: Decision) -> str:
         return "closing_deny"
     if act is Act.COUNTER and decision.rounds_left <= 1:
         return "counter_last"
+    if act is Act.HOLD and decision.reason == "shipping_included":
+        key = "hold_shipping_free" if free_shipping else "hold_shipping"
+        return key if decision.quote else key + "_unquoted"
     if act is Act.HOLD and decision.reason == "floor_question":
         return "hold_floor" if decision.quote else "hold_floor_unquoted"
     if act in {Act.HOLD, Act.DENY, Act.ACCEPT, Act.FINAL_ACCEPT, Act.FINAL_DENY} and not decision.quote:
@@ -305,7 +384,7 @@ _OPTIONAL = ("because", "place", "detail", "taekpo")
 
 def realize(decision: Decision, *, listing: Listing, rng: random.Random | None = None) -> str:
     rng = rng or random.Random()
-    key = _key(decision)
+    key = _key(decision, free_shipping=ships_free(listing.description))
     values = {
         "price": format_won(decision.price) if decision.price is not None else "",
         "list": format_won(listing.price),
@@ -314,7 +393,7 @@ def realize(decision: Decision, *, listing: Listing, rng: random.Random | None =
         "place": meeting_place(listing.description),
         "taekpo": "택포" if ships_free(listing.description) else "",
         "detail": _detail(decision.detail),
-        "topic": _topic(decision.topic),
+        "topic": _topic(decision.missing or decision.topic),
     }
     # A template whose optional facts the listing lacks is skipped: nothing is made up.
     options = [t for t in PHRASES[key] if all(values[f] for f in _fields(t) & set(_OPTIONAL))]
@@ -325,6 +404,8 @@ def realize(decision: Decision, *, listing: Listing, rng: random.Random | None =
     crowd = decision.act in {Act.HOLD, Act.DENY, Act.COUNTER} or social or decision.topic == "availability"
     if decision.others_interested > 0 and crowd:
         text += rng.choice(OTHERS)  # true: the site told the Advisor about other open chats
+    if decision.rounds_left == 1 and not decision.closed and decision.act not in ACCEPT_ACTS:
+        text += rng.choice(LAST_CALL)
     return text
 
 
@@ -338,10 +419,11 @@ def _because(listing: Listing, rng: random.Random) -> str:
 
 
 def _topic(topic: str) -> str:
-    """What was asked about, with its topic particle: "배터리는", "구성품은", "그 부분은"."""
-    if topic not in TOPICS:
+    """What was asked about, with its topic particle: "배터리는", "구성품은", "그 부분은".
+    `topic` is a topic key, or the Korean name of what the description does not say ("박스")."""
+    name = TOPICS[topic].name if topic in TOPICS else topic if _HANGUL.search(topic) else ""
+    if not name:
         return "그 부분은"
-    name = TOPICS[topic].name
     return name + ("은" if has_batchim(name) else "는")
 
 

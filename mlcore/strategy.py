@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass, field, fields
 from enum import StrEnum
 from typing import Any
 
-from mlcore.facts import answer, question_topic
+from mlcore.facts import question_topic, reply
 from mlcore.prices import parse_price
 from mlcore.schema import ACCEPT, ACCEPT_TOKEN, DENY, DENY_TOKEN, final_offer_price
 
@@ -61,12 +61,36 @@ class StyleParams:
     time_weight: float  # weight of the time tactic against tit-for-tat
     final_keep: float  # share of the gap (own offer - floor) a final offer must still cover
     lowball: float  # offers under this share of the list price are denied without concession
+    # The most one message may win: this share of the zone still open (own offer - limit), so
+    # the floor cannot be fished out in a few messages whatever the buyer's offers.
+    max_concession: float
 
 
 STYLES: dict[Style, StyleParams] = {
-    Style.FIRM: StyleParams(beta=0.5, reciprocity=0.4, time_weight=0.5, final_keep=0.5, lowball=0.6),
-    Style.BALANCED: StyleParams(beta=1.0, reciprocity=0.7, time_weight=0.5, final_keep=0.25, lowball=0.5),
-    Style.FLEXIBLE: StyleParams(beta=2.5, reciprocity=1.0, time_weight=0.5, final_keep=0.0, lowball=0.35),
+    Style.FIRM: StyleParams(
+        beta=0.5,
+        reciprocity=0.4,
+        time_weight=0.5,
+        final_keep=0.5,
+        lowball=0.6,
+        max_concession=0.15,
+    ),
+    Style.BALANCED: StyleParams(
+        beta=1.0,
+        reciprocity=0.7,
+        time_weight=0.5,
+        final_keep=0.25,
+        lowball=0.5,
+        max_concession=0.25,
+    ),
+    Style.FLEXIBLE: StyleParams(
+        beta=2.5,
+        reciprocity=1.0,
+        time_weight=0.5,
+        final_keep=0.0,
+        lowball=0.35,
+        max_concession=0.35,
+    ),
 }
 
 
@@ -120,6 +144,7 @@ class Decision:
     closed: bool = False  # the dialogue is over after this move
     detail: str = ""  # the description's answer to the buyer's question, rephrased in 해요체
     topic: str = ""  # what an answer, greeting or refusal is about ("battery", "availability", …)
+    missing: str = ""  # what the buyer asked that the description does not say ("박스")
 
     def __post_init__(self) -> None:
         self.act = Act(self.act)
@@ -224,13 +249,19 @@ _AGREE = re.compile(
 )
 _THAT_PRICE = re.compile(r"그\s*가격")
 _GREETING = re.compile(
-    r"안녕|하이|반갑|저기요|실례|\bhello\b|\bhi\b|\bhey\b|구매\s*(?:하고|원)|관심", re.IGNORECASE
+    r"안녕|하이|ㅎㅇ|반갑|방가|저기요|실례|\bhello\b|\bhi\b|\bhey\b|구매\s*(?:하고|원)|관심|"
+    r"문의\s*(?:드려요|드립니다|드릴게요|요|합니다|해요)|연락\s*드(?:려요|렸어요|립니다)",
+    re.IGNORECASE,
+)
+# Asking for shipping to be included in the price (택포): a price request, not a trade question.
+_SHIPPING_INCLUDED = re.compile(
+    r"택포|택배비\s*(?:포함|까지|빼)|배송비\s*(?:포함|까지|빼|무료)|무료\s*배송|무배"
 )
 _AVAILABLE = re.compile(
     r"(?:아직|지금|현재)\s*(?:도\s*)?(?:판매\s*중|팔|파시|있|남아|거래\s*(?:가능|되)|구매\s*가능|살\s*수)|"
     r"판매\s*(?:중|하시는\s*거)\s*(?:이신가요|인가요|이에요|이죠|이세요|맞|인지|\?)|판매\s*중\s*\?|"
     r"(?<!직)(?<!택배\s)구매\s*(?:가능|되나|할\s*수)|(?<!직)거래\s*(?:가능|되나)(?:한가요|할까요|하신가요|해요|요)?\s*\?|"
-    r"팔렸|판매\s*(?:됐|되었|완료)|예약\s*(?:중|됐|되었)|살\s*수\s*있|\bstill\s+(?:available|for\s+sale)\b|"
+    r"팔렸|팔려(?:요)?\s*[?？]|파나요|파시나요|판매\s*(?:됐|되었|완료)|예약\s*(?:중|됐|되었)|살\s*수\s*있|\bstill\s+(?:available|for\s+sale)\b|"
     r"\bis\s+(?:it|this)\s+available\b",
     re.IGNORECASE,
 )
@@ -263,6 +294,8 @@ class AdvisorState:
     own_offer: int  # the seller's standing offer; starts at the list price
     own_offers: list[int] = field(default_factory=list)  # every price the seller has quoted
     buyer_offers: list[int] = field(default_factory=list)
+    # Offers the seller took seriously (not refused lowballs): the reciprocity baseline.
+    serious_offers: list[int] = field(default_factory=list)
     rounds: int = 0  # buyer messages seen
     price_rounds: int = 0  # buyer messages that named a price: the clock of the time tactic
     greeted: bool = False
@@ -302,20 +335,26 @@ class Advisor:
         s, p = self.state, self.policy
         time_target = self.target(s.price_rounds)
         reciprocal = float(s.own_offer)
-        previous = max(s.buyer_offers) if s.buyer_offers else None
+        previous = max(s.serious_offers) if s.serious_offers else None
         if buyer_offer is not None and previous and buyer_offer > previous:
             ratio = previous / buyer_offer  # < 1: the buyer conceded by this factor
             reciprocal = s.own_offer * ratio**p.params.reciprocity
         w = p.params.time_weight
         raw = w * time_target + (1 - w) * reciprocal
         step = price_step(p.list_price)
-        offer = natural_offer(raw, floor=limit, ceiling=s.own_offer, step=step)
+        # The cap, rounded up to a natural amount so that rounding never concedes more.
+        capped = math.ceil((s.own_offer - self.max_concession(limit)) / step) * step
+        offer = natural_offer(max(raw, capped), floor=limit, ceiling=s.own_offer, step=step)
         # Rounding to a natural amount can swallow a small concession whole, so the seller
         # would answer a fair first offer by repeating the list price; a balanced or flexible
         # seller gives one step instead, as people do ("40만원은 어렵고 39만원까지 해드릴게요").
         if offer == s.own_offer and raw < s.own_offer and p.params.beta >= 1.0:
             offer = natural_offer(s.own_offer - step, floor=limit, ceiling=s.own_offer, step=step)
         return offer
+
+    def max_concession(self, limit: int) -> float:
+        """The most the seller gives in one message (one price step aside, see `next_offer`)."""
+        return max(0, self.state.own_offer - limit) * self.policy.params.max_concession
 
     def _limit(self, market: Market | None) -> int:
         """The lowest price the seller may take: the floor, or a better standing offer."""
@@ -372,6 +411,8 @@ class Advisor:
             return self._decision(Act.HOLD, s.own_offer, "floor_question", market=market, topic="floor")
         if _OFF_TOPIC.search(message) and not nego:
             return self._decision(Act.REFUSE, None, "off_topic", market=market)
+        if _SHIPPING_INCLUDED.search(message):  # "택포로 해주시면 안 되나요?": the price holds
+            return self._decision(Act.HOLD, s.own_offer, "shipping_included", market=market, topic="shipping")
         greeting = bool(_GREETING.search(message)) and not s.greeted
         reason = "greeting" if greeting else "question"
         if _BUNDLE.search(message):
@@ -381,8 +422,16 @@ class Advisor:
         available = bool(_AVAILABLE.search(message))
         if not nego and (topic or (_QUESTION.search(message) and not available)):
             s.greeted = s.greeted or greeting
-            detail = answer(topic, self.description, question=message)
-            return self._decision(Act.ANSWER, None, reason, market=market, detail=detail, topic=topic)
+            found = reply(message, self.description)
+            return self._decision(
+                Act.ANSWER,
+                None,
+                reason,
+                market=market,
+                detail=found.detail,
+                topic=found.topic,
+                missing=found.missing,
+            )
         if available:
             s.greeted = s.greeted or greeting
             return self._decision(Act.ANSWER, None, reason, market=market, topic="availability")
@@ -402,6 +451,7 @@ class Advisor:
             return self._accept(s.own_offer, "meets_own_offer", market, buyer_offer=offer)
         s.price_rounds += 1
         previous = max(s.buyer_offers) if s.buyer_offers else None
+        serious = False
         try:
             if previous is not None and offer < previous:
                 return self._decision(
@@ -409,6 +459,7 @@ class Advisor:
                 )
             if offer < p.list_price * p.params.lowball:
                 return self._decision(Act.DENY, s.own_offer, "lowball", market=market, buyer_offer=offer)
+            serious = True
             counter = self.next_offer(offer, limit=limit)
             if offer >= counter and offer >= limit:
                 return self._accept(offer, "meets_target", market, buyer_offer=offer)
@@ -422,10 +473,14 @@ class Advisor:
             return self._decision(Act.HOLD, s.own_offer, "at_limit", market=market, buyer_offer=offer)
         finally:
             s.buyer_offers.append(offer)
+            if serious:
+                s.serious_offers.append(offer)
 
     def _final(self, offer: int, limit: int, market: Market | None) -> Decision:
         s, p = self.state, self.policy
         s.buyer_offers.append(offer)
+        if offer >= p.list_price * p.params.lowball:
+            s.serious_offers.append(offer)
         if offer >= s.own_offer and s.own_offer >= limit:
             return self._close(Act.FINAL_ACCEPT, min(offer, s.own_offer), "meets_own_offer", market, offer)
         threshold = limit + (s.own_offer - limit) * p.params.final_keep
@@ -441,15 +496,19 @@ class Advisor:
         return self._decision(Act.FINAL_DENY, counter, "final_offer_low", market=market, buyer_offer=offer)
 
     def _close_at_deadline(self, decision: Decision, market: Market | None) -> Decision:
-        """The last round: take the buyer's best acceptable offer, or end with a final no."""
+        """The last round: honour a price already agreed, else take the buyer's best acceptable
+        offer, else end with a final no. Never below the limit (floor or a better standing offer)."""
         s, p = self.state, self.policy
         limit = self._limit(market)
         if decision.act in ACCEPT_ACTS:
             return self._close(Act.FINAL_ACCEPT, decision.price, "deadline", market, decision.buyer_offer)
+        if s.agreed and s.own_offer >= limit:  # a word given is kept, not bargained down
+            return self._close(Act.FINAL_ACCEPT, s.own_offer, "deadline_agreed", market, decision.buyer_offer)
         best = max(s.buyer_offers, default=0)
         threshold = limit + (s.own_offer - limit) * p.params.final_keep
         if best >= limit and best >= threshold:
-            return self._close(Act.FINAL_ACCEPT, min(best, s.own_offer), "deadline", market, best)
+            price = min(best, max(s.own_offer, limit))
+            return self._close(Act.FINAL_ACCEPT, price, "deadline", market, best)
         price = s.own_offer if s.own_offer >= limit else None
         return self._close(Act.FINAL_DENY, price, "deadline", market, decision.buyer_offer)
 
@@ -481,6 +540,7 @@ class Advisor:
         closed: bool = False,
         detail: str = "",
         topic: str = "",
+        missing: str = "",
     ) -> Decision:
         s, p = self.state, self.policy
         return Decision(
@@ -495,6 +555,7 @@ class Advisor:
             closed=closed,
             detail=detail,
             topic=topic,
+            missing=missing,
         )
 
 

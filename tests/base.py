@@ -48,6 +48,20 @@ def make_listing(seller: User, **fields: object) -> Listing:
     return Listing.objects.create(seller=seller, **values)
 
 
+def korean_forms(amount: int) -> set[str]:
+    """Every common way to write a won amount, to look for a secret one in what a buyer sees:
+    32000 -> {"32000", "32,000", "3만2천", "3만 2천", "3만2000", "3.2만", ...}."""
+    forms = {str(amount), f"{amount:,}"}
+    man, rest = divmod(amount, 10000)
+    if man:
+        thousands, hundreds = divmod(rest, 1000)
+        spoken = (f"{thousands}천" if thousands else "") + (f"{hundreds // 100}백" if hundreds else "")
+        for sep in ("", " "):
+            forms |= {f"{man}만{sep}{rest}", f"{man}만{sep}{rest:,}", f"{man:,}만{sep}{spoken}".rstrip()}
+        forms.add(f"{amount / 10000:g}만")
+    return {form for form in forms if not form.endswith("만0")}
+
+
 def image_bytes(fmt: str = "JPEG", size: tuple[int, int] = (64, 48), color: str = "orange") -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", size, color).save(buffer, format=fmt)

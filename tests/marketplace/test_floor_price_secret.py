@@ -19,7 +19,7 @@ from django.urls import resolve, reverse
 from django.urls.exceptions import Resolver404
 
 from marketplace.models import Listing, Status
-from tests.base import BaseTestCase, make_listing
+from tests.base import BaseTestCase, korean_forms, make_listing
 
 # (price, floor): floors are never the 80% default, so no form's initial value can give them away.
 SECRETS = [(918000, 734300), (79000, 61700), (45000, 38900), (1250000, 987600), (30000, 26300)]
@@ -38,19 +38,6 @@ MARKETPLACE_URL_NAMES = {
     "login",
     "logout",
 }
-
-
-def korean_forms(amount: int) -> set[str]:
-    """32000 -> {"32000", "32,000", "3만2천", "3만 2천", "3만2000", "3.2만", ...}."""
-    forms = {str(amount), f"{amount:,}"}
-    man, rest = divmod(amount, 10000)
-    if man:
-        thousands, hundreds = divmod(rest, 1000)
-        spoken = (f"{thousands}천" if thousands else "") + (f"{hundreds // 100}백" if hundreds else "")
-        for sep in ("", " "):
-            forms |= {f"{man}만{sep}{rest}", f"{man}만{sep}{rest:,}", f"{man:,}만{sep}{spoken}".rstrip()}
-        forms.add(f"{amount / 10000:g}만")
-    return {form for form in forms if not form.endswith("만0")}
 
 
 def find_secret(text: str, floors: Iterable[int]) -> list[str]:

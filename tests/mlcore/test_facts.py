@@ -44,7 +44,7 @@ def test_clauses_are_said_back_in_haeyo(clause, expected):
         ("직거래 어디서 해요?", "trade", "직거래는 잠실역이에요."),
         ("정품인가요?", "authenticity", ""),
         ("사이즈 어떻게 돼요?", "size", ""),
-        ("하자 있나요?", "defect", ""),
+        ("하자 있나요?", "defect", "생활기스 약간 있어요."),  # a defect question finds the condition
         ("AS 남았나요?", "warranty", ""),
     ],
 )

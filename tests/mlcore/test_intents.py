@@ -255,3 +255,97 @@ def test_the_sample_dialogue_in_the_chat_cli():
     assert "가격 제안" in seller[5] or "최종 제안" in seller[5]
     assert seller[6].startswith("판매자: ##<수락>##")
     assert "설명에 있는 그대로" not in result.stdout and "350,000" not in result.stdout
+
+
+# --- answers that say what was asked, and only that (acceptance review, issue 4) ---------------
+
+AIRPODS = "2022년 구매, 배터리 효율 90%, 케이스에 잔기스 있어요. 충전 케이블 포함."
+YOGA = "몇 번 안 썼는데 모서리에 긁힘이 조금 있어요. 두께 10mm, 색상은 퍼플이에요."
+SHOES = "270 사이즈, 실착 3회. 정품 영수증 있어요. 택배 거래만 가능해요."
+FRYER = "택포 가격이에요. 작동 잘 되고 하자 없어요. 2023년 여름에 샀어요."
+SWITCH = "스크래쳐 기둥 두 개 많이 뜯겼어요. 흔들림 없고 해먹 포함."
+DESCRIPTIONS = {
+    "switch": SWITCH,
+    "airpods": AIRPODS,
+    "yoga": YOGA,
+    "ipad": IPAD.description,
+    "shoes": SHOES,
+    "fryer": FRYER,
+}
+TITLES = {"yoga": "요가매트 10mm"}
+VISUAL_TOPICS = {"condition", "color"}
+
+# (listing, question, act, topic, words every reply says, words no reply says)
+ANSWERS = [
+    ("airpods", "박스 있어요?", "answer", "components", ["박스는"], ["잔기스", "케이블"]),
+    ("airpods", "충전기 있어요?", "answer", "components", ["충전기는"], ["잔기스"]),
+    ("airpods", "케이블 있나요?", "answer", "components", ["충전 케이블 포함돼 있어요"], ["잔기스"]),
+    ("airpods", "구성품 다 있나요?", "answer", "components", ["충전 케이블 포함돼 있어요"], ["잔기스"]),
+    ("airpods", "충전기랑 케이블 있나요?", "answer", "components", ["충전 케이블 포함", "충전기는"], []),
+    ("airpods", "직거래 가능해요?", "answer", "trade", ["직거래", "택배"], ["사진", "역"]),
+    ("airpods", "택배 되나요?", "answer", "trade", ["택배"], ["사진"]),
+    ("airpods", "직거래 어디서 가능하세요?", "answer", "trade", ["직거래"], ["사진", "역에서"]),
+    ("airpods", "ㅎㅇ", "greet", "hello", [], ["40,000원"]),
+    ("airpods", "ㅎㅇㅎㅇ", "greet", "hello", [], []),
+    ("airpods", "하이요", "greet", "hello", [], []),
+    ("airpods", "안녕하세용", "greet", "hello", [], []),
+    ("airpods", "배터리는 어때요?", "answer", "battery", ["배터리 효율은 90%예요."], ["90%."]),
+    ("airpods", "안녕하세요 배터리 괜찮나요?", "answer", "battery", ["안녕하세요", "90%예요"], []),
+    ("airpods", "물건 상태 궁금해서요", "answer", "condition", ["잔기스"], ["안 써놨", "안 적어"]),
+    ("airpods", "기스 있나요?", "answer", "condition", ["케이스에 잔기스 있어요"], []),
+    ("airpods", "하자 있나요?", "answer", "defect", ["잔기스"], []),
+    ("airpods", "색상 어때요?", "answer", "color", ["색상은", "사진"], []),
+    (
+        "airpods",
+        "정품 맞죠? 박스도 있나요?",
+        "answer",
+        "authenticity",
+        ["정품 여부", "박스"],
+        ["케이블", "잔기스"],
+    ),
+    ("airpods", "택포로 해주시면 안 되나요?", "hold", "shipping", ["택배비", "40,000원"], ["사진", "확인"]),
+    ("airpods", "언제 사셨어요?", "answer", "purchase", ["2022년 구매했어요"], []),
+    ("airpods", "필립스 에어프라이어 팔려?", "answer", "availability", [], ["설명에"]),
+    ("yoga", "요가매트 10mm 매입 문의드려요", "greet", "hello", [], ["사이즈", "두께"]),
+    (
+        "yoga",
+        "사용 기간은 어느 정도 되셨어요?",
+        "answer",
+        "purchase",
+        ["몇 번 안 썼어요"],
+        ["안 써놨", "안 적어"],
+    ),
+    ("yoga", "물건 상태 궁금해서요", "answer", "condition", ["긁힘"], ["설명에 안", "안 적어"]),
+    ("yoga", "두께 몇 mm예요?", "answer", "size", ["두께는 10mm예요"], ["사진"]),
+    ("yoga", "무슨 색이에요?", "answer", "color", ["퍼플"], []),
+    ("yoga", "박스 있나요?", "answer", "components", ["박스는"], ["긁힘"]),
+    ("ipad", "펜슬 포함인가요?", "answer", "components", ["애플펜슬 2세대 포함돼 있어요"], []),
+    ("ipad", "정품 맞죠? 박스도 있나요?", "answer", "authenticity", ["박스 있어요", "정품 여부는"], ["펜슬"]),
+    ("ipad", "직거래 어디서 가능해요?", "answer", "trade", ["잠실역이에요"], ["사진"]),
+    ("shoes", "사이즈 몇이에요?", "answer", "size", ["270 사이즈예요"], []),
+    ("shoes", "정품인가요?", "answer", "authenticity", ["정품 영수증 있어요"], []),
+    ("shoes", "직거래 되나요?", "answer", "trade", ["택배 거래만 가능해요"], ["네,"]),
+    ("shoes", "몇 번 신으셨어요?", "answer", "usage", ["3회"], []),
+    ("fryer", "택포인가요?", "hold", "shipping", [], ["별도", "어려워"]),
+    ("fryer", "고장 없나요?", "answer", "defect", ["하자 없어요"], []),
+    ("fryer", "언제 사셨어요?", "answer", "purchase", ["2023년 여름에 샀어요"], []),
+    ("switch", "안녕하세요! 닌텐도 스위치 아직 판매 중인가요?", "answer", "availability", [], ["택배"]),
+    ("switch", "상태는 사진이랑 똑같나요?", "answer", "condition", ["많이 뜯겼어요"], ["설명에 안"]),
+]
+
+
+@pytest.mark.parametrize(("listing", "question", "act", "topic", "says", "never"), ANSWERS)
+def test_questions_get_the_answer_to_what_was_asked(listing, question, act, topic, says, never):
+    item = Listing(TITLES.get(listing, "물건"), DESCRIPTIONS[listing], 40_000)
+    for seed in range(8):
+        bot = Negotiator(policy=SellerPolicy(40_000, 32_000), listing=item, seed=seed)
+        turn = bot.respond(question)
+        assert (turn.decision.act.value, turn.decision.topic) == (act, topic), turn.decision
+        for words in says:
+            assert words in turn.text, (seed, turn.text)
+        for words in never:
+            assert words not in turn.text, (seed, turn.text)
+        if act == "greet":
+            assert re.search("안녕|반가", turn.text), turn.text
+        if topic not in VISUAL_TOPICS:
+            assert "사진" not in turn.text, turn.text  # a photo answers only what can be seen

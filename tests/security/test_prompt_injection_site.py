@@ -5,12 +5,14 @@ and never put the floor, the Advisor's decision or its state into anything the b
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from channels.db import database_sync_to_async
 
 from negotiation import services
 from negotiation.models import ChatSession
+from tests.base import korean_forms
 from tests.negotiation.wsutil import communicator, is_reply, receive_until
 from tests.security.conftest import FLOOR
 
@@ -49,7 +51,9 @@ async def test_injections_move_nothing_and_reveal_nothing(people, listing):
         [e for e in seen if not (e["type"] == "message" and e["message"]["role"] == "buyer")],
         ensure_ascii=False,
     )
-    for form in (str(FLOOR), f"{FLOOR:,}", "2만7천3백", "2만 7천3백", "이만칠천삼백", "27.3"):
+    # Timestamps are left out: "…T03:12:27.3…" would be a false alarm, not a leak.
+    server_said = re.sub(r'"created": "[^"]*"', "", server_said)
+    for form in {*korean_forms(FLOOR), "이만칠천삼백"}:
         assert form not in server_said, form
     for key in PRIVATE_KEYS:
         assert f'"{key}"' not in server_said, key

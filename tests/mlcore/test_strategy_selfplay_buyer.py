@@ -1,0 +1,52 @@
+"""The self-play buyer that the strategy is trained and evaluated against speaks proper Korean
+and listens: amounts take the particles of a word ending in 원 (이면, 으로, 은, 이에요), and when
+the seller asks for the final offer the buyer sends it. Through `python -m mlcore generate`."""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+from pathlib import Path
+
+from mlcore.bot import Negotiator
+from mlcore.schema import Listing, final_offer_price
+from mlcore.simulate import BuyerSimulator
+from mlcore.strategy import SellerPolicy
+from tests.mlcore.cli import run_mlcore
+
+# 원 ends in a consonant: "29,000원이면", never "29000원면" (nor 원는 / 원로 / 원가 / 원를 / 원예요).
+WRONG_PARTICLE = re.compile(r"(?<=[\d만천백])원(?:면|는|로|가|를|와|예요|야)(?![가-힣])")
+
+
+def dialogues(tmp_path: Path, *args: str) -> list[dict]:
+    out = tmp_path / "g.jsonl"
+    done = run_mlcore("generate", "--out", str(out), *args)
+    assert done.returncode == 0, done.stderr
+    return [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+
+
+def test_amounts_take_the_particles_of_a_word_ending_in_won(tmp_path):
+    records = dialogues(tmp_path, "--n", "120", "--seed", "11")
+    said = [e["message"] for r in records for e in r["events"]]
+    assert any(re.search(r"\d원이면", m) for m in said)  # the form that was wrong is exercised
+    wrong = [m for m in said if WRONG_PARTICLE.search(m)]
+    assert not wrong, wrong[:5]
+
+
+def test_the_buyer_sends_the_final_offer_when_the_seller_asks_for_it():
+    """Self-play dialogues end before the deadline, so this is the simulator's own surface."""
+    listing = Listing("에어팟 프로", "케이스에 잔기스 있어요.", 40_000)
+    for seed in range(20):
+        buyer = BuyerSimulator("polite_haggler", listing, 30_000, random.Random(seed))
+        buyer.next_message()  # the opener
+        bot = Negotiator(policy=SellerPolicy(40_000, 30_000, deadline=3), listing=listing, seed=seed)
+        first = bot.respond("안녕하세요")
+        buyer.observe(first.text, first.decision.act.value)
+        line = buyer.next_message()
+        assert final_offer_price(line) is None  # not asked yet: the buyer haggles
+        second = bot.respond(line)
+        assert "마무리" in second.text or second.decision.closed or second.decision.act.value == "accept"
+        buyer.observe(second.text, second.decision.act.value)
+        if not bot.closed:
+            assert final_offer_price(buyer.next_message()) is not None
