@@ -29,6 +29,7 @@ from mlcore.schema import ACCEPT, ACCEPT_TOKEN, DENY, DENY_TOKEN, final_offer_pr
 
 STATE_VERSION = 1
 DEFAULT_DEADLINE = 12  # buyer messages; the original asked for a final price after 16 lines
+MAX_FINAL_OFFERS = 3  # a third turned-down final offer ends the negotiation
 
 
 class Style(StrEnum):
@@ -303,6 +304,7 @@ class AdvisorState:
     closed: bool = False
     result: str | None = None  # ACCEPT | DENY once closed
     final_price: int | None = None
+    final_offers: int = 0  # final offers turned down so far
 
 
 class Advisor:
@@ -482,10 +484,15 @@ class Advisor:
         if offer >= p.list_price * p.params.lowball:
             s.serious_offers.append(offer)
         if offer >= s.own_offer and s.own_offer >= limit:
-            return self._close(Act.FINAL_ACCEPT, min(offer, s.own_offer), "meets_own_offer", market, offer)
+            # `##<수락>##` takes the buyer's own price (the protocol), never above the list price.
+            return self._close(Act.FINAL_ACCEPT, min(offer, p.list_price), "meets_own_offer", market, offer)
         threshold = limit + (s.own_offer - limit) * p.params.final_keep
         if offer >= limit and offer >= threshold:
             return self._close(Act.FINAL_ACCEPT, offer, "final_offer_accepted", market, offer)
+        s.final_offers += 1
+        if s.final_offers >= MAX_FINAL_OFFERS:
+            # Final offers stepping up one by one would find the floor; a few is what people send.
+            return self._close(Act.FINAL_DENY, max(s.own_offer, limit), "final_offers_used", market, offer)
         s.price_rounds += 1
         counter = self.next_offer(offer, limit=limit)
         if counter < limit:

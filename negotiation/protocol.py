@@ -139,6 +139,7 @@ def state_dict(session: Any, *, typing: bool | None = None) -> dict[str, Any]:
         "state": session.state,
         "label": session.get_state_display(),
         "agreed_price": session.agreed_price,
+        "bot_offer": session.last_bot_offer,  # the price the bot last stated to this buyer
         "standing_offer": session.standing_offer,
         "listing_status": listing.status,
         "listing_status_label": listing.get_status_display(),

@@ -246,6 +246,8 @@
     var offerError = document.getElementById("offer-error");
     offerOpen.addEventListener("click", function () {
       offerError.hidden = true;
+      // Start from the bot's standing offer: the buyer's `##<price>##` is the price of the deal.
+      if (!priceInput.value && state && state.bot_offer) priceInput.value = state.bot_offer;
       if (typeof dialog.showModal === "function") dialog.showModal(); else dialog.setAttribute("open", "");
       priceInput.focus();
     });

@@ -102,6 +102,27 @@ def test_final_offer_below_floor_is_denied_with_a_counter_above_it():
     assert not d.closed
 
 
+def test_a_final_offer_above_the_bots_offer_is_accepted_at_the_buyers_price():
+    # `##<수락>##` answers the buyer's `##<price>##`: the deal is at the price the buyer sent.
+    a = advisor()
+    counter = a.decide("27000원 어때요?")
+    assert counter.act is Act.COUNTER
+    d = a.decide(f"##<{counter.price + 500}>##")
+    assert (d.act, d.price, d.closed) == (Act.FINAL_ACCEPT, counter.price + 500, True)
+
+
+def test_a_third_turned_down_final_offer_ends_the_negotiation():
+    a = advisor("firm")
+    first, second = a.decide("##<20000>##"), a.decide("##<21000>##")
+    assert [d.act for d in (first, second)] == [Act.FINAL_DENY, Act.FINAL_DENY]
+    assert not first.closed and not second.closed
+    third = a.decide("##<22000>##")
+    assert (third.act, third.closed, third.reason) == (Act.FINAL_DENY, True, "final_offers_used")
+    assert third.price is not None and third.price > 28_000
+    # Closed for good: a higher final offer now gets the same answer, not a deal.
+    assert a.decide("##<29000>##").act is Act.FINAL_DENY
+
+
 def test_generous_final_offer_without_haggling_is_accepted():
     # The original refused even 90% of the list price when nobody had haggled.
     d = advisor("balanced").decide("##<32000>##")
