@@ -86,11 +86,24 @@ def form_problems(text: str, *, decision: Decision, partial: bool = False) -> li
     return problems
 
 
+def content_problems(text: str, *, decision: Decision) -> list[str]:
+    """What a whole reply must carry: some words, and the price of a counter-offer (the one
+    thing the buyer needs from it)."""
+    words = ANY_TOKEN.sub("", text).strip()
+    if not words and decision.act is not Act.FINAL_ACCEPT:  # `##<수락>##` alone says it all
+        return ["empty"]
+    quoted = decision.act in (Act.COUNTER, Act.FINAL_DENY) and decision.quote and decision.price is not None
+    if quoted and decision.price not in {a.value for a in find_amounts(text)}:
+        return ["missing_price"]
+    return []
+
+
 def check(text: str, *, decision: Decision, policy: SellerPolicy, partial: bool = False) -> list[str]:
     """Every problem with `text` as (a prefix of, when `partial`) the reply to `decision`."""
-    return price_problems(text, decision=decision, policy=policy) + form_problems(
+    problems = price_problems(text, decision=decision, policy=policy) + form_problems(
         text, decision=decision, partial=partial
     )
+    return problems if partial else problems + content_problems(text, decision=decision)
 
 
 def repair(text: str, *, decision: Decision) -> str:

@@ -94,3 +94,31 @@ def test_listing_that_carries_the_floor_is_not_cited():
     for seed in range(10):
         result = guard_reply("2,019원은 안 돼요", decision=hold, policy=policy, listing=listing, seed=seed)
         assert "2019" not in result.text.replace(",", "") and result.source == "realizer"
+
+
+FINAL_DENY = Decision(act=Act.FINAL_DENY, price=33_000, quote=True, reason="final_offer_low")
+
+
+@pytest.mark.parametrize(
+    ("decision", "text", "problem"),
+    [
+        (counter(), "   ", "empty"),
+        (Decision(act=Act.HOLD, price=35_000, quote=True, reason="no_offer"), "", "empty"),
+        (FINAL_DENY, DENY_TOKEN, "empty"),
+        # A counter-offer that never says the price leaves the buyer guessing.
+        (counter(), "네고 조금 해드릴게요!", "missing_price"),
+        (FINAL_DENY, DENY_TOKEN + " 조금만 더 올려주세요.", "missing_price"),
+    ],
+)
+def test_a_reply_must_say_something_and_name_its_counter_offer(decision, text, problem):
+    result = guard(text, decision)
+    assert problem in result.problems
+    assert (result.repaired, result.source) == (True, "realizer")
+    assert result.text.strip() and guard(result.text, decision).problems == []
+    if problem == "missing_price":
+        assert f"{decision.price:,}원" in result.text
+
+
+def test_a_bare_acceptance_token_is_a_whole_reply():
+    decision = Decision(act=Act.FINAL_ACCEPT, price=33_000, quote=True, reason="final_offer_accepted")
+    assert guard(ACCEPT_TOKEN, decision).problems == []
