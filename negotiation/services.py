@@ -43,6 +43,12 @@ RESERVED_RACE_REPLY = (
     f"{schema.DENY_TOKEN} 죄송해요, 방금 다른 분과 거래가 먼저 성사되어 예약중이 되었어요. "
     "제안하신 가격은 남겨 둘게요. 예약이 취소되면 다시 이어서 이야기해요."
 )
+HIDDEN_REPLY = (
+    f"{schema.DENY_TOKEN} 죄송해요, 판매자가 판매글을 잠시 내려 두어서 지금은 거래를 확정할 수 없어요. "
+    "다시 공개되면 그때 가격 제안 부탁드려요."
+)
+SOLD_REPLY = f"{schema.DENY_TOKEN} 죄송해요, 이 상품은 방금 판매가 완료되었어요. 관심 가져 주셔서 감사해요!"
+HIDDEN_NOTICE = "판매자가 판매글을 잠시 숨겨 두었어요. 다시 공개되면 이어서 대화할 수 있어요."
 FAILURE_NOTICE = "답장을 준비하다가 문제가 생겼어요. 보내신 메시지는 저장되어 있으니 곧 다시 답장해 드릴게요."
 STALE_NOTICE = "답장이 늦어지고 있어요. 보내신 메시지는 저장되어 있으니 조금만 기다려 주세요."
 
@@ -188,6 +194,8 @@ def _check_buyer_can_talk(session: ChatSession, role: str) -> None:
         raise ChatError("finished", "이미 끝난 협상이에요.")
     if session.pending_message_id is not None:
         raise ChatError("busy", "답장을 쓰는 중이에요. 잠시만 기다려 주세요.")
+    if session.listing.is_hidden:
+        raise ChatError("hidden", HIDDEN_NOTICE)
 
 
 def _buyer_store(session: ChatSession, *, text: str, price: int | None, is_offer: bool) -> Message:
@@ -333,13 +341,18 @@ def _reply_store(message: Message, turn: Any, advisor_state: dict[str, Any]) -> 
                 # Saved before the listing changes, so the other chats are the only ones told.
                 session.save(update_fields=["state", "agreed_price", "updated_at"])
                 listing_set_status(listing=listing, status=Status.RESERVED)
-            else:  # another buyer's acceptance committed first: this one waits with its offer
-                text = RESERVED_RACE_REPLY
+            else:  # the listing changed while the reply was written: no deal, and say why
                 decision = {"act": "final_deny", "price": None, "reason": "listing_not_on_sale"}
                 advisor_state = session.advisor_state  # the Advisor's "closed, accepted" did not happen
-                session.state = State.WAITING
-                session.standing_offer = message.price or session.last_buyer_offer
-                fields += ["state", "standing_offer"]
+                if listing.is_hidden and listing.status == Status.ON_SALE:
+                    text = HIDDEN_REPLY  # the chat stays open for when the seller shows it again
+                elif listing.status == Status.SOLD:
+                    text, session.state = SOLD_REPLY, State.CLOSED
+                    fields.append("state")
+                else:  # another buyer's acceptance committed first: this one waits with its offer
+                    text, session.state = RESERVED_RACE_REPLY, State.WAITING
+                    session.standing_offer = message.price or session.last_buyer_offer
+                    fields += ["state", "standing_offer"]
         elif act == "final_deny" and turn.decision.closed:
             session.state = State.FAILED
             fields.append("state")
