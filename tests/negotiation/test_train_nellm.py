@@ -18,7 +18,7 @@ from mlcore.schema import Listing
 from mlcore.strategy import SellerPolicy
 from negotiation import generators
 from negotiation.models import ChatSession, Message
-from tests.mlcore.tiny import tiny_adapter, tiny_base, write_dialogues  # noqa: F401
+from tests.mlcore.tiny import tiny_adapter, tiny_base, train_args, write_dialogues  # noqa: F401
 
 from .conftest import FLOOR
 
@@ -33,26 +33,8 @@ AGREED_TURNS = [
 
 
 def options(base, data, out) -> list[str]:
-    return [
-        "--base-model",
-        str(base),
-        "--data",
-        str(data),
-        "--out",
-        str(out),
-        "--max-steps",
-        "2",
-        "--batch-size",
-        "2",
-        "--grad-accum",
-        "1",
-        "--max-length",
-        "256",
-        "--val-share",
-        "0.3",
-        "--logging-steps",
-        "1",
-    ]
+    """The options of `python -m mlcore train` in the tiny-model tests, less the command name."""
+    return train_args(base=base, data=data, out=out, steps=2)[1:]
 
 
 def train_nellm(*args: str) -> str:
