@@ -25,6 +25,10 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+# Playwright's sync API runs an event loop in the test's thread; Django refuses ORM calls there
+# unless told it is fine (each test is synchronous end to end).
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
 SHOTS = Path(os.environ.get("NELLM_SCREENSHOTS", ROOT / "tests" / "_artifacts" / "screenshots"))
 
 

@@ -7,7 +7,6 @@ Screenshots of the index and a listing at phone (390 px) and desktop (1280 px) w
 from __future__ import annotations
 
 import io
-import os
 import re
 from pathlib import Path
 
@@ -16,10 +15,6 @@ from django.core.management import call_command
 from PIL import Image, ImageDraw
 
 from tests.browser.conftest import shoot
-
-# Playwright's sync API runs an event loop in this thread; Django refuses ORM calls there
-# unless told it is fine (the test is synchronous end to end).
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 pytestmark = pytest.mark.browser
 
