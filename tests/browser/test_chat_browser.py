@@ -81,6 +81,19 @@ def test_two_buyers_one_acceptance(chromium, server):
     shoot(bob_page, "chat-accepted-390")
     shoot(charlie_page, "chat-reserved-390")
 
+    # The seller watches the bot: each reply with the Advisor's move beside it, and the button
+    # that cancels the reservation.
+    seller_context = chromium.new_context(locale="ko-KR", viewport={"width": 390, "height": 844})
+    seller_context.add_cookies(
+        [{"name": "sessionid", "value": live.session_cookie(seller).split("=", 1)[1], "url": server}]
+    )
+    seller_page = seller_context.new_page()
+    seller_page.goto(bob_page.url)
+    expect(seller_page.locator(".bubble__note").first).to_contain_text("봇 판단")
+    expect(seller_page.locator(".bubble__note").last).to_contain_text("최종 수락")
+    expect(seller_page.get_by_role("button", name="예약 취소하기")).to_be_visible()
+    shoot(seller_page, "chat-seller-390")
+
     listing.refresh_from_db()
     assert listing.status == Status.RESERVED
     assert ChatSession.objects.get(buyer=bob).state == "agreed"
