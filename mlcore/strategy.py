@@ -106,8 +106,9 @@ class SellerPolicy:
         object.__setattr__(self, "style", Style(self.style))
         if self.list_price <= 0:
             raise ValueError("list_price must be positive")
-        if not 0 < self.floor_price <= self.list_price:
-            raise ValueError("floor_price must be positive and at most the list price")
+        # A floor of 0 is the seller's choice (any price will do); the bot still haggles.
+        if not 0 <= self.floor_price <= self.list_price:
+            raise ValueError("floor_price must be between 0 and the list price")
         if self.deadline is not None and self.deadline < 1:
             raise ValueError("deadline must be at least one round")
 

@@ -128,6 +128,8 @@ def session_open(*, listing: Listing, buyer: Any) -> ChatSession:
         return existing
     if listing.is_hidden or listing.status != Status.ON_SALE:
         raise ChatError("not_on_sale", "판매중인 상품만 가격 협상을 시작할 수 있어요.")
+    if listing.price == 0:
+        raise ChatError("free_listing", "무료 나눔 상품이라 가격 협상이 필요 없어요.")
     try:
         with transaction.atomic():
             session = ChatSession.objects.create(listing=listing, buyer=buyer)

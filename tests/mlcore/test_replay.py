@@ -70,7 +70,7 @@ def test_bad_lines_are_named_and_the_rest_go_on(tmp_path):
     err = result.stderr
     assert "in.jsonl:2: not valid JSON" in err
     assert "in.jsonl:3: listing.floor_price must be an integer" in err
-    assert "in.jsonl:4: floor_price must be positive and at most the list price" in err
+    assert "in.jsonl:4: floor_price must be between 0 and the list price" in err
     assert "in.jsonl:5: buyer_turns must be a non-empty list of strings" in err
     assert "in.jsonl:6: listing.style must be one of" in err
     assert "2 dialogues" in err and "5 bad lines" in err

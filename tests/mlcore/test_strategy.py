@@ -31,10 +31,20 @@ def test_style_values_are_the_strings_the_site_stores():
     assert SellerPolicy(10_000, 8_000, "firm").style is Style.FIRM
 
 
-@pytest.mark.parametrize(("list_price", "floor"), [(0, 0), (10_000, 12_000), (10_000, 0)])
+@pytest.mark.parametrize(("list_price", "floor"), [(0, 0), (10_000, 12_000), (10_000, -1)])
 def test_policy_rejects_impossible_prices(list_price, floor):
     with pytest.raises(ValueError):
         SellerPolicy(list_price, floor)
+
+
+def test_a_floor_of_zero_still_haggles_and_never_gives_the_item_away():
+    # The site lets a seller set 0 ("any price will do"); the bot still starts from the list
+    # price, turns lowballs down and never accepts nothing.
+    a = Advisor(SellerPolicy(35_000, 0, Style.BALANCED))
+    assert a.decide("만원에 주세요").act is Act.DENY
+    assert a.decide("무료 나눔 해주세요").act is Act.REFUSE
+    first = a.decide("##<1000>##")
+    assert first.act is Act.FINAL_DENY and first.price is not None and first.price > 1000
 
 
 def test_greeting_then_question_is_answered_from_the_description():
