@@ -32,6 +32,18 @@ class SeedDemoTests(BaseTestCase):
         self.assertEqual(listings.count(), count)
         self.assertEqual(ListingPhoto.objects.filter(listing__in=listings).count(), count)
 
+    def test_listings_people_edited_or_deleted_are_not_brought_back(self) -> None:
+        call_command("seed_demo", "--no-photos", stdout=io.StringIO())
+        seller = User.objects.get(username=DEMO_SELLER[0])
+        first, second = Listing.objects.filter(seller=seller)[:2]
+        Listing.objects.filter(pk=first.pk).update(title="제목을 바꿨어요")
+        second.delete()
+        before = Listing.objects.count()
+        out = io.StringIO()
+        call_command("seed_demo", "--no-photos", stdout=out)
+        self.assertEqual(Listing.objects.count(), before)
+        self.assertIn("0 new listings", out.getvalue())
+
 
 class CreateModeratorTests(BaseTestCase):
     def test_creates_staff_moderator_with_printed_password(self) -> None:

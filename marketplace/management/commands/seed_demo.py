@@ -493,28 +493,29 @@ class Command(BaseCommand):
         now = timezone.now()
         created = 0
         styles = [Style.BALANCED, Style.FIRM, Style.FLEXIBLE]
+        # Each demo seller is stocked once: listings people later edit or delete stay as they are.
+        stocked = {s.pk for s in sellers if Listing.objects.filter(seller=s).exists()}
         for i, (who, category, title, price, hours, status, description) in enumerate(LISTINGS):
             owner = sellers[who]
-            listing = Listing.objects.filter(seller=owner, title=title).first()
-            if listing is None:
-                # Floors vary between 72% and 88% of the price, rounded to 1,000원.
-                floor = price * (72 + (i * 7) % 17) // 100 // 1000 * 1000
-                listing = services.listing_create(
-                    seller=owner,
-                    title=title,
-                    description=description,
-                    category=category,
-                    price=price,
-                    floor_price=floor,
-                    style=styles[i % 3],
-                    status=status,
-                )
-                created += 1
-                Listing.objects.filter(pk=listing.pk).update(created_at=now - timedelta(hours=hours))
-            if not options["no_photos"] and not listing.photos.exists():
-                services.photos_add(
-                    listing=listing, files=[placeholder_photo(category=category, title=title)]
-                )
+            if owner.pk in stocked:
+                continue
+            # Floors vary between 72% and 88% of the price, rounded to 1,000원.
+            floor = price * (72 + (i * 7) % 17) // 100 // 1000 * 1000
+            listing = services.listing_create(
+                seller=owner,
+                title=title,
+                description=description,
+                category=category,
+                price=price,
+                floor_price=floor,
+                style=styles[i % 3],
+                status=status,
+            )
+            created += 1
+            Listing.objects.filter(pk=listing.pk).update(created_at=now - timedelta(hours=hours))
+            if not options["no_photos"]:
+                photo = placeholder_photo(category=category, title=title)
+                services.photos_add(listing=listing, files=[photo])
         total = Listing.objects.filter(seller__in=sellers).count()
         categories = Listing.objects.filter(seller__in=sellers).values("category").distinct().count()
         self.stdout.write(
