@@ -86,6 +86,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: channel layer, cache, Celery ---------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
+# Events queued for one web process before the layer starts dropping them. channels_redis keeps
+# every socket of a process in one Redis queue, and a streamed reply is one event per word, so
+# the default of 100 drops a reply's events when many buyers are answered at once.
+CHANNEL_CAPACITY = env.int("NELLM_CHANNEL_CAPACITY", default=5000)
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
@@ -95,6 +99,7 @@ if REDIS_URL:
                 # timeout would cut that read and drop every idle WebSocket after 5 s.
                 "hosts": [{"address": REDIS_URL, "socket_timeout": 30, "socket_connect_timeout": 5}],
                 "prefix": env.str("CHANNELS_PREFIX", default="nellm"),
+                "capacity": CHANNEL_CAPACITY,
             },
         }
     }
@@ -106,7 +111,12 @@ if REDIS_URL:
         }
     }
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels.layers.InMemoryChannelLayer",
+            "CONFIG": {"capacity": CHANNEL_CAPACITY},
+        }
+    }
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # Without a broker, generation runs in a thread pool inside the web process (the demo).

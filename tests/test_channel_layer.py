@@ -6,13 +6,14 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from channels.layers import get_channel_layer
+from channels.layers import channel_layers
 from django.conf import settings
 
 
 @pytest.mark.skipif(not settings.REDIS_URL, reason="Redis is not answering on 127.0.0.1")
 async def test_an_idle_receive_outlasts_the_blocking_pop() -> None:
-    layer = get_channel_layer()
+    # A layer of its own: the process-wide one may be bound to another test's event loop.
+    layer = channel_layers.make_backend("default")
     assert type(layer).__name__ == "RedisChannelLayer"
     channel = await layer.new_channel()
     waiter = asyncio.ensure_future(layer.receive(channel))

@@ -118,11 +118,16 @@
     log.scrollTop = log.scrollHeight;
   }
 
-  function dropEmptyStreams() {
+  // The reply is done (typing is over). A bubble still streaming means its stored message
+  // never reached us (a dropped event): reconnect, and the history brings it. Empty bubbles
+  // (a reply that failed and will be retried) just go.
+  function settleStreams() {
+    var lost = Object.keys(streams).some(function (key) { return streams[key].text; });
     Object.keys(streams).forEach(function (key) {
       streams[key].li.remove();
       delete streams[key];
     });
+    if (lost && ws && ws.readyState === WebSocket.OPEN) ws.close(4000, "resync");
   }
 
   function setTyping(on) {
@@ -173,7 +178,7 @@
     setBusy(false);
     if (offerOpen) offerOpen.disabled = !canOffer();
     if (cancelForm) cancelForm.hidden = s.listing_status !== "reserved";
-    if (!s.typing) { setTyping(false); dropEmptyStreams(); } else setTyping(true);
+    if (!s.typing) { setTyping(false); settleStreams(); } else setTyping(true);
   }
 
   function onEvent(ev) {
