@@ -241,11 +241,13 @@ TOPICS: dict[str, Topic] = {
     ),
 }
 # Where to look when the description says nothing under the topic asked: how long an item was
-# used is told by when it was bought and how often it was used, and the other way round.
+# used is told by when it was bought and how often it was used, and the other way round; with
+# no word on its condition, how little it was used is the honest answer ("3~4번 써 봤어요").
 RELATED: dict[str, tuple[str, ...]] = {
     "purchase": ("usage",),
     "usage": ("purchase",),
     "defect": ("condition",),
+    "condition": ("usage",),
 }
 # Topics a photo answers; "I'll send a photo" is an answer only to these.
 VISUAL = frozenset({"condition", "color"})

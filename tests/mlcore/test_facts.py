@@ -101,3 +101,9 @@ def test_meeting_place_and_taekpo():
     assert meeting_place("강남역 근처에서 직거래 가능해요") == "강남역"
     assert meeting_place("택배만 가능해요") == ""
     assert ships_free("택포 가격입니다") and not ships_free(IPAD)
+
+
+def test_with_no_word_on_condition_how_little_it_was_used_answers_for_it():
+    description = "선물 받아서 3~4번 써 봤어요. 구성품 전부 있고 파우치 포함. 정품 등록 이전 가능합니다."
+    assert answer("condition", description) == "선물 받아서 3~4번 써 봤어요."
+    assert answer("condition", "구성품 전부 있어요.") == ""
