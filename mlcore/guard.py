@@ -14,7 +14,7 @@ import random
 import re
 from dataclasses import dataclass, field
 
-from mlcore.prices import find_amounts
+from mlcore.prices import Amount, find_amounts
 from mlcore.realizer import realize
 from mlcore.schema import ACCEPT_TOKEN, DENY_TOKEN, Listing
 from mlcore.strategy import ACCEPT_ACTS, Act, Decision, SellerPolicy
@@ -47,22 +47,26 @@ def allowed_prices(decision: Decision, *, policy: SellerPolicy) -> set[int]:
     return {p for p in allowed if p != policy.floor_price}
 
 
-def mentions_floor(text: str, floor: int) -> bool:
-    """The floor in digits (with or without thousands separators) or in any written form."""
+def mentions_floor(text: str, floor: int, *, amounts: list[Amount] | None = None) -> bool:
+    """The floor in digits (with or without thousands separators) or in any written form;
+    `amounts` are the text's `find_amounts`, when the caller has them already."""
     for match in _DIGITS.finditer(text):
         digits = match.group().replace(",", "").rstrip(",")
         if digits and int(digits) == floor:
             return True
-    return any(a.value == floor for a in find_amounts(text))
+    return any(a.value == floor for a in (find_amounts(text) if amounts is None else amounts))
 
 
-def price_problems(text: str, *, decision: Decision, policy: SellerPolicy) -> list[str]:
+def price_problems(
+    text: str, *, decision: Decision, policy: SellerPolicy, amounts: list[Amount] | None = None
+) -> list[str]:
     problems: list[str] = []
     floor = policy.floor_price
-    if mentions_floor(text, floor):
+    amounts = find_amounts(text) if amounts is None else amounts
+    if mentions_floor(text, floor, amounts=amounts):
         problems.append("floor_amount")
     allowed = allowed_prices(decision, policy=policy)
-    for amount in find_amounts(text):
+    for amount in amounts:
         if amount.value < floor:
             problems.append(f"below_floor:{amount.value}")
         elif amount.value not in allowed and amount.value != floor:
@@ -86,24 +90,25 @@ def form_problems(text: str, *, decision: Decision, partial: bool = False) -> li
     return problems
 
 
-def content_problems(text: str, *, decision: Decision) -> list[str]:
+def content_problems(text: str, *, decision: Decision, amounts: list[Amount] | None = None) -> list[str]:
     """What a whole reply must carry: some words, and the price of a counter-offer (the one
     thing the buyer needs from it)."""
     words = ANY_TOKEN.sub("", text).strip()
     if not words and decision.act is not Act.FINAL_ACCEPT:  # `##<수락>##` alone says it all
         return ["empty"]
     quoted = decision.act in (Act.COUNTER, Act.FINAL_DENY) and decision.quote and decision.price is not None
-    if quoted and decision.price not in {a.value for a in find_amounts(text)}:
+    amounts = find_amounts(text) if amounts is None else amounts
+    if quoted and decision.price not in {a.value for a in amounts}:
         return ["missing_price"]
     return []
 
 
 def check(text: str, *, decision: Decision, policy: SellerPolicy, partial: bool = False) -> list[str]:
     """Every problem with `text` as (a prefix of, when `partial`) the reply to `decision`."""
-    problems = price_problems(text, decision=decision, policy=policy) + form_problems(
-        text, decision=decision, partial=partial
-    )
-    return problems if partial else problems + content_problems(text, decision=decision)
+    amounts = find_amounts(text)  # parsed once: this runs on every streamed prefix
+    problems = price_problems(text, decision=decision, policy=policy, amounts=amounts)
+    problems += form_problems(text, decision=decision, partial=partial)
+    return problems if partial else problems + content_problems(text, decision=decision, amounts=amounts)
 
 
 def repair(text: str, *, decision: Decision) -> str:

@@ -18,31 +18,15 @@ from mlcore.dataset import (
 from mlcore.schema import Dialogue, Event
 from mlcore.template import SYSTEM
 from mlcore.validate import load_dialogues
-
-ROOT = Path(__file__).resolve().parents[2]
-CORPUS = ROOT / "mlcore" / "data" / "corpus"
-EOS = "<|endoftext|>"
+from tests.mlcore.tiny import CORPUS, EOS, train_tokenizer
 
 
 @pytest.fixture(scope="module")
-def tokenizer(tmp_path_factory):
+def tokenizer():
     """A tiny byte-level BPE trained on the shipped corpus, wrapped like a hub tokenizer."""
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
-    from transformers import PreTrainedTokenizerFast
-
-    texts = [e.message for d in load_dialogues([CORPUS]) for e in d.events] + [SYSTEM]
-    raw = Tokenizer(models.BPE())
-    raw.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    raw.decoder = decoders.ByteLevel()
-    raw.train_from_iterator(
-        texts,
-        trainers.BpeTrainer(
-            vocab_size=800, special_tokens=[EOS], initial_alphabet=pre_tokenizers.ByteLevel.alphabet()
-        ),
+    return train_tokenizer(
+        [e.message for d in load_dialogues([CORPUS]) for e in d.events] + [SYSTEM], vocab_size=800
     )
-    path = tmp_path_factory.mktemp("tok") / "tokenizer.json"
-    raw.save(str(path))
-    return PreTrainedTokenizerFast(tokenizer_file=str(path), eos_token=EOS)
 
 
 def dialogue(events: list[tuple[str, str]], **extra) -> Dialogue:

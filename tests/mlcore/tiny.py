@@ -17,11 +17,27 @@ CORPUS = ROOT / "mlcore" / "data" / "corpus"
 EOS = "<|endoftext|>"
 
 
+def train_tokenizer(texts: list[str], *, vocab_size: int, **options: object):
+    """A byte-level BPE trained on `texts`, wrapped like a hub tokenizer with `EOS`."""
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+    from transformers import PreTrainedTokenizerFast
+
+    raw = Tokenizer(models.BPE())
+    raw.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    raw.decoder = decoders.ByteLevel()
+    raw.train_from_iterator(
+        texts,
+        trainers.BpeTrainer(
+            vocab_size=vocab_size, special_tokens=[EOS], initial_alphabet=pre_tokenizers.ByteLevel.alphabet()
+        ),
+    )
+    return PreTrainedTokenizerFast(tokenizer_object=raw, eos_token=EOS, **options)
+
+
 def build_tiny_model(path: Path) -> Path:
     """A byte-level BPE trained on the shipped corpus and a random 2-layer GPT-NeoX, in `path`."""
     import torch
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
-    from transformers import GPTNeoXConfig, GPTNeoXForCausalLM, PreTrainedTokenizerFast
+    from transformers import GPTNeoXConfig, GPTNeoXForCausalLM
 
     from mlcore.template import SYSTEM, header_text
     from mlcore.validate import load_dialogues
@@ -29,16 +45,7 @@ def build_tiny_model(path: Path) -> Path:
     dialogues = load_dialogues([CORPUS])
     texts = [e.message for d in dialogues for e in d.events] + [SYSTEM, "구매자: 판매자: [전략: counter]"]
     texts += [header_text(d.listing) for d in dialogues[:50]]
-    raw = Tokenizer(models.BPE())
-    raw.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    raw.decoder = decoders.ByteLevel()
-    raw.train_from_iterator(
-        texts,
-        trainers.BpeTrainer(
-            vocab_size=1000, special_tokens=[EOS], initial_alphabet=pre_tokenizers.ByteLevel.alphabet()
-        ),
-    )
-    tokenizer = PreTrainedTokenizerFast(tokenizer_object=raw, eos_token=EOS, model_max_length=1024)
+    tokenizer = train_tokenizer(texts, vocab_size=1000, model_max_length=1024)
     config = GPTNeoXConfig(
         vocab_size=len(tokenizer),
         hidden_size=32,
