@@ -18,10 +18,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from mlcore.bot import Negotiator
-from mlcore.prices import parse_price
+from mlcore.language.prices import parse_price
+from mlcore.negotiator.advisor import Advisor, SellerPolicy, Style
+from mlcore.negotiator.pipeline import Negotiator
 from mlcore.schema import Listing
-from mlcore.strategy import Advisor, SellerPolicy, Style
 
 DEV = Path(__file__).resolve().parents[2] / "shared" / "eval" / "price_phrases_dev.jsonl"
 MESSAGES = [

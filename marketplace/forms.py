@@ -13,8 +13,10 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from PIL import Image
 
+from mlcore.schema import MAX_PRICE
+
 from . import services
-from .models import MAX_PRICE, Category, Listing, Profile, Status
+from .models import Category, Listing, Profile, Status
 from .selectors import SORTS, ListingFilters
 
 MAX_PHOTO_BYTES = 5 * 1024 * 1024

@@ -13,7 +13,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 
-MAX_PRICE = 100_000_000  # 1억원: beyond any plausible second-hand listing on this site.
+from mlcore.schema import MAX_PRICE
 
 
 class Category(models.TextChoices):

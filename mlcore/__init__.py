@@ -5,3 +5,8 @@ them (train, generate), so `python -m mlcore parse-price …` starts fast.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
+
+# The shipped listings, corpus and data card.
+DATA_DIR = Path(__file__).resolve().parent / "data"

@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from mlcore.bot import Negotiator
+from mlcore.negotiator.advisor import SellerPolicy, Style
+from mlcore.negotiator.pipeline import Negotiator
 from mlcore.schema import BUYER, SELLER, Event, Listing
-from mlcore.strategy import SellerPolicy, Style
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -1,6 +1,6 @@
 """`python -m mlcore evaluate`: simulated buyers against the seller bot, and the numbers.
 
-Every persona of `mlcore.simulate` haggles with every seller style over listings of the shipped
+Every persona of `mlcore.corpus.buyers` haggles with every seller style over listings of the shipped
 catalogue. Per dialogue we record whether a deal was made, at what price (as a share of the
 list price, and as the seller's share of the bargaining zone between floor and list price),
 whether a deal was possible at all (the buyer's hidden budget reached the floor), how many
@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mlcore.selfplay import LISTINGS_PATH, STYLES, Played, load_listings, play
+from mlcore.corpus.selfplay import LISTINGS_PATH, STYLES, Played, load_listings, play
 
 
 @dataclass(frozen=True)
@@ -58,9 +58,9 @@ class Outcome:
 
 
 def outcome_of(played: Played) -> Outcome:
-    from mlcore.guard import mentions_floor
-    from mlcore.prices import find_amounts
-    from mlcore.strategy import OFFER_ACTS, Act
+    from mlcore.language.prices import find_amounts
+    from mlcore.negotiator.advisor import OFFER_ACTS, Act
+    from mlcore.negotiator.guard import mentions_floor
 
     policy, floor = played.policy, played.policy.floor_price
     violations: list[str] = []
@@ -95,7 +95,7 @@ def outcome_of(played: Played) -> Outcome:
 
 
 def evaluate(config: EvalConfig, *, generator: Any = None, progress: Any = None) -> list[Outcome]:
-    from mlcore.simulate import PERSONAS
+    from mlcore.corpus.buyers import PERSONAS
 
     listings = load_listings(config.listings)
     personas = config.personas or tuple(sorted(PERSONAS))
@@ -239,7 +239,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from mlcore.simulate import PERSONAS
+    from mlcore.corpus.buyers import PERSONAS
 
     unknown = sorted(set(args.persona or ()) - set(PERSONAS))
     if unknown or args.per_cell < 1:
@@ -256,7 +256,7 @@ def run(args: argparse.Namespace) -> int:
     )
     generator = None
     if args.llm:
-        from mlcore.generate import load_generator
+        from mlcore.llm.generator import load_generator
 
         generator = load_generator()
     total = len(config.styles) * len(config.personas or PERSONAS) * config.per_cell

@@ -17,10 +17,9 @@ from typing import Any
 
 from tqdm import tqdm
 
-from mlcore.bot import Negotiator
-from mlcore.prices import MAX_PRICE
-from mlcore.schema import ACCEPT, BUYER, DENY, SELLER, Event, Listing
-from mlcore.strategy import SellerPolicy, Style
+from mlcore.negotiator.advisor import SellerPolicy, Style
+from mlcore.negotiator.pipeline import Negotiator
+from mlcore.schema import ACCEPT, BUYER, DENY, MAX_PRICE, SELLER, Event, Listing
 
 
 class BadLine(ValueError):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import re
 from dataclasses import asdict, dataclass, field
+from enum import StrEnum
 from typing import Any, Literal
 
 BUYER = "구매자"
@@ -19,6 +20,26 @@ ROLES = (BUYER, SELLER)
 ACCEPT = "ACCEPT"
 DENY = "DENY"
 RESULTS = (ACCEPT, DENY)
+
+# Nothing second-hand on this market costs more; a larger figure is a joke or a typo. The site's
+# forms, the chat protocol and the price parser all bound prices by it.
+MAX_PRICE = 100_000_000
+
+
+class Act(StrEnum):
+    """The Advisor's moves: what the seller does with a buyer turn (the realizer, the LLM's hint,
+    the seller's view of the chat and the training template all speak of these)."""
+
+    GREET = "greet"
+    ANSWER = "answer"
+    COUNTER = "counter"
+    HOLD = "hold"
+    ACCEPT = "accept"
+    DENY = "deny"
+    FINAL_ACCEPT = "final_accept"
+    FINAL_DENY = "final_deny"
+    REFUSE = "refuse"
+
 
 ACCEPT_TOKEN = "##<수락>##"
 DENY_TOKEN = "##<거절>##"
@@ -79,7 +100,7 @@ class Dialogue:
 
     @classmethod
     def from_dict(cls, record: dict[str, Any]) -> Dialogue:
-        """Build from a record already known to be valid (see `mlcore.validate`)."""
+        """Build from a record already known to be valid (see `mlcore.corpus.validate`)."""
         core = {"title", "description", "price", "result", "events"}
         return cls(
             title=record["title"],

@@ -10,7 +10,7 @@ Only chats that ended with the final-offer protocol can be in the schema (its `r
 last two events are the buyer's `##<price>##` and the seller's `##<수락>##` / `##<거절>##`), so
 open chats are counted and skipped. Flagged chats never leave: they are not read, and a chat
 flagged after an earlier export is removed from MongoDB on the next one. Every record passes
-`mlcore.validate.validate_record` before it is written; the rest are counted by reason.
+`mlcore.corpus.validate.validate_record` before it is written; the rest are counted by reason.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from mlcore import schema
-from mlcore.validate import validate_record
+from mlcore.corpus.validate import validate_record
 
 from . import selectors
 from .models import ChatSession, Message

@@ -1,7 +1,7 @@
 """The generator registry: one generator per process, loaded on first use.
 
 "rules" is mlcore's Korean rule realizer: cheap, thread-safe, loads instantly. "llm"
-(`mlcore.generate`, docs/MODEL.md) is a fine-tuned GPT-NeoX that streams tokens on a GPU.
+(`mlcore.llm.generator`, docs/MODEL.md) is a fine-tuned GPT-NeoX that streams tokens on a GPU.
 CUDA cannot survive a fork, so the model must be loaded in the process that uses it, after
 any fork:
 
@@ -25,15 +25,16 @@ _generator: Any = None
 _loaded_for: str | None = None
 
 # backend name -> "module:factory"; the factory takes no arguments and returns a Generator
-# (mlcore.bot's protocol: `name` and `stream(*, listing, history, decision) -> Iterator[str]`).
+# (mlcore.negotiator.pipeline's protocol: `name` and
+# `stream(*, listing, history, decision) -> Iterator[str]`).
 BACKENDS = {
     "rules": "negotiation.generators:rules_factory",
-    "llm": "mlcore.generate:load_generator",
+    "llm": "mlcore.llm.generator:load_generator",
 }
 
 
 def rules_factory() -> Any:
-    from mlcore.bot import RuleGenerator
+    from mlcore.negotiator.pipeline import RuleGenerator
 
     return RuleGenerator()
 

@@ -15,6 +15,8 @@ from typing import Any
 
 from django.conf import settings
 
+from mlcore.schema import MAX_PRICE, Act
+
 # Client → server
 MESSAGE = "message"
 OFFER = "offer"
@@ -24,8 +26,6 @@ TYPING = "typing"
 CHUNK = "chunk"
 STATE = "state"
 ERROR = "error"
-
-MAX_PRICE = 100_000_000
 
 
 class ProtocolError(Exception):
@@ -101,16 +101,16 @@ def parse_client(content: Any) -> ClientMessage | ClientOffer:
 
 
 # The Advisor's acts as the seller reads them beside the bot's replies.
-ACT_LABELS = {
-    "greet": "인사",
-    "answer": "상품 답변",
-    "counter": "역제안",
-    "hold": "가격 유지",
-    "accept": "가격 합의",
-    "deny": "가격 거절",
-    "final_accept": "최종 수락",
-    "final_deny": "최종 거절",
-    "refuse": "응대 거절",
+ACT_LABELS: dict[str, str] = {
+    Act.GREET: "인사",
+    Act.ANSWER: "상품 답변",
+    Act.COUNTER: "역제안",
+    Act.HOLD: "가격 유지",
+    Act.ACCEPT: "가격 합의",
+    Act.DENY: "가격 거절",
+    Act.FINAL_ACCEPT: "최종 수락",
+    Act.FINAL_DENY: "최종 거절",
+    Act.REFUSE: "응대 거절",
 }
 
 

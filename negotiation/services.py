@@ -85,7 +85,7 @@ def _system(session: ChatSession, text: str) -> Message:
 
 
 def _parse_price(text: str, list_price: int) -> int | None:
-    from mlcore.prices import parse_price
+    from mlcore.language.prices import parse_price
 
     try:
         price = parse_price(text, list_price=list_price)
@@ -287,8 +287,8 @@ def reply_generate(*, message_id: int) -> Message | None:
 
 
 def _respond(session: ChatSession, message: Message, on_chunk: Any) -> tuple[Any, Any]:
-    from mlcore.bot import Negotiator
-    from mlcore.strategy import Market, SellerPolicy
+    from mlcore.negotiator.advisor import Market, SellerPolicy
+    from mlcore.negotiator.pipeline import Negotiator
 
     from .generators import get_generator
 

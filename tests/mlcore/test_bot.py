@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from mlcore.bot import Negotiator, RuleGenerator, Turn
-from mlcore.guard import check
-from mlcore.prices import find_amounts
+from mlcore.language.prices import find_amounts
+from mlcore.negotiator.advisor import Act, SellerPolicy, Style
+from mlcore.negotiator.guard import check
+from mlcore.negotiator.pipeline import Negotiator, RuleGenerator, Turn
 from mlcore.schema import DENY_TOKEN, Listing
-from mlcore.strategy import Act, SellerPolicy, Style
 from tests.mlcore.cli import run_mlcore
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from mlcore.dataset import (
+from mlcore.corpus.validate import load_dialogues
+from mlcore.llm.dataset import (
     IGNORE_INDEX,
     dialogue_key,
     encode_dialogue,
@@ -15,9 +16,8 @@ from mlcore.dataset import (
     split_dialogues,
     to_hf_dataset,
 )
+from mlcore.llm.template import SYSTEM
 from mlcore.schema import Dialogue, Event
-from mlcore.template import SYSTEM
-from mlcore.validate import load_dialogues
 from tests.mlcore.tiny import CORPUS, EOS, train_tokenizer
 
 

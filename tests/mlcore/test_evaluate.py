@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from mlcore.bot import Turn
+from mlcore.corpus.selfplay import Played
 from mlcore.evaluate import EvalConfig, evaluate, outcome_of, report
+from mlcore.negotiator.advisor import Act, Decision, SellerPolicy
+from mlcore.negotiator.pipeline import Turn
 from mlcore.schema import Listing
-from mlcore.selfplay import Played
-from mlcore.strategy import Act, Decision, SellerPolicy
 from tests.mlcore.cli import run_mlcore
 
 

@@ -7,7 +7,15 @@ import datetime
 
 import pytest
 
-from mlcore.facts import answer, because, meeting_place, polite, question_topic, selling_points, ships_free
+from mlcore.language.facts import (
+    answer,
+    because,
+    meeting_place,
+    polite,
+    question_topic,
+    selling_points,
+    ships_free,
+)
 
 IPAD = (
     "2021년 구매, 생활기스 약간 있고 배터리 성능 89%입니다. "

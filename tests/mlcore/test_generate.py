@@ -7,13 +7,13 @@ import threading
 
 import pytest
 
-from mlcore.bot import Negotiator
-from mlcore.generate import THREAD_NAME, GenerationConfig, LLMGenerator, cut_at_role_line, load_generator
-from mlcore.guard import ROLE_LABEL, check, mentions_floor
-from mlcore.prices import find_amounts
+from mlcore.language.prices import find_amounts
+from mlcore.llm.generator import THREAD_NAME, GenerationConfig, LLMGenerator, cut_at_role_line, load_generator
+from mlcore.llm.template import hint_from_decision
+from mlcore.negotiator.advisor import Advisor, SellerPolicy, Style
+from mlcore.negotiator.guard import ROLE_LABEL, check, mentions_floor
+from mlcore.negotiator.pipeline import Negotiator
 from mlcore.schema import BUYER, SELLER, Event, Listing
-from mlcore.strategy import Advisor, SellerPolicy, Style
-from mlcore.template import hint_from_decision
 
 FLOOR = 27_300
 POLICY = SellerPolicy(35_000, FLOOR, Style.BALANCED)
@@ -218,7 +218,7 @@ def test_generate_reply_cli_prints_guarded_turns(tiny_base, tiny_adapter, capsys
 
     from mlcore.__main__ import main
 
-    base = ["generate-reply", "--base-model", str(tiny_base), "--adapter", str(tiny_adapter)]
+    base = ["llm-reply", "--base-model", str(tiny_base), "--adapter", str(tiny_adapter)]
     listing = ["--title", "스피커", "--price", "35000", "--floor", str(FLOOR), "--seed", "3"]
     assert main([*base, *listing, "--max-new-tokens", "16", "3만원에 주세요", "##<31000>##"]) == 0
     turns = [json.loads(line) for line in capsys.readouterr().out.splitlines()]

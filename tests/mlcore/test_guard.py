@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from mlcore.guard import guard_reply
+from mlcore.negotiator.advisor import Act, Decision, SellerPolicy
+from mlcore.negotiator.guard import guard_reply
 from mlcore.schema import ACCEPT_TOKEN, DENY_TOKEN, Listing
-from mlcore.strategy import Act, Decision, SellerPolicy
 
 POLICY = SellerPolicy(35_000, 28_000)
 LISTING = Listing("에어팟 프로", "작년에 구매했어요. 상태 깨끗해요.", 35_000)

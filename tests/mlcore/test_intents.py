@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from mlcore.bot import Negotiator
-from mlcore.prices import find_amounts
+from mlcore.language.prices import find_amounts
+from mlcore.negotiator.advisor import Act, Advisor, SellerPolicy, Style
+from mlcore.negotiator.pipeline import Negotiator
 from mlcore.schema import Listing
-from mlcore.strategy import Act, Advisor, SellerPolicy, Style
 from tests.mlcore.cli import run_mlcore
 
 ROOT = Path(__file__).resolve().parents[2]

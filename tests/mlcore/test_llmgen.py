@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from mlcore.validate import validate_record
+from mlcore.corpus.validate import validate_record
 from tests.mlcore.cli import run_mlcore
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -106,7 +106,7 @@ def run_llm(server, out: Path, n: int) -> subprocess.CompletedProcess[str]:
         "OPENAI_API_KEY": "test-key",
     }
     return run_mlcore(
-        "generate", "--llm", "--model", "tiny", "--n", str(n), "--seed", "5", "--out", str(out), env=env
+        "selfplay", "--llm", "--model", "tiny", "--n", str(n), "--seed", "5", "--out", str(out), env=env
     )
 
 
@@ -145,7 +145,7 @@ def test_nothing_kept_means_failure(server, tmp_path: Path) -> None:
 
 def test_missing_endpoint_is_a_clear_error(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "OPENAI_BASE_URL"}
-    done = run_mlcore("generate", "--llm", "--n", "1", "--out", str(tmp_path / "x.jsonl"), env=env)
+    done = run_mlcore("selfplay", "--llm", "--n", "1", "--out", str(tmp_path / "x.jsonl"), env=env)
     assert done.returncode == 2
     assert "OPENAI_BASE_URL" in done.stderr
     assert not (tmp_path / "x.jsonl").exists()

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from mlcore.prices import parse_price
+from mlcore.language.prices import parse_price
 
 CASES_PATH = Path(__file__).parent / "data" / "price_cases.jsonl"
 CASES = [json.loads(line) for line in CASES_PATH.read_text(encoding="utf-8").splitlines() if line.strip()]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from mlcore.prices import Amount, find_amounts, format_won, parse_price
+from mlcore.language.prices import Amount, find_amounts, format_won, parse_price
 
 ABSOLUTE_FORMS = [
     ("35000원", 35000),

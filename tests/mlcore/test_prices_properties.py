@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mlcore.prices import MAX_PRICE, find_amounts, format_won, parse_price
+from mlcore.language.prices import MAX_PRICE, find_amounts, format_won, parse_price
 
 DIGITS = "일이삼사오육칠팔구"
 

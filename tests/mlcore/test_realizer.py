@@ -7,10 +7,10 @@ import re
 
 import pytest
 
-from mlcore.guard import check
-from mlcore.realizer import PHRASES, realize
+from mlcore.negotiator.advisor import Act, Decision, SellerPolicy
+from mlcore.negotiator.guard import check
+from mlcore.negotiator.realizer import PHRASES, realize
 from mlcore.schema import ACCEPT_TOKEN, DENY_TOKEN, Listing
-from mlcore.strategy import Act, Decision, SellerPolicy
 
 LISTING = Listing(
     "닌텐도 스위치", "작년 여름에 구매했어요. 상태 깨끗하고 풀박스예요. 케이스 같이 드려요.", 250_000

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from mlcore.prices import find_amounts
+from mlcore.language.prices import find_amounts
 from tests.mlcore.cli import run_mlcore
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -1,4 +1,4 @@
-"""`python -m mlcore generate`: self-play between the buyer simulator and the Negotiator."""
+"""`python -m mlcore selfplay`: self-play between the buyer simulator and the Negotiator."""
 
 from __future__ import annotations
 
@@ -9,17 +9,17 @@ import subprocess
 import sys
 from pathlib import Path
 
+from mlcore.corpus.buyers import PERSONAS, BuyerSimulator, description_arguments
+from mlcore.corpus.selfplay import load_listings
+from mlcore.corpus.validate import CATEGORIES, validate_record
 from mlcore.schema import Listing
-from mlcore.selfplay import load_listings
-from mlcore.simulate import PERSONAS, BuyerSimulator, description_arguments
-from mlcore.validate import CATEGORIES, validate_record
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def generate(out: Path, *args: str, hash_seed: str = "0") -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "mlcore", "generate", "--out", str(out), *args],
+        [sys.executable, "-m", "mlcore", "selfplay", "--out", str(out), *args],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -50,7 +50,7 @@ def test_shipped_generated_part_is_the_commands_output(tmp_path: Path) -> None:
     assert generate(out, "--n", "170", "--seed", "1").returncode == 0
     shipped = ROOT / "mlcore" / "data" / "corpus" / "generated.jsonl"
     assert out.read_bytes() == shipped.read_bytes(), (
-        "self-play changed: run `python -m mlcore generate --n 170 --seed 1 --out "
+        "self-play changed: run `python -m mlcore selfplay --n 170 --seed 1 --out "
         "mlcore/data/corpus/generated.jsonl`, then regenerate the data card"
     )
     records = [json.loads(line) for line in shipped.read_text(encoding="utf-8").splitlines()]

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from mlcore.strategy import (
+from mlcore.negotiator.advisor import (
     Act,
     Advisor,
     Decision,

@@ -9,7 +9,7 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mlcore.strategy import OFFER_ACTS, STYLES, Advisor, SellerPolicy, Style, price_step
+from mlcore.negotiator.advisor import OFFER_ACTS, STYLES, Advisor, SellerPolicy, Style, price_step
 from tests.mlcore.cli import run_mlcore
 
 

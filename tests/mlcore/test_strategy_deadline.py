@@ -8,9 +8,9 @@ from __future__ import annotations
 import random
 import re
 
-from mlcore.bot import Negotiator
+from mlcore.negotiator.advisor import ACCEPT_ACTS, Act, Advisor, Market, SellerPolicy, Style
+from mlcore.negotiator.pipeline import Negotiator
 from mlcore.schema import ACCEPT_TOKEN, Listing
-from mlcore.strategy import ACCEPT_ACTS, Act, Advisor, Market, SellerPolicy, Style
 from tests.mlcore.cli import run_mlcore
 
 DESCRIPTION = "2022년 구매, 배터리 효율 90%, 케이스에 잔기스 있어요. 충전 케이블 포함."

@@ -8,10 +8,10 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mlcore.bot import Negotiator
-from mlcore.prices import find_amounts
+from mlcore.language.prices import find_amounts
+from mlcore.negotiator.advisor import ACCEPT_ACTS, DEFAULT_DEADLINE, OFFER_ACTS, Market, SellerPolicy, Style
+from mlcore.negotiator.pipeline import Negotiator
 from mlcore.schema import Listing
-from mlcore.strategy import ACCEPT_ACTS, DEFAULT_DEADLINE, OFFER_ACTS, Market, SellerPolicy, Style
 
 WORDS = [
     "안녕하세요",

@@ -1,6 +1,6 @@
 """The self-play buyer that the strategy is trained and evaluated against speaks proper Korean
 and listens: amounts take the particles of a word ending in 원 (이면, 으로, 은, 이에요), and when
-the seller asks for the final offer the buyer sends it. Through `python -m mlcore generate`."""
+the seller asks for the final offer the buyer sends it. Through `python -m mlcore selfplay`."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ import random
 import re
 from pathlib import Path
 
-from mlcore.bot import Negotiator
+from mlcore.corpus.buyers import BuyerSimulator
+from mlcore.negotiator.advisor import SellerPolicy
+from mlcore.negotiator.pipeline import Negotiator
 from mlcore.schema import Listing, final_offer_price
-from mlcore.simulate import BuyerSimulator
-from mlcore.strategy import SellerPolicy
 from tests.mlcore.cli import run_mlcore
 
 # 원 ends in a consonant: "29,000원이면", never "29000원면" (nor 원는 / 원로 / 원가 / 원를 / 원예요).
@@ -21,7 +21,7 @@ WRONG_PARTICLE = re.compile(r"(?<=[\d만천백])원(?:면|는|로|가|를|와|�
 
 def dialogues(tmp_path: Path, *args: str) -> list[dict]:
     out = tmp_path / "g.jsonl"
-    done = run_mlcore("generate", "--out", str(out), *args)
+    done = run_mlcore("selfplay", "--out", str(out), *args)
     assert done.returncode == 0, done.stderr
     return [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from mlcore.llm.template import SYSTEM, Hint, dialogue_hints, hint_from_seller_message, render_prompt
+from mlcore.negotiator.advisor import Act, Decision
 from mlcore.schema import Event, Listing
-from mlcore.strategy import Act, Decision
-from mlcore.template import SYSTEM, Hint, dialogue_hints, hint_from_seller_message, render_prompt
 
 LISTING = Listing("닌텐도 스위치 OLED", "조이콘 쏠림 없어요. 독 뒷면 잔기스 있어요.", 290000, "games")
 FLOOR = 250000

@@ -94,7 +94,7 @@ def test_missing_data_or_model_is_a_clear_error(tiny_base, tmp_path, capsys):
 
 def test_importing_train_and_generate_loads_no_torch():
     code = (
-        "import sys, mlcore.train, mlcore.generate\n"
+        "import sys, mlcore.llm.train, mlcore.llm.generator\n"
         "print(sorted(m for m in ('torch', 'transformers', 'peft') if m in sys.modules))"
     )
     result = subprocess.run(

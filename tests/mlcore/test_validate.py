@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from mlcore.validate import DataError, load_dialogues, validate_record
+from mlcore.corpus.validate import DataError, load_dialogues, validate_record
 from tests.mlcore.cli import run_mlcore
 
 ROOT = Path(__file__).resolve().parents[2]

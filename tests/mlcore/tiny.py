@@ -39,8 +39,8 @@ def build_tiny_model(path: Path) -> Path:
     import torch
     from transformers import GPTNeoXConfig, GPTNeoXForCausalLM
 
-    from mlcore.template import SYSTEM, header_text
-    from mlcore.validate import load_dialogues
+    from mlcore.corpus.validate import load_dialogues
+    from mlcore.llm.template import SYSTEM, header_text
 
     dialogues = load_dialogues([CORPUS])
     texts = [e.message for d in dialogues for e in d.events] + [SYSTEM, "구매자: 판매자: [전략: counter]"]
@@ -66,7 +66,7 @@ def build_tiny_model(path: Path) -> Path:
 
 def write_dialogues(path: Path, count: int, *, skip: int = 0) -> Path:
     """`count` corpus dialogues (the shortest first, so tiny runs stay fast) as one JSONL file."""
-    from mlcore.validate import load_dialogues
+    from mlcore.corpus.validate import load_dialogues
 
     dialogues = sorted(load_dialogues([CORPUS]), key=lambda d: sum(len(e.message) for e in d.events))
     with path.open("w", encoding="utf-8") as handle:

@@ -10,7 +10,7 @@ import pytest
 from django.db import IntegrityError, connection
 from django.utils import timezone
 
-from mlcore.bot import RuleGenerator
+from mlcore.negotiator.pipeline import RuleGenerator
 from negotiation import dispatch, generators, services, tasks
 from negotiation.models import ChatSession, Message
 

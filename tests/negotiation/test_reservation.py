@@ -109,7 +109,7 @@ def test_only_the_seller_cancels(people, listing):
 
 def test_advisor_hears_of_the_best_other_offer(people, listing, monkeypatch):
     captured = {}
-    from mlcore import bot
+    from mlcore.negotiator import pipeline as bot
 
     original = bot.Negotiator.respond
 

@@ -12,10 +12,10 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import override_settings
 
-from mlcore.bot import Negotiator
-from mlcore.generate import LLMGenerator
+from mlcore.llm.generator import LLMGenerator
+from mlcore.negotiator.advisor import SellerPolicy
+from mlcore.negotiator.pipeline import Negotiator
 from mlcore.schema import Listing
-from mlcore.strategy import SellerPolicy
 from negotiation import generators
 from negotiation.models import ChatSession, Message
 from tests.mlcore.tiny import tiny_adapter, tiny_base, train_args, write_dialogues  # noqa: F401

@@ -2,7 +2,7 @@
 
 Thin: the site's finished chats are exported (`negotiation.export.chats_export`, the same records
 as `export_chats`) to a temporary JSONL that is deleted after training — it carries floor prices —
-and `mlcore.train` does the rest. Every `python -m mlcore train` option passes through.
+and `mlcore.llm.train` does the rest. Every `python -m mlcore train` option passes through.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from mlcore import train as mltrain
+from mlcore.llm import train as mltrain
 from negotiation.export import ExportError, chats_export
 
 

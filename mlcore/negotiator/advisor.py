@@ -18,14 +18,14 @@ offer from another buyer, and every dialogue is closed within the deadline.
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import asdict, dataclass, field, fields
 from enum import StrEnum
 from typing import Any
 
-from mlcore.facts import question_topic, reply
-from mlcore.prices import parse_price
-from mlcore.schema import ACCEPT, ACCEPT_TOKEN, DENY, DENY_TOKEN, final_offer_price
+from mlcore.language import intents
+from mlcore.language.facts import question_topic, reply
+from mlcore.language.prices import parse_price
+from mlcore.schema import ACCEPT, DENY, Act, final_offer_price
 
 STATE_VERSION = 1
 DEFAULT_DEADLINE = 12  # buyer messages; the original asked for a final price after 16 lines
@@ -36,18 +36,6 @@ class Style(StrEnum):
     FIRM = "firm"
     BALANCED = "balanced"
     FLEXIBLE = "flexible"
-
-
-class Act(StrEnum):
-    GREET = "greet"
-    ANSWER = "answer"
-    COUNTER = "counter"
-    HOLD = "hold"
-    ACCEPT = "accept"
-    DENY = "deny"
-    FINAL_ACCEPT = "final_accept"
-    FINAL_DENY = "final_deny"
-    REFUSE = "refuse"
 
 
 # Acts whose price is the seller's own standing offer (the "offers never rise" sequence).
@@ -180,114 +168,6 @@ def natural_offer(raw: float, *, floor: int, ceiling: int, step: int) -> int:
     return min(value, ceiling)
 
 
-# --- understanding the buyer (rules: cheap, predictable, and testable) -------------------------
-
-# Prompt injection, role play and claims of authority: refused, whatever else the message says.
-_INJECTION = re.compile(
-    r"ignore\s+(?:all\s+)?(?:the\s+)?(?:previous|prior|above|earlier)|disregard|"
-    r"(?:이전|앞의|앞|위의|위|기존)\s*(?:의\s*)?(?:지시|명령|설정|규칙)|"
-    r"(?:지시|명령|규칙|설정|프롬프트)(?:를|은|는|을|들)?\s*(?:모두\s*|다\s*|전부\s*)?무시|"
-    r"시스템\s*프롬프트|프롬프트|system\s*prompt|\bprompt\b|jailbreak|developer\s+mode|개발자\s*모드|"
-    r"\badmin\b|administrator|관리자|운영자|moderator|\bsudo\b|"
-    r"(?:판매자|구매자|seller|buyer|system|assistant|시스템)\s*[:：]|\[\s*(?:system|시스템|admin)\s*\]|"
-    r"(?:너는|넌|당신은)\s*(?:이제|지금|앞으로|오늘)|(?:이제|지금|앞으로)\s*부터\s*(?:너는|넌|당신은|너|당신)|"
-    r"역할\s*(?:극|놀이|을|를|바꿔)|인\s*척\s*(?:해|하)|처럼\s*(?:행동|대답|말)해|연기해|"
-    r"you\s+are\s+now|act\s+as|pretend|role\s*-?\s*play|"
-    r"출력\s*(?:해|하|해줘|해\s*주)|프린트\s*해|설정(?:된|값)|\bjson\b|\bprint\b",
-    re.IGNORECASE,
-)
-# Asking for the floor. A demand to reveal it is refused; a plain question ("마지노선이 얼마예요?")
-# is what real buyers ask, and gets what a real seller says: "얼마 생각하세요?".
-_FLOOR_ASK = re.compile(
-    r"최저|최소\s*(?:가격|금액)|하한\s*가?|마지노선|바닥\s*가|한계\s*가격|"
-    r"(?:얼마|어디|몇)\s*까지\s*(?:만\s*)?(?:깎|깍|빼|해|되|돼|가능|네고|내려|할인|드|맞춰|주)|"
-    r"최대\s*(?:얼마|몇|로)\s*(?:까지)?\s*(?:깎|깍|빼|할인|네고|내려|해|되|돼)?|제일\s*싸게|"
-    r"floor|minimum\s+price|lowest\s+(?:price|you)|reserve\s+price|bottom\s+(?:price|line)|"
-    r"how\s+(?:low|much\s+lower)",
-    re.IGNORECASE,
-)
-_REVEAL = re.compile(
-    r"알려|말해|말씀해\s*주|공개|보여|밝혀|솔직하게|까놓고|\btell\b|\bshow\b|\breveal\b|\bgive\s+me\b",
-    re.IGNORECASE,
-)
-# Claims that the seller already agreed to something: only the Advisor's own record counts.
-_FALSE_CLAIM = re.compile(
-    r"(?:seller|owner|you)\s+(?:already\s+)?(?:told|said|promised|agreed|offered)|"
-    r"판매자\s*(?:님)?\s*(?:이|가|께서)\s*.{0,20}(?:했|하셨|준다|주신다|약속)|"
-    r"(?:아까|이미|전에)\s*.{0,20}(?:하셨잖아|했잖아|준다고|주신다고|약속)",
-    re.IGNORECASE,
-)
-_TOKEN_TYPED = re.compile(re.escape(ACCEPT_TOKEN) + "|" + re.escape(DENY_TOKEN) + r"|##<\s*[^\d\s]")
-_ABUSE = re.compile(
-    r"씨발|시발|ㅅㅂ|ㅆㅂ|개새|새끼|병신|ㅂㅅ|ㅄ|존나|좆|닥쳐|닥치|꺼져|꺼지|미친놈|미친년|미쳤|지랄|ㅈㄹ|"
-    r"사기꾼|사기\s*(?:치|냐|네)|도둑|양심\s*(?:없|어디|좀|챙)|장난\s*(?:하|치|함)|등신|또라이|돌았|"
-    r"제정신|바가지|눈탱이|뒤질|ㅗ|"
-    r"\bfuck|\bshit\b|\bidiot\b|\bstupid\b|\bbitch\b|\basshole\b|\bscam(?:mer)?\b|\bripoff\b",
-    re.IGNORECASE,
-)
-_FREE = re.compile(r"무료|나눔|공짜|그냥\s*주세요|\bfree\b|\bfor\s+nothing\b", re.IGNORECASE)
-_OFF_TOPIC = re.compile(
-    r"날씨|주식|코인|비트코인|정치|대통령|선거|숙제|과제|코딩|코드\s*(?:짜|작성)|번역|레시피|요리법|"
-    r"\bpoem\b|\bweather\b|\bcode\b|\bpython\b|\btranslate\b|\brecipe\b|\bhomework\b|\bstock",
-    re.IGNORECASE,
-)
-_NEGO = re.compile(
-    r"네고|깎|깍|할인|에누리|에눌|싸게|저렴|가격|얼마(?!나)|더\s*내려|빼\s*주|"
-    r"\bnego|\bdiscount|cheaper|lower|price",
-    re.IGNORECASE,
-)
-# Taking the seller's standing offer in words. Plain buying words ("살게요") take it at any time;
-# bare assent ("좋아요", "그걸로 할게요") only once the seller has named a price to assent to.
-_BUY = re.compile(
-    r"그\s*가격(?:에|으로)\s*(?:살게요|구매|할게요|주세요|갈게요|거래)|"
-    r"살게요|사겠습니다|구매할게요|구매하겠습니다|입금할게요|거래할게요|가져갈게요|데려갈게요",
-    re.IGNORECASE,
-)
-_AGREE = re.compile(
-    r"좋아요|좋습니다|좋네요|콜(?!라)|오케이|ㅇㅋ|\bok(?:ay)?\b|\bdeal\b|알겠습니다|알겠어요|"
-    r"그렇게\s*(?:할게요|하죠|해요|해\s*주세요|하겠습니다|주세요)|"
-    r"그(?:걸|거|것)?\s*(?:로|으로)\s*(?:할게요|하겠습니다|해요|하죠|살게요|주세요|갈게요)",
-    re.IGNORECASE,
-)
-_THAT_PRICE = re.compile(r"그\s*가격")
-_GREETING = re.compile(
-    r"안녕|하이|ㅎㅇ|반갑|방가|저기요|실례|\bhello\b|\bhi\b|\bhey\b|구매\s*(?:하고|원)|관심|"
-    r"문의\s*(?:드려요|드립니다|드릴게요|요|합니다|해요)|연락\s*드(?:려요|렸어요|립니다)",
-    re.IGNORECASE,
-)
-# Asking for shipping to be included in the price (택포): a price request, not a trade question.
-_SHIPPING_INCLUDED = re.compile(
-    r"택포|택배비\s*(?:포함|까지|빼)|배송비\s*(?:포함|까지|빼|무료)|무료\s*배송|무배"
-)
-_AVAILABLE = re.compile(
-    r"(?:아직|지금|현재)\s*(?:도\s*)?(?:판매\s*중|팔|파시|있|남아|거래\s*(?:가능|되)|구매\s*가능|살\s*수)|"
-    r"판매\s*(?:중|하시는\s*거)\s*(?:이신가요|인가요|이에요|이죠|이세요|맞|인지|\?)|판매\s*중\s*\?|"
-    r"(?<!직)(?<!택배\s)구매\s*(?:가능|되나|할\s*수)|(?<!직)거래\s*(?:가능|되나)(?:한가요|할까요|하신가요|해요|요)?\s*\?|"
-    r"팔렸|팔려(?:요)?\s*[?？]|파나요|파시나요|판매\s*(?:됐|되었|완료)|예약\s*(?:중|됐|되었)|살\s*수\s*있|\bstill\s+(?:available|for\s+sale)\b|"
-    r"\bis\s+(?:it|this)\s+available\b",
-    re.IGNORECASE,
-)
-_THANKS = re.compile(
-    r"감사(?:합니다|해요|드려요|드립니다)|고마워|고맙|ㄳ|ㄱㅅ|\bthanks?\b|\bthank\s+you\b", re.I
-)
-_BYE = re.compile(
-    r"안녕히|다음에\s*(?:올게요|연락|살게요|봬요|뵐게요)|수고하세요|수고하셨|좋은\s*하루|들어가세요|"
-    r"생각해\s*(?:보고|볼게요|보겠습니다)|고민해\s*(?:보고|볼게요|보겠습니다)|있다가\s*연락|나중에\s*연락|"
-    r"\bbye\b|\bgoodbye\b|\bsee\s+you\b",
-    re.IGNORECASE,
-)
-_BUNDLE = re.compile(
-    r"(?:두|세|네|여러|2|3|4)\s*개\s*(?:사면|살게|구매|같이|다|한꺼번에)|(?:같이|함께|한꺼번에)\s*(?:사면|구매|살게)|"
-    r"묶음|일괄|세트로|다른\s*(?:물건|상품|것|거)\s*(?:도|이랑|하고|랑)|\bbundle\b",
-    re.IGNORECASE,
-)
-_QUESTION = re.compile(
-    r"\?|까요|나요|인가요|있어요\?|어때요|언제|어디|몇|무슨|어떤|어떻게|상태|하자|기스|스크래치|흠집|"
-    r"박스|구성|정품|보증|배터리|사용감|직거래|택배|배송|택포|궁금|\bcondition|\bwhen\b|\bwhere\b|\bhow\b",
-    re.IGNORECASE,
-)
-
-
 # --- the Advisor ------------------------------------------------------------------------------
 
 
@@ -384,18 +264,18 @@ class Advisor:
         p = self.policy
         limit = self._limit(market)
         final = final_offer_price(message)
-        if _TOKEN_TYPED.search(message) or _INJECTION.search(message):
+        if intents.is_manipulation(message):
             return self._decision(Act.REFUSE, None, "manipulation", market=market, topic="injection")
-        if _FLOOR_ASK.search(message) and _REVEAL.search(message):
+        if intents.demands_floor(message):
             return self._decision(Act.REFUSE, None, "manipulation", market=market, topic="floor")
-        if _FALSE_CLAIM.search(message):
+        if intents.claims_agreement(message):
             return self._decision(Act.REFUSE, None, "false_claim", market=market)
         if final is not None:
             return self._final(final, limit, market)
-        if _ABUSE.search(message):
+        if intents.is_abusive(message):
             return self._decision(Act.REFUSE, None, "abuse", market=market)
         offer = parse_price(message, list_price=p.list_price)
-        if offer == 0 or (offer is None and _FREE.search(message)):
+        if offer == 0 or (offer is None and intents.asks_free(message)):
             return self._decision(Act.REFUSE, None, "free_request", market=market)
         if offer is None:
             return self._no_price(message, limit, market)
@@ -403,27 +283,27 @@ class Advisor:
 
     def _no_price(self, message: str, limit: int, market: Market | None) -> Decision:
         s = self.state
-        nego = _NEGO.search(_THAT_PRICE.sub("", message))
+        nego = intents.talks_price(message)
         # "좋아요, 그 가격에 살게요" after the seller named a price: the buyer takes it.
-        agrees = _BUY.search(message) or (s.own_offers and _AGREE.search(message))
+        agrees = intents.takes_offer(message, price_named=bool(s.own_offers))
         if agrees and "?" not in message and not nego:
             if s.own_offer >= limit:
                 return self._accept(s.own_offer, "buyer_agreed", market)
             return self._decision(Act.DENY, None, "better_standing_offer", market=market)
-        if _FLOOR_ASK.search(message):  # "마지노선이 얼마예요?": invite an offer at the standing one
+        if intents.asks_floor(message):  # "마지노선이 얼마예요?": invite an offer at the standing one
             return self._decision(Act.HOLD, s.own_offer, "floor_question", market=market, topic="floor")
-        if _OFF_TOPIC.search(message) and not nego:
+        if intents.is_off_topic(message) and not nego:
             return self._decision(Act.REFUSE, None, "off_topic", market=market)
-        if _SHIPPING_INCLUDED.search(message):  # "택포로 해주시면 안 되나요?": the price holds
+        if intents.asks_shipping_included(message):  # "택포로 해주시면 안 되나요?": the price holds
             return self._decision(Act.HOLD, s.own_offer, "shipping_included", market=market, topic="shipping")
-        greeting = bool(_GREETING.search(message)) and not s.greeted
+        greeting = intents.is_greeting(message) and not s.greeted
         reason = "greeting" if greeting else "question"
-        if _BUNDLE.search(message):
+        if intents.asks_bundle(message):
             s.greeted = s.greeted or greeting
             return self._decision(Act.ANSWER, None, reason, market=market, topic="bundle")
         topic = question_topic(message)
-        available = bool(_AVAILABLE.search(message))
-        if not nego and (topic or (_QUESTION.search(message) and not available)):
+        available = intents.asks_availability(message)
+        if not nego and (topic or (intents.is_question(message) and not available)):
             s.greeted = s.greeted or greeting
             found = reply(message, self.description)
             return self._decision(
@@ -438,8 +318,8 @@ class Advisor:
         if available:
             s.greeted = s.greeted or greeting
             return self._decision(Act.ANSWER, None, reason, market=market, topic="availability")
-        if not nego and (_THANKS.search(message) or _BYE.search(message)):
-            topic = "bye" if _BYE.search(message) else "thanks"
+        if not nego and (intents.is_thanks(message) or intents.is_goodbye(message)):
+            topic = "bye" if intents.is_goodbye(message) else "thanks"
             if s.agreed and s.own_offer >= limit:  # after agreeing: the agreed price and next step
                 return self._decision(Act.ACCEPT, s.own_offer, topic, market=market, topic=topic)
             return self._decision(Act.GREET, None, topic, market=market, topic=topic)

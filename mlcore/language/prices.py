@@ -30,8 +30,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-# Nothing second-hand on this market costs more; a larger figure is a joke or a typo.
-MAX_PRICE = 100_000_000
+from mlcore.schema import MAX_PRICE
+
 # An offer this many times the list price is not an offer either.
 MAX_LIST_MULTIPLE = 20
 # Window, as fractions of the list price, where a unit-less small number such as `3.5` or `35`

@@ -23,8 +23,8 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
+from mlcore.corpus.validate import validate_record
 from mlcore.schema import ACCEPT, DENY, Listing
-from mlcore.validate import validate_record
 
 PERSONA_BRIEFS: dict[str, str] = {
     "polite_haggler": "예의 바르게 조금씩 네고를 요청하는 구매자",

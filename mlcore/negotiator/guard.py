@@ -1,7 +1,7 @@
 """The guard: no reply reaches a buyer unless it agrees with the Advisor's decision.
 
 Any candidate reply (a language model's, or the realizer's) is checked for every amount it
-states, in any written form (`mlcore.prices.find_amounts`) and as bare digits. It is rejected
+states, in any written form (`mlcore.language.prices.find_amounts`) and as bare digits. It is rejected
 when it states a price below the floor, the floor itself, a price other than the decided one,
 agrees to a deal the decision did not make, or carries role labels or protocol tokens the act
 does not call for. Labels and stray tokens are repaired by cutting them out; anything about
@@ -14,10 +14,10 @@ import random
 import re
 from dataclasses import dataclass, field
 
-from mlcore.prices import Amount, find_amounts
-from mlcore.realizer import realize
+from mlcore.language.prices import Amount, find_amounts
+from mlcore.negotiator.advisor import ACCEPT_ACTS, Act, Decision, SellerPolicy
+from mlcore.negotiator.realizer import realize
 from mlcore.schema import ACCEPT_TOKEN, DENY_TOKEN, Listing
-from mlcore.strategy import ACCEPT_ACTS, Act, Decision, SellerPolicy
 
 ROLE_LABEL = re.compile(r"(?:^|(?<=\s))(?:구매자|판매자|buyer|seller|system|assistant|시스템)\s*[:：]", re.I)
 ANY_TOKEN = re.compile(r"##<[^>\n]{0,20}>##")

@@ -4,7 +4,7 @@ Sources are local JSON / JSONL files (the shipped corpus, generated files, the s
 all in the dataset schema) or, when a name is not a local path, a hub dataset id loaded with
 `datasets.load_dataset` (the original named its data sets that way; this needs network).
 
-Each dialogue becomes one example in `mlcore.template`'s layout. Labels are -100 on everything but
+Each dialogue becomes one example in `mlcore.llm.template`'s layout. Labels are -100 on everything but
 the seller's words and the eos token that closes each seller turn: the system text, the listing,
 the Advisor hints, the `판매자:` prefixes and the buyer turns are context, never targets. When a
 dialogue is longer than `max_length`, whole turns are dropped from the front (the header stays);
@@ -21,15 +21,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mlcore.schema import SELLER, Dialogue
-from mlcore.template import (
+from mlcore.corpus.validate import DataError, Problem, load_dialogues, validate_record
+from mlcore.llm.template import (
     buyer_text,
     dialogue_hints,
     header_text,
     seller_body_text,
     seller_prefix_text,
 )
-from mlcore.validate import DataError, Problem, load_dialogues, validate_record
+from mlcore.schema import SELLER, Dialogue
 
 IGNORE_INDEX = -100
 

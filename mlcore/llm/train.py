@@ -2,8 +2,8 @@
 
 The original's recipe (KULLM / Polyglot-Ko, LoRA r=16, alpha=32, dropout 0.1 on `query_key_value`,
 lr 1e-4, max length 1024, batch 8 x grad-accum 4, plain HF Trainer) with what it lacked: a held-out
-validation split (`mlcore.dataset.split_dialogues`, stable by content hash) and its eval loss, a
-JSON summary and a loss-curve plot. Examples come from `mlcore.dataset`: the `mlcore.template`
+validation split (`mlcore.llm.dataset.split_dialogues`, stable by content hash) and its eval loss, a
+JSON summary and a loss-curve plot. Examples come from `mlcore.llm.dataset`: the `mlcore.llm.template`
 layout, labels only on the seller's words and the eos closing each seller turn.
 
 On CUDA with `load_in_4bit` the base is loaded in 4-bit NF4 and prepared for k-bit training
@@ -12,7 +12,7 @@ On CUDA with `load_in_4bit` the base is loaded in 4-bit NF4 and prepared for k-b
     python -m mlcore train --base-model PATH_OR_HUB_ID --out runs/lora [--data FILES…] [--max-steps N]
 
 The output directory holds the adapter (adapter_config.json, adapter_model.safetensors), the
-tokenizer, `summary.json` and `loss.png`: what `mlcore.generate` / NELLM_ADAPTER load.
+tokenizer, `summary.json` and `loss.png`: what `mlcore.llm.generator` / NELLM_ADAPTER load.
 """
 
 from __future__ import annotations
@@ -27,9 +27,11 @@ from dataclasses import MISSING, asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from mlcore import DATA_DIR
+
 log = logging.getLogger(__name__)
 
-CORPUS = str(Path(__file__).resolve().parent / "data" / "corpus")
+CORPUS = str(DATA_DIR / "corpus")
 SUMMARY = "summary.json"
 PLOT = "loss.png"
 
@@ -154,7 +156,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _datasets(config: TrainConfig, tokenizer: Any) -> tuple[Any, Any, dict[str, int]]:
-    from mlcore.dataset import encode_dialogues, load_sources, split_dialogues, to_hf_dataset
+    from mlcore.llm.dataset import encode_dialogues, load_sources, split_dialogues, to_hf_dataset
 
     dialogues = load_sources(config.data, hub_split=config.hub_split)
     if config.limit:
@@ -233,7 +235,7 @@ def train(config: TrainConfig) -> dict[str, Any]:
     import torch
     from transformers import AutoTokenizer, DataCollatorForSeq2Seq, Trainer, TrainingArguments
 
-    from mlcore.dataset import IGNORE_INDEX
+    from mlcore.llm.dataset import IGNORE_INDEX
 
     started = time.monotonic()
     out = Path(config.out)

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mlcore.prices import MAX_PRICE
+from mlcore.language.intents import is_abusive
 from mlcore.schema import (
     ACCEPT,
     ACCEPT_TOKEN,
@@ -30,6 +30,7 @@ from mlcore.schema import (
     DENY,
     DENY_TOKEN,
     FINAL_OFFER_RE,
+    MAX_PRICE,
     RESULTS,
     ROLES,
     SELLER,
@@ -70,7 +71,6 @@ MIN_PRICE = 100
 
 # Anything between the final-offer markers, so that `##<3.5만>##` is reported, not ignored.
 _LOOSE_FINAL_RE = re.compile(r"##<\s*([^>]*?)\s*>##")
-_ABUSE = re.compile(r"시발|씨발|ㅅㅂ|병신|ㅂㅅ|꺼져|닥쳐|개새|좆|미친놈|미친년|지랄")
 _PHONE = re.compile(r"01[016789][-. ]?\d{3,4}[-. ]?\d{4}")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
 
@@ -356,7 +356,7 @@ _FEE_BEFORE = re.compile(
 
 
 def _amounts(message: str) -> list[int]:
-    from mlcore.prices import find_amounts
+    from mlcore.language.prices import find_amounts
 
     return sorted({a.value for a in find_amounts(message)})
 
@@ -364,7 +364,7 @@ def _amounts(message: str) -> list[int]:
 def _offered_below(message: str, floor: int) -> list[int]:
     """Amounts below the floor that the seller's line puts forward as a price: not refused in
     the same breath, not a discount (relative to what?), not a fee."""
-    from mlcore.prices import find_amounts
+    from mlcore.language.prices import find_amounts
 
     offered = []
     for amount in find_amounts(message):
@@ -414,7 +414,7 @@ def _conduct(record: dict[str, Any]) -> list[Problem]:
     problems: list[Problem] = []
     for i, event in enumerate(record["events"]):
         message = event["message"]
-        if event["role"] == SELLER and _ABUSE.search(message):
+        if event["role"] == SELLER and is_abusive(message):
             problems.append(Problem(f"events[{i}].message", "the seller is abusive"))
         if _PHONE.search(message) or _EMAIL.search(message):
             problems.append(

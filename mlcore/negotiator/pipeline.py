@@ -13,10 +13,10 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from mlcore.guard import ANY_TOKEN, check, guard_reply, safe_wording
-from mlcore.realizer import realize
+from mlcore.negotiator.advisor import Advisor, Decision, Market, SellerPolicy
+from mlcore.negotiator.guard import ANY_TOKEN, check, guard_reply, safe_wording
+from mlcore.negotiator.realizer import realize
 from mlcore.schema import BUYER, Event, Listing
-from mlcore.strategy import Advisor, Decision, Market, SellerPolicy
 
 
 class Generator(Protocol):

@@ -13,10 +13,18 @@ import random
 import re
 import string
 
-from mlcore.facts import TOPICS, VISUAL, because, has_batchim, meeting_place, selling_points, ships_free
-from mlcore.prices import format_won
+from mlcore.language.facts import (
+    TOPICS,
+    VISUAL,
+    because,
+    has_batchim,
+    meeting_place,
+    selling_points,
+    ships_free,
+)
+from mlcore.language.prices import format_won
+from mlcore.negotiator.advisor import ACCEPT_ACTS, Act, Decision
 from mlcore.schema import ACCEPT_TOKEN, DENY_TOKEN, Listing
-from mlcore.strategy import ACCEPT_ACTS, Act, Decision
 
 _HANGUL = re.compile(r"[가-힣]")
 

@@ -15,8 +15,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from mlcore.corpus.validate import DataError, expand_paths, load_dialogues
 from mlcore.schema import ACCEPT, BUYER, DENY, SELLER, Dialogue, final_offer_price
-from mlcore.validate import DataError, expand_paths, load_dialogues
 
 # Marketplace words the corpus should speak; the card counts the dialogues that use each.
 VOCABULARY = ("네고", "쿨거래", "택포", "직거래", "에눌", "반택", "무료 나눔")
@@ -40,7 +40,7 @@ class Card:
 
 
 def build_card(dialogues: Sequence[Dialogue], files: Iterable[str] = ()) -> Card:
-    from mlcore.prices import find_amounts
+    from mlcore.language.prices import find_amounts
 
     card = Card(files=list(files), dialogues=list(dialogues))
     card.lengths = {BUYER: [], SELLER: []}

@@ -1,11 +1,12 @@
 """The LLM generator: a (QLoRA fine-tuned) GPT-NeoX words the Advisor's decision, token by token.
 
-`LLMGenerator` implements `mlcore.bot.Generator`. It renders the one template (`mlcore.template`:
-listing, the conversation, the Decision as the `[전략: …]` hint, `판매자:`), samples with the
-original's settings (top-p 0.85, top-k 50, temperature 0.9, 128 new tokens; one beam, because
-streaming cannot follow beam search) and yields the text as it is decoded. A reply ends at the
+`LLMGenerator` implements `mlcore.negotiator.pipeline.Generator`. It renders the one template
+(`mlcore.llm.template`: listing, the conversation, the Decision as the `[전략: …]` hint,
+`판매자:`), samples with the original's settings (top-p 0.85, top-k 50, temperature 0.9, 128 new
+tokens; one beam, because streaming cannot follow beam search) and yields the text as it is decoded. A reply ends at the
 end-of-text token, or where the model starts a new role line (`구매자:` / `판매자:` / a hint), which
-is cut off. Whatever it writes is only a candidate: `mlcore.bot.Negotiator` guards every piece.
+is cut off. Whatever it writes is only a candidate: `mlcore.negotiator.pipeline.Negotiator`
+guards every piece.
 
 One model serves every thread of a worker: generation runs under a lock, in a background thread
 that feeds a `TextIteratorStreamer`. When the consumer stops iterating (the guard rejected a
@@ -30,9 +31,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mlcore.guard import ROLE_LABEL
+from mlcore.llm.template import render_prompt
+from mlcore.negotiator.guard import ROLE_LABEL
 from mlcore.schema import Event, Listing
-from mlcore.template import render_prompt
 
 log = logging.getLogger(__name__)
 
@@ -264,7 +265,7 @@ def load_generator() -> LLMGenerator:
     return LLMGenerator(base_model=base, adapter=adapter, load_in_4bit=four_bit)
 
 
-# --- `python -m mlcore generate-reply` -------------------------------------------------------------
+# --- `python -m mlcore llm-reply` -------------------------------------------------------------
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -285,9 +286,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     import sys
 
-    from mlcore.bot import Negotiator
+    from mlcore.negotiator.advisor import SellerPolicy
+    from mlcore.negotiator.pipeline import Negotiator
     from mlcore.schema import BUYER, SELLER
-    from mlcore.strategy import SellerPolicy
 
     try:
         policy = SellerPolicy(args.price, args.floor, args.style)

@@ -15,8 +15,8 @@ import random
 import re
 from dataclasses import dataclass, field
 
+from mlcore.negotiator.advisor import price_step
 from mlcore.schema import Listing, final_offer_token
-from mlcore.strategy import price_step
 
 
 @dataclass(frozen=True)
@@ -222,7 +222,7 @@ class BuyerSimulator:
 
     def observe(self, text: str, act: str) -> None:
         """The seller's reply: its stated price (from the words) and whether it agreed (the act)."""
-        from mlcore.prices import find_amounts
+        from mlcore.language.prices import find_amounts
 
         self.last_call = self.last_call or bool(_LAST_CALL.search(text))
         if act in ("accept", "final_accept"):

@@ -15,7 +15,7 @@ import functools
 import re
 from dataclasses import dataclass
 
-from mlcore.prices import find_amounts
+from mlcore.language.prices import find_amounts
 
 # --- clauses and 해요체 -------------------------------------------------------------------------
 

@@ -1,9 +1,9 @@
-"""`python -m mlcore generate --n N --seed S --out PATH [--llm --model M]`: grow the corpus.
+"""`python -m mlcore selfplay --n N --seed S --out PATH [--llm --model M]`: grow the corpus.
 
-Self-play (the default): a persona-driven buyer (`mlcore.simulate`) against the Negotiator
-seller (Advisor + realizer + guard, `mlcore.bot`) on listings from the shipped catalogue. Each
+Self-play (the default): a persona-driven buyer (`mlcore.corpus.buyers`) against the Negotiator
+seller (Advisor + realizer + guard, `mlcore.negotiator.pipeline`) on listings from the shipped catalogue. Each
 dialogue gets its own random stream derived from (seed, index), so the same seed writes the same
-bytes. With `--llm`, dialogues come from an OpenAI-compatible endpoint (`mlcore.llmgen`).
+bytes. With `--llm`, dialogues come from an OpenAI-compatible endpoint (`mlcore.corpus.llm_dialogues`).
 Either way every dialogue passes `validate_record(strict=True)` before it is written; one that
 does not is counted and, in self-play, replaced by a fresh attempt.
 """
@@ -20,10 +20,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from mlcore import DATA_DIR
+from mlcore.corpus.validate import Problem, validate_record
 from mlcore.schema import ACCEPT, BUYER, DENY, SELLER, Dialogue, Event, Listing
-from mlcore.validate import Problem, validate_record
 
-LISTINGS_PATH = Path(__file__).parent / "data" / "listings.jsonl"
+LISTINGS_PATH = DATA_DIR / "listings.jsonl"
 STYLES = ("firm", "balanced", "flexible")
 FLOOR_SHARE = (0.7, 0.9)  # the seller's floor as a share of the list price
 MAX_ATTEMPTS = 5
@@ -57,7 +58,7 @@ def load_listings(path: str | Path = LISTINGS_PATH) -> list[Listing]:
 
 def floor_for(listing: Listing, rng: random.Random) -> int:
     """A floor as a seller would set it: a round amount 70–90% of the list price."""
-    from mlcore.strategy import price_step
+    from mlcore.negotiator.advisor import price_step
 
     step = price_step(listing.price)
     raw = listing.price * rng.uniform(*FLOOR_SHARE)
@@ -69,11 +70,11 @@ class Played:
     """One self-play negotiation: what was said, and the seller's turns behind its lines."""
 
     listing: Listing
-    policy: Any  # mlcore.strategy.SellerPolicy
+    policy: Any  # mlcore.negotiator.advisor.SellerPolicy
     persona: str
     budget: int  # the buyer's hidden budget
     events: list[Event]
-    turns: list[Any]  # mlcore.bot.Turn, one per seller line
+    turns: list[Any]  # mlcore.negotiator.pipeline.Turn, one per seller line
 
     @property
     def closing_act(self) -> str:
@@ -90,9 +91,9 @@ def play(
 ) -> Played:
     """A persona-driven buyer against the Negotiator (the realizer, or `generator`) until the
     answer to a final offer; `style` and `persona` are drawn from `rng` when not given."""
-    from mlcore.bot import Negotiator
-    from mlcore.simulate import PERSONAS, BuyerSimulator
-    from mlcore.strategy import Market, SellerPolicy
+    from mlcore.corpus.buyers import PERSONAS, BuyerSimulator
+    from mlcore.negotiator.advisor import Market, SellerPolicy
+    from mlcore.negotiator.pipeline import Negotiator
 
     persona = persona or rng.choice(sorted(PERSONAS))
     floor = floor_for(listing, rng)
@@ -208,7 +209,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     with tqdm(total=args.n, desc="llm" if args.llm else "self-play", unit="dialogue", file=sys.stderr) as bar:
         if args.llm:
-            from mlcore.llmgen import LLMConfig, generate_llm
+            from mlcore.corpus.llm_dialogues import LLMConfig, generate_llm
 
             try:
                 config = LLMConfig.from_env(model=args.model, deny_share=args.deny_share)

@@ -18,7 +18,7 @@ word the Advisor's decision rather than to invent prices. In training data the h
 from the seller's own message (`hint_from_seller_message`); at inference it comes from the
 Decision (`hint_from_decision`). Past seller turns in a prompt get hints derived from their text,
 exactly as in training. `render_prompt` ends with `판매자:`, and the model continues with
-` {message}<eos>` — the part `mlcore.dataset` unmasks.
+` {message}<eos>` — the part `mlcore.llm.dataset` unmasks.
 """
 
 from __future__ import annotations
@@ -28,7 +28,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from mlcore.schema import ACCEPT_TOKEN, BUYER, DENY_TOKEN, SELLER, Event, Listing, final_offer_price
+from mlcore.language.intents import is_greeting
+from mlcore.schema import ACCEPT_TOKEN, BUYER, DENY_TOKEN, SELLER, Act, Event, Listing, final_offer_price
 
 DEFAULT_EOS = "<|endoftext|>"  # Polyglot-Ko / KULLM's end-of-text token
 
@@ -38,12 +39,10 @@ SYSTEM = (
 )
 HINT_RE = re.compile(r"\[전략: ([a-z_]+)(?: (\d+))?\]")
 
-ACTS = ("greet", "answer", "counter", "hold", "accept", "deny", "final_accept", "final_deny", "refuse")
+ACTS = tuple(Act)
 _REFUSAL = re.compile(r"어렵|힘들|안\s*돼|안\s*되|곤란|죄송|불가|너무\s*많이|깎으신|올려\s*주")
 _AGREEMENT = re.compile(r"좋아요|좋습니다|그렇게\s*(?:해|드릴|할)|맞춰\s*드릴|콜|오케이|괜찮아요|가능해요")
-_GREETING = re.compile(r"안녕|반갑")
 _TAKEN = re.compile(r"좋아요|좋습니다|알겠어요|거래해요|확정")
-_FREE = re.compile(r"무료|나눔|공짜")
 
 
 @dataclass(frozen=True)
@@ -89,7 +88,7 @@ def hint_from_seller_message(
     price so far, `buyer_named` every price the buyer has named (a seller repeating one is quoting
     it, not offering it), `first` whether this is the seller's first turn.
     """
-    from mlcore.prices import find_amounts
+    from mlcore.language.prices import find_amounts
 
     text = message.strip()
     quotable = (lambda p: p is not None and p != floor) if floor else (lambda p: p is not None)
@@ -110,21 +109,21 @@ def hint_from_seller_message(
         if own_offer is not None and price >= own_offer:
             return Hint("hold", price)
         if own_offer is None and price == listing.price:
-            return Hint("greet" if first and _GREETING.search(text) else "hold", price)
+            return Hint("greet" if first and is_greeting(text) else "hold", price)
         return Hint("counter", price)
     agreeing = _AGREEMENT.search(text) and not _REFUSAL.search(text)
     if buyer_offer is not None and agreeing and (buyer_offer in amounts or not amounts):
         return Hint("accept", buyer_offer if quotable(buyer_offer) else None)
     if _REFUSAL.search(text):
         return Hint("deny" if buyer_offer is not None else "refuse")
-    if first and _GREETING.search(text):
+    if first and is_greeting(text):
         return Hint("greet")
     return Hint("answer")
 
 
 def dialogue_hints(events: Sequence[Event], *, listing: Listing, floor: int | None) -> list[Hint | None]:
     """One hint per seller event (None for buyer events), read from the seller's own wording."""
-    from mlcore.prices import parse_price
+    from mlcore.language.prices import parse_price
 
     hints: list[Hint | None] = []
     buyer_offer: int | None = None

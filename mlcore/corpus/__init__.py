@@ -1,0 +1,1 @@
+"""Training dialogues: simulated buyers, self-play, LLM-written dialogues, validation, data card."""

@@ -1,0 +1,1 @@
+"""Korean understanding: prices, facts of a listing's description, and the buyer's intents."""

@@ -1,0 +1,1 @@
+"""The language model: prompt template, training data, LoRA / QLoRA training, guarded generation."""
