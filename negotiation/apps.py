@@ -12,9 +12,10 @@ class NegotiationConfig(AppConfig):
 
         from marketplace.signals import listing_status_changed
 
-        from . import services
+        from . import dispatch, replies, services
 
         listing_status_changed.connect(services.sessions_follow_listing, dispatch_uid="negotiation-follow")
+        dispatch.inprocess_job_set(dispatch.Job(run=replies.reply_generate, failed=replies.reply_failed))
         user_logged_out.connect(_close_chats_on_logout, dispatch_uid="negotiation-logout")
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from . import events, protocol, selectors, services
+from . import events, protocol, replies, selectors, services
 from .models import group_name, user_group_name
 
 log = logging.getLogger(__name__)
@@ -45,7 +45,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         await self.channel_layer.group_add(self.user_group, self.channel_name)
         await self.accept()
         await self.send_json(await database_sync_to_async(self._history)())
-        await database_sync_to_async(services.pending_sweep)(session_id=self.session_id)
+        await database_sync_to_async(replies.pending_sweep)(session_id=self.session_id)
 
     def _history(self) -> dict[str, Any]:
         session = selectors.session_for_user(session_id=self.session_id, user=self.user)

@@ -1,5 +1,9 @@
 """Sending chat events to a session's channel-layer group from synchronous code.
 
+Writes announce what they stored with `messages_announce` / `after_commit`: the events leave
+only once the transaction that stored the rows has committed (check, do, notify on commit), so
+no client ever hears about a row that a rollback removed.
+
 Services run in worker threads (Celery, the in-process pool, `database_sync_to_async`), so they
 cannot await. Each process keeps one long-lived event loop in a daemon thread for its sends, so
 a Redis channel layer keeps one connection pool instead of one per event. The in-memory layer
@@ -12,9 +16,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from channels.layers import InMemoryChannelLayer, get_channel_layer
+from django.db import transaction
+
+from . import protocol
+from .models import group_name, user_group_name
 
 log = logging.getLogger(__name__)
 
@@ -59,8 +68,6 @@ def group_send(group: str, payload: dict[str, Any], *, seller_payload: dict[str,
 
 def user_logout(user_id: int) -> None:
     """Close every chat socket of a user who logged out (their session cookie is gone)."""
-    from .models import user_group_name
-
     _layer_send(user_group_name(user_id), {"type": LOGOUT_TYPE})
 
 
@@ -80,3 +87,33 @@ def _layer_send(group: str, event: dict[str, Any]) -> None:
         future.result(timeout=_SEND_TIMEOUT)
     except Exception:
         log.exception("chat event to %s was not sent", group)
+
+
+def after_commit(fn: Callable[[], Any]) -> None:
+    """Run `fn` once the current transaction commits (at once outside one); its failure is
+    logged, never raised into the write that already committed."""
+    transaction.on_commit(fn, robust=True)
+
+
+def session_send(
+    session_id: int, payload: dict[str, Any], seller_payload: dict[str, Any] | None = None
+) -> None:
+    """Send to every client of one chat now (streamed pieces: nothing to commit)."""
+    group_send(group_name(session_id), payload, seller_payload=seller_payload)
+
+
+def messages_announce(*, session: Any, messages: Iterable[Any], typing: bool | None = None) -> None:
+    """After commit: every stored message (the seller's view with the Advisor's decision), then
+    the session's state."""
+    payloads = [
+        (protocol.message_event(m), protocol.message_event(m, seller_view=True) if m.decision else None)
+        for m in messages
+    ]
+    payloads.append((protocol.state_event(session, typing=typing), None))
+    session_id = session.pk
+
+    def send() -> None:
+        for payload, seller_payload in payloads:
+            session_send(session_id, payload, seller_payload)
+
+    after_commit(send)

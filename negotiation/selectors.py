@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from typing import Any
 
@@ -10,7 +11,11 @@ from django.core.cache import cache
 from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 
+from mlcore.schema import MAX_PRICE
+
 from .models import ChatSession, Message
+
+log = logging.getLogger(__name__)
 
 ACTIVE_STATES = (ChatSession.State.OPEN, ChatSession.State.WAITING)
 
@@ -122,3 +127,15 @@ def session_dialogue(*, session: ChatSession) -> dict[str, Any]:
         "result": schema.ACCEPT if session.state == ChatSession.State.AGREED else schema.DENY,
         "events": events,
     }
+
+
+def price_in_text(*, text: str, list_price: int) -> int | None:
+    """The price a chat message proposes, in won, or None."""
+    from mlcore.language.prices import parse_price
+
+    try:
+        price = parse_price(text, list_price=list_price)
+    except Exception:  # a parser bug must not lose the message that carries the text
+        log.exception("price parser failed on a chat message")
+        return None
+    return int(price) if price is not None and 0 < price <= MAX_PRICE else None

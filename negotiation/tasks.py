@@ -1,28 +1,28 @@
-"""Celery tasks on the `generation` queue: thin wrappers around the services.
+"""Celery tasks on the `generation` queue: each loads nothing itself, calls the reply job, retries.
 
 The worker should run with acks_late (settings), so a task whose worker dies mid-reply is
-delivered again; `reply_generate` is idempotent, so a second delivery never writes twice.
+delivered again; `replies.reply_generate` is idempotent, so a second delivery never writes twice.
 """
 
 from __future__ import annotations
 
 from celery import shared_task
 
-from . import services
-from .dispatch import RETRIES, retry_delay
+from . import replies
+from .dispatch import REPLY_TASK, RETRIES, retry_delay
 
 
-@shared_task(bind=True, max_retries=RETRIES, acks_late=True)
+@shared_task(bind=True, name=REPLY_TASK, max_retries=RETRIES, acks_late=True)
 def reply_generate(self, message_id: int) -> int | None:
     try:
-        reply = services.reply_generate(message_id=message_id)
+        reply = replies.reply_generate(message_id=message_id)
     except Exception as exc:
-        services.reply_failed(message_id=message_id)
+        replies.reply_failed(message_id=message_id)
         raise self.retry(exc=exc, countdown=retry_delay(self.request.retries)) from exc
     return reply.pk if reply is not None else None
 
 
-@shared_task
+@shared_task(name="negotiation.tasks.pending_sweep")
 def pending_sweep() -> int:
     """Beat runs this periodically: unanswered messages whose worker vanished go back in."""
-    return services.pending_sweep()
+    return replies.pending_sweep()

@@ -32,6 +32,20 @@ def make_user(username: str, nickname: str | None = None, **extra: object) -> Us
     return user
 
 
+# The one cast every Django test shares: username -> (nickname, extra User fields).
+CAST: dict[str, tuple[str, dict[str, object]]] = {
+    "alice": ("앨리스상점", {}),
+    "bob": ("밥구매자", {}),
+    "charlie": ("찰리", {}),
+    "staff": ("운영자", {"is_staff": True}),
+}
+
+
+def make_cast() -> dict[str, User]:
+    """alice sells, bob buys, charlie is another member, staff is a staff user."""
+    return {name: make_user(name, nickname, **extra) for name, (nickname, extra) in CAST.items()}
+
+
 def make_listing(seller: User, **fields: object) -> Listing:
     """A valid on-sale listing; any field can be overridden."""
     price = int(fields.pop("price", 35000))
@@ -89,10 +103,8 @@ class BaseTestCase(TestCase):
 
     @classmethod
     def setUpTestData(cls) -> None:
-        cls.alice = make_user("alice", "앨리스상점")
-        cls.bob = make_user("bob", "밥구매자")
-        cls.charlie = make_user("charlie", "찰리")
-        cls.staff = make_user("staff", "운영자", is_staff=True)
+        for name, user in make_cast().items():
+            setattr(cls, name, user)
 
     def setUp(self) -> None:
         # A fresh cache namespace per test: throttling counters start at zero.

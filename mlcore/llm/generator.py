@@ -3,10 +3,10 @@
 `LLMGenerator` implements `mlcore.negotiator.pipeline.Generator`. It renders the one template
 (`mlcore.llm.template`: listing, the conversation, the Decision as the `[전략: …]` hint,
 `판매자:`), samples with the original's settings (top-p 0.85, top-k 50, temperature 0.9, 128 new
-tokens; one beam, because streaming cannot follow beam search) and yields the text as it is decoded. A reply ends at the
-end-of-text token, or where the model starts a new role line (`구매자:` / `판매자:` / a hint), which
-is cut off. Whatever it writes is only a candidate: `mlcore.negotiator.pipeline.Negotiator`
-guards every piece.
+tokens; one beam, because streaming cannot follow beam search) and yields the text as it is
+decoded. A reply ends at the end-of-text token, or where the model starts a new role line
+(`구매자:` / `판매자:` / a hint), which is cut off. Whatever it writes is only a candidate:
+`mlcore.negotiator.pipeline.Negotiator` guards every piece.
 
 One model serves every thread of a worker: generation runs under a lock, in a background thread
 that feeds a `TextIteratorStreamer`. When the consumer stops iterating (the guard rejected a

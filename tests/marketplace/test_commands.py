@@ -6,10 +6,12 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.models import User
 from django.core.management import call_command
 
-from marketplace.management.commands.seed_demo import DEMO_BUYER, DEMO_SELLER
+from marketplace.demo import ACCOUNTS
 from marketplace.models import Listing, ListingPhoto
 from marketplace.moderation import MODERATORS
 from tests.base import BaseTestCase
+
+SELLER, BUYER = ACCOUNTS["seller"], ACCOUNTS["buyer"]
 
 
 class SeedDemoTests(BaseTestCase):
@@ -23,10 +25,10 @@ class SeedDemoTests(BaseTestCase):
         self.assertEqual(ListingPhoto.objects.filter(listing__in=listings).count(), count)
         self.assertTrue(all(0 <= x.floor_price <= x.price for x in listings))
         text = out.getvalue()
-        self.assertIn(f"{DEMO_SELLER[0]} / {DEMO_SELLER[1]}", text)
-        self.assertIn(f"{DEMO_BUYER[0]} / {DEMO_BUYER[1]}", text)
-        self.assertIsNotNone(authenticate(username=DEMO_SELLER[0], password=DEMO_SELLER[1]))
-        self.assertIsNotNone(authenticate(username=DEMO_BUYER[0], password=DEMO_BUYER[1]))
+        self.assertIn(f"{SELLER['username']} / {SELLER['password']}", text)
+        self.assertIn(f"{BUYER['username']} / {BUYER['password']}", text)
+        self.assertIsNotNone(authenticate(username=SELLER["username"], password=SELLER["password"]))
+        self.assertIsNotNone(authenticate(username=BUYER["username"], password=BUYER["password"]))
 
         call_command("seed_demo", stdout=io.StringIO())
         self.assertEqual(listings.count(), count)
@@ -34,7 +36,7 @@ class SeedDemoTests(BaseTestCase):
 
     def test_listings_people_edited_or_deleted_are_not_brought_back(self) -> None:
         call_command("seed_demo", "--no-photos", stdout=io.StringIO())
-        seller = User.objects.get(username=DEMO_SELLER[0])
+        seller = User.objects.get(username=SELLER["username"])
         first, second = Listing.objects.filter(seller=seller)[:2]
         Listing.objects.filter(pk=first.pk).update(title="제목을 바꿨어요")
         second.delete()

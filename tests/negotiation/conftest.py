@@ -9,7 +9,7 @@ from channels.layers import channel_layers
 from django.test import override_settings
 
 from negotiation import dispatch, generators
-from tests.base import make_listing, make_user
+from tests.base import make_cast, make_listing
 
 FLOOR = 27_300  # an unusual amount, so a leak is easy to spot in any text
 
@@ -38,12 +38,7 @@ def chat_settings():
 
 @pytest.fixture
 def people(db):
-    return {
-        "alice": make_user("alice", "앨리스상점"),
-        "bob": make_user("bob", "밥구매자"),
-        "charlie": make_user("charlie", "찰리"),
-        "staff": make_user("staff", "운영자", is_staff=True),
-    }
+    return make_cast()
 
 
 @pytest.fixture

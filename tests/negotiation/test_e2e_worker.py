@@ -15,7 +15,7 @@ import socket
 import pytest
 
 from marketplace.models import Status
-from negotiation import services
+from negotiation import replies, services
 from negotiation.models import ChatSession, Message
 from tests.base import make_listing, make_user
 from tests.negotiation import live
@@ -136,7 +136,7 @@ def test_worker_killed_mid_reply_loses_nothing(stack):
     notices = [
         e["message"]["text"] for e in events if e["type"] == "message" and e["message"]["role"] == "system"
     ]
-    assert notices == [services.STALE_NOTICE]
+    assert notices == [replies.STALE_NOTICE]
     assert Message.objects.filter(session=session, role="bot").count() == 1
     session.refresh_from_db()
     assert session.pending_message is None

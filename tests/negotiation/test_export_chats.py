@@ -21,7 +21,7 @@ from django.core.management.base import CommandError
 from django.test import override_settings
 from django.utils import timezone
 
-from negotiation import services
+from negotiation import dispatch, replies, services
 from negotiation.management.commands.export_chats import Command
 from negotiation.models import ChatSession, Message
 from tests.base import BaseTestCase, make_listing, make_user
@@ -276,18 +276,18 @@ class ExportChatsMongoTestCase(_ExportBase):
         self.assertEqual([d["session_id"] for d in self.collection.find()], [agreed.pk])
 
 
-def test_chats_played_through_the_bot_export_as_stored(people, listing, monkeypatch, tmp_path):
+def test_chats_played_through_the_bot_export_as_stored(people, listing, monkeypatch, tmp_path, settings):
     """What the site really stores: the buyer's offer as `##<price>##`, the bot's answer token
     first. A chat with several denied final offers keeps each refused round and ends on the last."""
-    monkeypatch.setattr(services, "_enqueue", lambda _id: None)
-    monkeypatch.setattr(services, "_rate_limit", lambda _user: None)
+    monkeypatch.setattr(dispatch, "reply_enqueue", lambda *, message_id: None)
+    settings.NELLM_CHAT_RATE_LIMIT = 10_000
 
     def turn(session: ChatSession, user, *, text: str = "", price: int | None = None) -> None:
         if price is None:
             message = services.message_submit(session_id=session.pk, user=user, text=text)
         else:
             message = services.offer_submit(session_id=session.pk, user=user, price=price)
-        services.reply_generate(message_id=message.pk)
+        replies.reply_generate(message_id=message.pk)
 
     deal = services.session_open(listing=listing, buyer=people["bob"])
     turn(deal, people["bob"], text="안녕하세요 3만원에 가능할까요?")

@@ -11,7 +11,7 @@ from django.db import IntegrityError, connection
 from django.utils import timezone
 
 from mlcore.negotiator.pipeline import RuleGenerator
-from negotiation import dispatch, generators, services, tasks
+from negotiation import dispatch, generators, replies, services, tasks
 from negotiation.models import ChatSession, Message
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -46,7 +46,7 @@ def flaky(monkeypatch):
 @pytest.fixture
 def no_queue(monkeypatch):
     queued: list[int] = []
-    monkeypatch.setattr(services, "_enqueue", queued.append)
+    monkeypatch.setattr(dispatch, "reply_enqueue", lambda *, message_id: queued.append(message_id))
     return queued
 
 
@@ -61,7 +61,7 @@ def test_in_process_failure_notifies_and_recovers(people, listing, flaky):
     assert flaky.calls == 2
     assert roles(session) == ["system", "buyer", "system", "bot"]
     notice = Message.objects.filter(session=session, role="system").last()
-    assert notice.text == services.FAILURE_NOTICE
+    assert notice.text == replies.FAILURE_NOTICE
     reply = Message.objects.get(reply_to=message)
     assert reply.role == "bot" and reply.text
     session.refresh_from_db()
@@ -83,7 +83,7 @@ def test_celery_task_retries_and_is_idempotent(people, listing, flaky, no_queue)
 def test_second_reply_to_one_message_is_refused_by_the_database(people, listing, no_queue):
     session = services.session_open(listing=listing, buyer=people["bob"])
     message = services.message_submit(session_id=session.pk, user=people["bob"], text="안녕하세요")
-    services.reply_generate(message_id=message.pk)
+    replies.reply_generate(message_id=message.pk)
     with pytest.raises(IntegrityError):
         Message.objects.create(session=session, role="bot", text="두 번째", reply_to=message)
 
@@ -107,14 +107,14 @@ def test_a_live_generation_is_not_duplicated(people, listing, no_queue, monkeypa
 
     def generate() -> None:
         try:
-            services.reply_generate(message_id=message.pk)
+            replies.reply_generate(message_id=message.pk)
         finally:
             connection.close()
 
     worker = threading.Thread(target=generate)
     worker.start()
     assert inside.wait(10)
-    assert services.reply_generate(message_id=message.pk) is None  # the lock is held: skip
+    assert replies.reply_generate(message_id=message.pk) is None  # the lock is held: skip
     release.set()
     worker.join(10)
     assert Message.objects.filter(reply_to=message).count() == 1
@@ -124,12 +124,12 @@ def test_sweeper_requeues_a_lost_message(people, listing, no_queue, settings):
     settings.NELLM_REPLY_STALE_SECONDS = 5
     session = services.session_open(listing=listing, buyer=people["bob"])
     message = services.message_submit(session_id=session.pk, user=people["bob"], text="3만원 어때요?")
-    assert services.pending_sweep() == 0  # fresh: a worker may still be on it
+    assert replies.pending_sweep() == 0  # fresh: a worker may still be on it
     ChatSession.objects.filter(pk=session.pk).update(pending_since=timezone.now() - timedelta(seconds=60))
     assert tasks.pending_sweep.apply().get() == 1
     assert no_queue == [message.pk, message.pk]
-    assert Message.objects.filter(session=session, role="system").last().text == services.STALE_NOTICE
-    assert services.pending_sweep() == 0  # re-queued just now: not again at once
-    services.reply_generate(message_id=message.pk)
+    assert Message.objects.filter(session=session, role="system").last().text == replies.STALE_NOTICE
+    assert replies.pending_sweep() == 0  # re-queued just now: not again at once
+    replies.reply_generate(message_id=message.pk)
     session.refresh_from_db()
     assert session.pending_message_id is None

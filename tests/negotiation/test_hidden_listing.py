@@ -7,7 +7,7 @@ import pytest
 from channels.db import database_sync_to_async
 
 from marketplace.models import Listing, Status
-from negotiation import services
+from negotiation import dispatch, replies, services
 from negotiation.models import ChatSession, Message
 from tests.negotiation.wsutil import communicator, receive_until
 
@@ -28,11 +28,11 @@ async def test_a_hidden_listing_pauses_its_chats_until_shown_again(people, listi
 
 
 def test_a_deal_written_while_the_listing_was_hidden_is_not_made(people, listing, monkeypatch):
-    monkeypatch.setattr(services, "_enqueue", lambda _id: None)
+    monkeypatch.setattr(dispatch, "reply_enqueue", lambda *, message_id: None)
     session = services.session_open(listing=listing, buyer=people["bob"])
     offer = services.offer_submit(session_id=session.pk, user=people["bob"], price=listing.price)
     Listing.objects.filter(pk=listing.pk).update(is_hidden=True)  # the seller hides it meanwhile
-    reply = services.reply_generate(message_id=offer.pk)
+    reply = replies.reply_generate(message_id=offer.pk)
     assert reply.text.startswith("##<거절>##") and "내려 두어서" in reply.text
     session.refresh_from_db()
     listing.refresh_from_db()
@@ -44,11 +44,11 @@ def test_a_deal_written_while_the_listing_was_hidden_is_not_made(people, listing
 
 
 def test_a_deal_written_while_the_listing_was_sold_elsewhere_ends_the_chat(people, listing, monkeypatch):
-    monkeypatch.setattr(services, "_enqueue", lambda _id: None)
+    monkeypatch.setattr(dispatch, "reply_enqueue", lambda *, message_id: None)
     session = services.session_open(listing=listing, buyer=people["bob"])
     offer = services.offer_submit(session_id=session.pk, user=people["bob"], price=listing.price)
     Listing.objects.filter(pk=listing.pk).update(status=Status.SOLD)  # sold offline meanwhile
-    reply = services.reply_generate(message_id=offer.pk)
+    reply = replies.reply_generate(message_id=offer.pk)
     assert reply.text.startswith("##<거절>##") and "판매가 완료" in reply.text
     session.refresh_from_db()
     assert (session.state, session.agreed_price) == (ChatSession.State.CLOSED, None)

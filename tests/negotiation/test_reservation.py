@@ -10,7 +10,7 @@ from channels.db import database_sync_to_async
 from django.db import connection
 
 from marketplace.models import Listing, Status
-from negotiation import dispatch, services
+from negotiation import dispatch, replies, services
 from negotiation.models import ChatSession, Message
 from tests.negotiation.wsutil import communicator, receive_until
 
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_two_acceptances_at_once_cannot_both_win(people, listing, monkeypatch):
-    monkeypatch.setattr(services, "_enqueue", lambda _id: None)
+    monkeypatch.setattr(dispatch, "reply_enqueue", lambda *, message_id: None)
     buyers = [people["bob"], people["charlie"]]
     sessions = [services.session_open(listing=listing, buyer=b) for b in buyers]
     offers = [
@@ -30,7 +30,7 @@ def test_two_acceptances_at_once_cannot_both_win(people, listing, monkeypatch):
     def generate(message_id: int) -> None:
         try:
             barrier.wait(5)
-            services.reply_generate(message_id=message_id)
+            replies.reply_generate(message_id=message_id)
         finally:
             connection.close()
 

@@ -7,7 +7,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from negotiation import services
+from negotiation import dispatch, replies, services
 from negotiation.models import ChatSession
 from negotiation.protocol import ProtocolError
 from tests.base import make_listing
@@ -16,11 +16,11 @@ pytestmark = pytest.mark.django_db
 
 
 def test_a_floor_of_zero_still_gets_answers(people, monkeypatch):
-    monkeypatch.setattr(services, "_enqueue", lambda _id: None)
+    monkeypatch.setattr(dispatch, "reply_enqueue", lambda *, message_id: None)
     listing = make_listing(people["alice"], price=35_000, floor_price=0)
     session = services.session_open(listing=listing, buyer=people["bob"])
     message = services.message_submit(session_id=session.pk, user=people["bob"], text="3만원 가능할까요?")
-    reply = services.reply_generate(message_id=message.pk)
+    reply = replies.reply_generate(message_id=message.pk)
     assert reply is not None and reply.text and reply.generator == "rules"
 
 
