@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
@@ -10,6 +11,7 @@ from django.http import HttpRequest
 from django.utils.html import format_html
 
 from . import services
+from .forms import ListingVersionMixin, version_field
 from .models import Listing, ListingPhoto, Profile, Status
 
 
@@ -29,8 +31,36 @@ class ListingPhotoInline(admin.TabularInline):
         )
 
 
+class ListingAdminForm(ListingVersionMixin, forms.ModelForm):
+    version = version_field()
+
+    class Meta:
+        model = Listing
+        fields = (
+            "seller",
+            "title",
+            "description",
+            "category",
+            "price",
+            "floor_price",
+            "style",
+            "status",
+            "is_hidden",
+        )
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.add_version_field()
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        self.check_version()
+        return cleaned
+
+
 @admin.register(Listing)
 class ListingAdmin(admin.ModelAdmin):
+    form = ListingAdminForm
     list_display = (
         "title",
         "seller",
@@ -48,6 +78,18 @@ class ListingAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     inlines = [ListingPhotoInline]
     actions = ["hide_listings", "unhide_listings", "mark_sold"]
+
+    def save_model(self, request: HttpRequest, obj: Listing, form: ListingAdminForm, change: bool) -> None:
+        """A moderator's edit takes the same path as the seller's: the status, if changed, through
+        the service that moves the chats; nothing of a stale form overwrites the row's status."""
+        if not change:
+            super().save_model(request, obj, form, change)
+            return
+        names = {f.name for f in Listing._meta.concrete_fields} - {"status", "is_hidden", "seller"}
+        fields = {name: form.cleaned_data[name] for name in form.changed_data if name in names}
+        services.listing_update(listing=obj, **fields, **form.changed_status())
+        if "is_hidden" in form.changed_data:
+            services.listing_set_hidden(listing=obj, hidden=form.cleaned_data["is_hidden"])
 
     @admin.action(description="선택한 판매글 숨기기", permissions=["change"])
     def hide_listings(self, request: HttpRequest, queryset: QuerySet[Listing]) -> None:

@@ -189,7 +189,47 @@ class PhotosField(forms.FileField):
         return upload
 
 
-class ListingForm(forms.ModelForm):
+STALE_FORM = (
+    "이 판매글이 수정 화면을 연 뒤에 바뀌었어요 (거래 성사, 상태 변경 등). 지금 상태를 반영해 두었으니 "
+    "내용을 확인하고 다시 저장해 주세요."
+)
+
+
+class ListingVersionMixin:
+    """Refuses a form rendered before the listing changed under it (a deal reserved it, another
+    tab saved it), so a stale page never undoes what happened meanwhile; the status the page
+    shows is brought up to date and everything else the user typed is kept for the next try."""
+
+    def add_version_field(self) -> None:
+        if self.instance.pk:
+            self.initial["version"] = self.instance.edit_version
+
+    def check_version(self) -> None:
+        posted = self.data.get(self.add_prefix("version"))
+        if not self.instance.pk or not posted:  # no page of ours behind it: nothing to compare
+            return
+        current = Listing.objects.filter(pk=self.instance.pk).first()
+        if current is None or posted == current.edit_version:
+            return
+        self.data = self.data.copy()
+        self.data[self.add_prefix("version")] = current.edit_version
+        self.data[self.add_prefix("status")] = current.status
+        self.initial["status"] = current.status
+        raise ValidationError(STALE_FORM, code="stale")
+
+    def changed_status(self) -> dict:
+        """{"status": …} only when the user changed it on this form."""
+        if "status" in self.changed_data and "status" in self.cleaned_data:
+            return {"status": self.cleaned_data["status"]}
+        return {}
+
+
+def version_field() -> forms.CharField:
+    return forms.CharField(widget=forms.HiddenInput, required=False)
+
+
+class ListingForm(ListingVersionMixin, forms.ModelForm):
+    version = version_field()
     price = WonField(label="판매 가격")
     floor_price = WonField(
         label="최저 수락 가격",
@@ -231,9 +271,11 @@ class ListingForm(forms.ModelForm):
         self.fields["remove_photos"].choices = [(p.pk, str(p.pk)) for p in photos]
         if not self.instance.pk:
             del self.fields["status"]
+        self.add_version_field()
 
     def clean(self) -> dict:
         cleaned = super().clean()
+        self.check_version()
         price, floor = cleaned.get("price"), cleaned.get("floor_price")
         if price is not None and floor is not None and floor > price:
             self.add_error("floor_price", "최저 수락 가격은 판매 가격보다 높을 수 없어요.")
@@ -256,7 +298,9 @@ class ListingForm(forms.ModelForm):
         super()._post_clean()
 
     def listing_fields(self) -> dict:
-        return {name: self.cleaned_data[name] for name in self._meta.fields if name in self.cleaned_data}
+        fields = {name: self.cleaned_data[name] for name in self._meta.fields if name in self.cleaned_data}
+        fields.pop("status", None)
+        return {**fields, **self.changed_status()}
 
 
 class SearchForm(forms.Form):

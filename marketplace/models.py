@@ -93,6 +93,11 @@ class Listing(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("listing_detail", args=[self.pk])
 
+    @property
+    def edit_version(self) -> str:
+        """Changes with every save of the row: what an edit form was rendered from."""
+        return self.updated_at.isoformat() if self.updated_at else ""
+
     @staticmethod
     def default_floor(price: int) -> int:
         """80% of the list price, rounded down to 100원."""

@@ -121,15 +121,17 @@ def listing_update(
     if "price" in fields or "floor_price" in fields:
         price = int(fields.get("price", listing.price))
         fields["floor_price"] = _floor_or_default(price=price, floor_price=fields.get("floor_price"))
-    # A status change goes through listing_set_status so the chats follow it; the instance may
-    # already carry the new status (a ModelForm writes it during validation), the row does not.
-    status = fields.pop("status", listing.status)
+    # A status change goes through listing_set_status so the chats follow it, and only when the
+    # caller asks for one: the instance may already carry a status (a ModelForm writes the posted
+    # one during validation), which the row keeps unless `status` is passed.
+    status = fields.pop("status", None)
     for name, value in fields.items():
         setattr(listing, name, value)
     listing.status = Listing.objects.select_for_update().values_list("status", flat=True).get(pk=listing.pk)
     listing.full_clean()
     listing.save()
-    listing_set_status(listing=listing, status=status)
+    if status is not None:
+        listing_set_status(listing=listing, status=status)
     photos_remove(listing=listing, photo_ids=remove_photo_ids)
     photos_add(listing=listing, files=photos)
     return listing

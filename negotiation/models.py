@@ -49,6 +49,9 @@ class ChatSession(models.Model):
         verbose_name="답장 대기",
     )
     pending_since = models.DateTimeField(null=True, blank=True)
+    # Bumped by every change of `state`: a reply decided before a change is never delivered
+    # after it (negotiation.replies checks it while streaming and again under the row lock).
+    state_version = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField("시작", auto_now_add=True)
     updated_at = models.DateTimeField("최근 활동", auto_now=True)
 
@@ -57,7 +60,12 @@ class ChatSession(models.Model):
         verbose_name_plural = "협상 채팅"
         ordering = ["-updated_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["listing", "buyer"], name="one_chat_per_listing_buyer")
+            models.UniqueConstraint(fields=["listing", "buyer"], name="one_chat_per_listing_buyer"),
+            # One deal per item: the database refuses a second agreed chat on a listing, whatever
+            # path (a bug, a moderator, a race) tries to write one.
+            models.UniqueConstraint(
+                fields=["listing"], condition=models.Q(state="agreed"), name="one_agreed_chat_per_listing"
+            ),
         ]
         indexes = [models.Index(fields=["listing", "state"])]
 

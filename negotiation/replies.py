@@ -39,18 +39,25 @@ HIDDEN_REPLY = (
     "다시 공개되면 그때 가격 제안 부탁드려요."
 )
 SOLD_REPLY = f"{schema.DENY_TOKEN} 죄송해요, 이 상품은 방금 판매가 완료되었어요. 관심 가져 주셔서 감사해요!"
+CLOSED_REPLY = f"{schema.DENY_TOKEN} 죄송해요, 이 협상은 이미 종료되어서 제안을 받을 수 없어요."
 FAILURE_NOTICE = "답장을 준비하다가 문제가 생겼어요. 보내신 메시지는 저장되어 있으니 곧 다시 답장해 드릴게요."
 STALE_NOTICE = "답장이 늦어지고 있어요. 보내신 메시지는 저장되어 있으니 조금만 기다려 주세요."
 
 
+class Superseded(Exception):
+    """The chat changed state (a deal elsewhere, a status change) after this reply was decided."""
+
+
 class _Stream:
     """The `on_chunk` callback: sends each guard-checked piece to the group as it comes, keeps
-    the text so far in the cache for clients that reconnect, and keeps the lock alive."""
+    the text so far in the cache for clients that reconnect, and keeps the lock alive. It stops
+    the reply (`Superseded`) as soon as the chat's state changed under it."""
 
-    def __init__(self, session_id: int, message_id: int, lock_token: str) -> None:
+    def __init__(self, session_id: int, message_id: int, lock_token: str, version: int) -> None:
         self.session_id = session_id
         self.message_id = message_id
         self.lock_token = lock_token
+        self.version = version
         self.text = ""
         self.delay = max(settings.NELLM_STREAM_DELAY_MS, 0) / 1000
 
@@ -58,6 +65,11 @@ class _Stream:
         for word in _words(piece) if self.delay else [piece]:
             if self.delay:
                 time.sleep(self.delay)
+            if (
+                selectors.state_version_current(session_id=self.session_id, default=self.version)
+                != self.version
+            ):
+                raise Superseded
             offset = len(self.text)
             self.text += word
             ttl = settings.NELLM_REPLY_LOCK_TTL
@@ -92,15 +104,59 @@ def reply_generate(*, message_id: int) -> Message | None:
     lock = selectors.lock_key(message_id)
     if not cache.add(lock, token, timeout=settings.NELLM_REPLY_LOCK_TTL):
         return None
+    version, requeue = session.state_version, False
     try:
+        if session.state != State.OPEN:  # it changed after the message was stored: no bot turn
+            raise Superseded
         events.session_send(session.pk, protocol.typing_event(message_id))
-        stream = _Stream(session.pk, message_id, token)
+        stream = _Stream(session.pk, message_id, token, version)
         negotiator, turn = _respond(session, message, stream)
-        return _reply_store(message, turn, negotiator.to_state())
+        return _reply_store(message, turn, negotiator.to_state(), version)
+    except Superseded:
+        requeue = _superseded(message)
+        return None
     finally:
         if cache.get(lock) == token:
             cache.delete(lock)
         cache.delete(selectors.partial_key(message_id))
+        if requeue:  # only once the lock is free, or the next attempt would skip it
+            dispatch.reply_enqueue(message_id=message_id)
+
+
+def _superseded(message: Message) -> bool:
+    """The reply was decided for a state the chat has left: nothing is stored. A chat still
+    open decides again (True: queue it again); any other keeps the final offer as a standing
+    one where it may wait, and stops waiting for a reply."""
+    with transaction.atomic():
+        session = ChatSession.objects.select_for_update().select_related("listing").get(pk=message.session_id)
+        if session.pending_message_id != message.pk:
+            return False
+        if session.state == State.OPEN:
+            session.pending_since = timezone.now()
+            session.save(update_fields=["pending_since"])
+            return True
+        fields = ["pending_message", "pending_since", "updated_at"]
+        session.pending_message, session.pending_since = None, None
+        answer = []
+        if message.is_offer:  # a final offer still gets its answer, true to the chat's new state
+            waiting = session.state == State.WAITING
+            if waiting:
+                session.standing_offer = message.price
+                fields.append("standing_offer")
+            text = RESERVED_RACE_REPLY if waiting else CLOSED_REPLY
+            answer.append(
+                Message.objects.create(
+                    session=session,
+                    role=Role.BOT,
+                    text=text,
+                    decision={"act": "final_deny", "price": None, "reason": "chat_state_changed"},
+                    generator="site",
+                    reply_to=message,
+                )
+            )
+        session.save(update_fields=fields)
+        events.messages_announce(session=session, messages=answer, typing=False)
+    return False
 
 
 def _respond(session: ChatSession, message: Message, on_chunk: Any) -> tuple[Any, Any]:
@@ -138,7 +194,7 @@ def _act(decision: Any) -> str:
     return str(getattr(act, "value", act))
 
 
-def _reply_store(message: Message, turn: Any, advisor_state: dict[str, Any]) -> Message:
+def _reply_store(message: Message, turn: Any, advisor_state: dict[str, Any], version: int) -> Message:
     act = _act(turn.decision)
     with transaction.atomic():
         # Lock order everywhere: listing, then sessions (an acceptance also locks the others).
@@ -149,16 +205,21 @@ def _reply_store(message: Message, turn: Any, advisor_state: dict[str, Any]) -> 
         existing = Message.objects.filter(reply_to=message).first()
         if existing is not None:
             return existing
+        if session.state_version != version or session.state != State.OPEN:
+            raise Superseded  # checked under the lock that a status change takes too
         decision = turn.decision.to_dict()
         text = turn.text
         fields = ["pending_message", "pending_since", "advisor_state", "updated_at"]
         if listing is not None:
             session.listing = listing
-            if listing.status == Status.ON_SALE and not listing.is_hidden:
-                session.state = State.AGREED
+            other_deal = ChatSession.objects.filter(listing=listing, state=State.AGREED).exclude(
+                pk=session.pk
+            )
+            if listing.status == Status.ON_SALE and not listing.is_hidden and not other_deal.exists():
                 session.agreed_price = turn.decision.price or message.price
                 # Saved before the listing changes, so the other chats are the only ones told.
-                session.save(update_fields=["state", "agreed_price", "updated_at"])
+                agreed = services.session_state_set(session=session, state=State.AGREED)
+                session.save(update_fields=[*agreed, "agreed_price"])
                 listing_set_status(listing=listing, status=Status.RESERVED)
             else:  # the listing changed while the reply was written: no deal, and say why
                 decision = {"act": "final_deny", "price": None, "reason": "listing_not_on_sale"}
@@ -166,15 +227,15 @@ def _reply_store(message: Message, turn: Any, advisor_state: dict[str, Any]) -> 
                 if listing.is_hidden and listing.status == Status.ON_SALE:
                     text = HIDDEN_REPLY  # the chat stays open for when the seller shows it again
                 elif listing.status == Status.SOLD:
-                    text, session.state = SOLD_REPLY, State.CLOSED
-                    fields.append("state")
-                else:  # another buyer's acceptance committed first: this one waits with its offer
-                    text, session.state = RESERVED_RACE_REPLY, State.WAITING
+                    text = SOLD_REPLY
+                    fields += services.session_state_set(session=session, state=State.CLOSED)
+                else:  # another buyer's deal committed first: this one waits with its offer
+                    text = RESERVED_RACE_REPLY
+                    fields += services.session_state_set(session=session, state=State.WAITING)
                     session.standing_offer = message.price or session.last_buyer_offer
-                    fields += ["state", "standing_offer"]
+                    fields.append("standing_offer")
         elif act == "final_deny" and turn.decision.closed:
-            session.state = State.FAILED
-            fields.append("state")
+            fields += services.session_state_set(session=session, state=State.FAILED)
         if act != "final_accept" and turn.decision.quote and turn.decision.price is not None:
             session.last_bot_offer = int(turn.decision.price)
             fields.append("last_bot_offer")

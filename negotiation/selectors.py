@@ -28,6 +28,15 @@ def lock_key(message_id: int) -> str:
     return f"chat:generating:{message_id}"
 
 
+def state_version_key(session_id: int) -> str:
+    """The cache's copy of a chat's `state_version`, read per streamed piece (the row is the truth)."""
+    return f"chat:state-version:{session_id}"
+
+
+def state_version_current(*, session_id: int, default: int) -> int:
+    return int(cache.get(state_version_key(session_id), default))
+
+
 def session_for_user(*, session_id: int, user: Any) -> ChatSession | None:
     """The session if `user` is its buyer, the listing's seller or staff; else None."""
     if user is None or not user.is_authenticated:

@@ -44,6 +44,17 @@ HIDDEN_NOTICE = "판매자가 판매글을 잠시 숨겨 두었어요. 다시 �
 # --- helpers ----------------------------------------------------------------------------------------
 
 
+def session_state_set(*, session: ChatSession, state: str) -> list[str]:
+    """Move a locked chat to `state`: the version goes up so that replies decided before the
+    change are dropped or decided again (`negotiation.replies`). Returns the fields to save."""
+    session.state = state
+    session.state_version += 1
+    session_id, version = session.pk, session.state_version
+    # Registered before any notice of the change, so the streaming check sees it first.
+    events.after_commit(lambda: cache.set(selectors.state_version_key(session_id), version, timeout=86400))
+    return ["state", "state_version", "updated_at"]
+
+
 def system_message_create(*, session: ChatSession, text: str) -> Message:
     """A notice from the site itself (not the bot, not a person) in a chat."""
     return Message.objects.create(session=session, role=Role.SYSTEM, text=text)
@@ -205,8 +216,8 @@ def sessions_follow_listing(*, listing: Listing, old_status: str, **_: Any) -> N
     sessions = ChatSession.objects.select_for_update().filter(listing=listing, state__in=list(transitions))
     for session in sessions.order_by("pk"):
         session.listing = listing
-        session.state, text = transitions[State(session.state)]
-        session.save(update_fields=["state", "updated_at"])
+        state, text = transitions[State(session.state)]
+        session.save(update_fields=session_state_set(session=session, state=state))
         events.messages_announce(
             session=session, messages=[system_message_create(session=session, text=text)]
         )
