@@ -338,11 +338,17 @@ class _Range:
 
 
 def _range(
-    *, since: datetime | None, until: datetime | None, everything: bool, session_ids: list[int] | None
+    *,
+    since: datetime | None,
+    until: datetime | None,
+    everything: bool,
+    session_ids: list[int] | None,
+    wait: bool,
 ) -> _Range:
     if session_ids is not None:
         return _Range(None, None, False)
-    settle = timedelta(seconds=settings.NELLM_EXPORT_SETTLE_SECONDS)
+    # Only a recorded run's end is where the next one starts, so only it waits for late commits.
+    settle = timedelta(seconds=settings.NELLM_EXPORT_SETTLE_SECONDS if wait else 0)
     until = until if until is not None else timezone.now() - settle
     if everything:
         return _Range(None, until, True)
@@ -376,7 +382,7 @@ def chats_export(
     `record_run` (a private copy, e.g. for one training run)."""
     if out is None and not mongo and not dry_run:
         raise ExportError("Nothing to do: give --out PATH.jsonl and/or --mongo.")
-    window = _range(since=since, until=until, everything=everything, session_ids=session_ids)
+    window = _range(since=since, until=until, everything=everything, session_ids=session_ids, wait=record_run)
     summary = ExportSummary(dry_run=dry_run, since=window.since, until=window.until)
     summary.path = Path(out).resolve() if out is not None else None
     uri = mongo_uri if mongo_uri is not None else settings.MONGODB_URI
