@@ -441,9 +441,19 @@ def _store_counts(run: ExportRun, summary: ExportSummary) -> None:
     run.masked = dict(summary.masked)
 
 
-def chats_export_daily() -> ExportSummary:
-    """What Celery beat runs: an incremental export to NELLM_EXPORT_PATH, and to MongoDB when
-    MONGODB_URI is set."""
+def _configured_targets() -> dict[str, Any]:
+    """NELLM_EXPORT_PATH (its folder made, owner only), and MongoDB when MONGODB_URI is set."""
     path = Path(settings.NELLM_EXPORT_PATH)
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    return chats_export(out=path, mongo=bool(settings.MONGODB_URI), trigger=ExportRun.Trigger.BEAT)
+    return {"out": path, "mongo": bool(settings.MONGODB_URI)}
+
+
+def chats_export_daily() -> ExportSummary:
+    """What Celery beat runs: an incremental export to the configured targets."""
+    return chats_export(**_configured_targets(), trigger=ExportRun.Trigger.BEAT)
+
+
+def chats_export_selected(*, session_ids: list[int]) -> ExportSummary:
+    """What a moderator's admin action runs: these chats, curated like any other, to the
+    configured targets; the incremental export's starting point stays where it was."""
+    return chats_export(**_configured_targets(), session_ids=session_ids, trigger=ExportRun.Trigger.ADMIN)
