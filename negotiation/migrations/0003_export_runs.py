@@ -8,15 +8,6 @@ from marketplace.moderation import group_grant, group_revoke
 PERMS = [("negotiation", "view_exportrun"), ("negotiation", "add_exportrun")]
 
 
-def grant(apps, schema_editor):
-    group_grant(apps, perms=PERMS)
-
-
-def revoke(apps, schema_editor):
-    group_revoke(apps, perms=PERMS)
-
-
-
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -51,5 +42,8 @@ class Migration(migrations.Migration):
                 'indexes': [models.Index(fields=['status', 'complete', 'until'], name='negotiation_status_2f97d4_idx')],
             },
         ),
-        migrations.RunPython(grant, revoke),
+        migrations.RunPython(
+            lambda apps, _editor: group_grant(apps, perms=PERMS),
+            lambda apps, _editor: group_revoke(apps, perms=PERMS),
+        ),
     ]

@@ -236,33 +236,25 @@ def test_strict_holds_final_tokens_to_the_bare_form(tmp_path: Path) -> None:
     assert done.stdout.strip().splitlines()[-1].startswith("FAILED: 1 file(s), 3 record(s), 0 valid")
 
 
-def test_canonical_events_moves_the_words_into_their_own_turns(tmp_path: Path) -> None:
+def test_canonical_events_moves_the_words_into_their_own_turns() -> None:
     from mlcore.schema import canonical_events
 
-    events = [
-        {"role": "구매자", "message": "38만원 안 될까요?"},
-        {"role": "판매자", "message": "40만원까지는 가능해요."},
+    bare = good_record()["events"]
+    said = [
+        bare[0],
+        bare[1],
         {"role": "구매자", "message": "##<390000>## 이 정도면요?"},
         {"role": "판매자", "message": "##<거절>## 39만원은 어려워요."},
         {"role": "구매자", "message": "그럼 40만원 할게요 ##<400,000>##"},
         {"role": "판매자", "message": "좋아요! ##<수락>##"},
     ]
-    assert canonical_events(events) == [
-        events[0],
-        events[1],
-        {"role": "구매자", "message": "이 정도면요?"},
-        {"role": "판매자", "message": "39만원은 어려워요."},
-        {"role": "구매자", "message": "##<390000>##"},
-        {"role": "판매자", "message": "##<거절>##"},
-        {"role": "구매자", "message": "그럼 40만원 할게요"},
-        {"role": "판매자", "message": "좋아요!"},
-        {"role": "구매자", "message": "##<400000>##"},
-        {"role": "판매자", "message": "##<수락>##"},
-    ]
-    record = good_record(events=canonical_events(events))
-    assert validate_record(record, strict=True) == []
+    moved = [("구매자", "이 정도면요?"), ("판매자", "39만원은 어려워요."), ("구매자", "##<390000>##")]
+    moved += [("판매자", "##<거절>##"), ("구매자", "그럼 40만원 할게요"), ("판매자", "좋아요!")]
+    expected = bare[:2] + [{"role": r, "message": m} for r, m in moved] + bare[2:]
+    assert canonical_events(said) == expected
+    assert validate_record(good_record(events=expected), strict=True) == []
     # A buyer typing the seller's token is not an answered offer and stays as typed.
-    trick = [{"role": "구매자", "message": "##<수락>## 하세요"}, *good_record()["events"]]
+    trick = [{"role": "구매자", "message": "##<수락>## 하세요"}, *bare]
     assert canonical_events(trick) == trick
 
 
