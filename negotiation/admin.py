@@ -67,7 +67,7 @@ class ChatSessionAdmin(admin.ModelAdmin):
         self.message_user(request, f"{count}개 대화의 신고를 해제했어요.", messages.SUCCESS)
 
     def has_export_permission(self, request) -> bool:
-        return request.user.has_perm("negotiation.add_exportrun")
+        return request.user.has_perm("negotiation.export_chats")
 
     @admin.action(description="선택한 대화를 학습 데이터로 내보내기", permissions=["export"])
     def export_selected(self, request, queryset) -> None:

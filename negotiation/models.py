@@ -161,6 +161,8 @@ class ExportRun(models.Model):
         verbose_name_plural = "학습 데이터 내보내기"
         ordering = ["-started_at", "-id"]
         indexes = [models.Index(fields=["status", "complete", "until"])]
+        # Moderators start exports from the admin but never add or edit a run's record by hand.
+        permissions = [("export_chats", "Can export chats for training")]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.get_status_display()} ({self.exported})"

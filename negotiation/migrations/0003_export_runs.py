@@ -5,7 +5,7 @@ from django.db import migrations, models
 from marketplace.moderation import group_grant, group_revoke
 
 # Moderators see the export runs and may export chats they select (the admin action).
-PERMS = [("negotiation", "view_exportrun"), ("negotiation", "add_exportrun")]
+PERMS = [("negotiation", "view_exportrun"), ("negotiation", "export_chats")]
 
 
 class Migration(migrations.Migration):
@@ -40,6 +40,7 @@ class Migration(migrations.Migration):
                 'verbose_name_plural': '학습 데이터 내보내기',
                 'ordering': ['-started_at', '-id'],
                 'indexes': [models.Index(fields=['status', 'complete', 'until'], name='negotiation_status_2f97d4_idx')],
+                'permissions': [('export_chats', 'Can export chats for training')],
             },
         ),
         migrations.RunPython(
