@@ -77,7 +77,9 @@ class ChatSessionAdmin(admin.ModelAdmin):
         except export.ExportError as exc:
             self.message_user(request, f"내보내기에 실패했어요: {exc}", messages.ERROR)
             return
-        left_out = ", ".join(f"{reason} {count}" for reason, count in summary.excluded.most_common())
+        left_out = ", ".join(
+            f"{export.reason_label(reason)} {count}" for reason, count in summary.excluded.most_common()
+        )
         self.message_user(
             request,
             f"{summary.exported}개 대화를 내보냈어요 (실행 #{summary.run_id})."

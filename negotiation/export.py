@@ -68,6 +68,24 @@ def _too_short(minimum: int) -> str:
     return f"fewer than {minimum} buyer turns"
 
 
+# What moderators read in the admin for each reason (the runs' counts keep the English keys).
+REASON_LABELS = {
+    FLAGGED: "신고됨",
+    NOT_FINISHED: "끝나지 않은 대화",
+    NO_ANSWER: "최종 제안에 대한 답이 없음",
+    TAKEN_OVER: "판매자가 직접 응대함",
+    ABUSIVE: "욕설",
+}
+
+
+def reason_label(reason: str) -> str:
+    if reason.startswith("fewer than "):
+        return "구매자 발화 " + reason.split()[2] + "개 미만"
+    if reason.startswith("invalid: "):
+        return "데이터 형식 오류 (" + reason.removeprefix("invalid: ") + ")"
+    return REASON_LABELS.get(reason, reason)
+
+
 class ExportError(Exception):
     """The export cannot run or could not finish (no MongoDB, an unwritable path, a foreign file)."""
 
@@ -129,6 +147,8 @@ def session_record(*, session: ChatSession, masked: Counter[str] | None = None) 
         record["result"] = schema.ACCEPT if answer.startswith(schema.ACCEPT_TOKEN) else schema.DENY
     events = [{"role": e["role"], "message": pii.mask(e["message"], masked)} for e in record["events"]]
     record["events"] = schema.canonical_events(events)
+    # A seller may put a phone number in the listing too; the model reads the listing as well.
+    record["title"], record["description"] = (pii.mask(record[k], masked) for k in ("title", "description"))
     listing = session.listing
     record.update(
         {

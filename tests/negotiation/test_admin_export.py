@@ -97,7 +97,7 @@ class AdminExportRunsTestCase(BaseTestCase):
             changelist, {"action": "export_selected", "_selected_action": [first.pk, second.pk]}, follow=True
         )
         run = ExportRun.objects.get()
-        self.assertContains(response, f"1개 대화를 내보냈어요 (실행 #{run.pk}). 제외: flagged 1")
+        self.assertContains(response, f"1개 대화를 내보냈어요 (실행 #{run.pk}). 제외: 신고됨 1")
         self.assertEqual((run.trigger, run.status, run.complete), ("admin", "succeeded", False))
         self.assertEqual(list(run.sessions.all()), [first])
         self.assertEqual(run.excluded, {"flagged": 1})

@@ -291,6 +291,22 @@ class ExportChatsTestCase(_ExportBase):
         ):
             self.assertNotIn(secret, text)
 
+    def test_personal_data_in_the_listing_is_masked_too(self) -> None:
+        listing = make_listing(
+            self.alice,
+            title="다이슨 V15 27인치",
+            description="연락은 010-9876-5432 로 주세요. 35,000원",
+            price=35_000,
+        )
+        self.chat(self.bob, AGREED_TURNS, state="agreed", agreed_price=31_000, listing=listing)
+        self.export()
+        (record,) = self.records()
+        self.assertEqual(
+            (record["title"], record["description"]),
+            ("다이슨 V15 27인치", "연락은 [전화번호] 로 주세요. 35,000원"),
+        )
+        self.assertEqual(ExportRun.objects.get().masked, {"[전화번호]": 1})
+
     def test_since_and_until_pick_chats_by_when_they_ended(self) -> None:
         old = self.chat(self.bob, AGREED_TURNS, state="agreed", agreed_price=31_000)
         new = self.chat(self.charlie, DENIED_TURNS, state="failed")
