@@ -455,7 +455,8 @@ def _conduct(record: dict[str, Any]) -> list[Problem]:
 def validate_record(record: Any, *, strict: bool = False) -> list[Problem]:
     """Every problem of one record (without a location); empty when it is valid.
 
-    `strict` also requires the corpus fields (category, persona, floor_price, source).
+    `strict` also requires the corpus fields (category, persona, floor_price, source; no persona
+    for site exports) and the original's bare final tokens.
     """
     problems = _structure(record, strict)
     if problems:
@@ -472,7 +473,11 @@ def validate_record(record: Any, *, strict: bool = False) -> list[Problem]:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("paths", nargs="+", metavar="PATH", help="JSON / JSONL files or directories of them")
     parser.add_argument(
-        "--strict", action="store_true", help="also require the corpus fields: " + ", ".join(EXTRA_FIELDS)
+        "--strict",
+        action="store_true",
+        help="also require the corpus fields ("
+        + ", ".join(EXTRA_FIELDS)
+        + "; no persona for site exports) and bare final tokens: ##<price>##, then ##<수락>## / ##<거절>##",
     )
 
 
