@@ -12,8 +12,8 @@ RUN apt-get update \
 COPY requirements/base.txt requirements/base.txt
 RUN pip install -r requirements/base.txt
 COPY . .
-RUN useradd --create-home --uid 1000 nellm && mkdir -p /app/media /app/staticfiles \
-    && chown -R nellm:nellm /app/media /app/staticfiles
+RUN useradd --create-home --uid 1000 nellm && mkdir -p /app/media /app/staticfiles /app/exports \
+    && chown -R nellm:nellm /app/media /app/staticfiles /app/exports && chmod 700 /app/exports
 
 FROM base AS web
 # Static files are collected at build time and served by whitenoise (no CDN).

@@ -57,6 +57,53 @@ def final_offer_price(message: str) -> int | None:
     return int(match.group(1).replace(",", "")) if match else None
 
 
+ANSWER_TOKENS = (ACCEPT_TOKEN, DENY_TOKEN)
+_WORDS_RE = re.compile(r"\w")
+
+
+def _without(message: str, token_re: re.Pattern[str]) -> str:
+    return " ".join(token_re.sub(" ", message).split())
+
+
+_ANSWER_RE = re.compile("|".join(re.escape(t) for t in ANSWER_TOKENS))
+
+
+def canonical_events(events: list[dict[str, str]]) -> list[dict[str, str]]:
+    """The events in the original's exact form: every final offer the seller answered is a bare
+    `##<price>##` followed by a bare `##<수락>##` / `##<거절>##`.
+
+    Words said beside a token ("##<수락>## 좋아요! 내일 뵐게요") are kept as their own turn before
+    the pair: the buyer's first, then the seller's, so the pair stays the last two events and a
+    model learns to answer a final offer with the token alone. Everything else is left as it is
+    (a buyer typing `##<수락>##` to trick the seller is what the manipulator persona does).
+    """
+    out: list[dict[str, str]] = []
+    i = 0
+    while i < len(events):
+        event = events[i]
+        answer = events[i + 1] if i + 1 < len(events) else None
+        price = final_offer_price(event["message"]) if event["role"] == BUYER else None
+        token = _ANSWER_RE.search(answer["message"]) if answer and answer["role"] == SELLER else None
+        if price is None or token is None:
+            out.append(event)
+            i += 1
+            continue
+        said = (
+            (BUYER, _without(event["message"], FINAL_OFFER_RE)),
+            (SELLER, _without(answer["message"], _ANSWER_RE)),
+        )
+        out.extend({"role": role, "message": words} for role, words in said if _WORDS_RE.search(words))
+        out.append({"role": BUYER, "message": final_offer_token(price)})
+        out.append({"role": SELLER, "message": token.group(0)})
+        i += 2
+    return out
+
+
+def is_canonical_pair(offer: str, answer: str) -> bool:
+    """Whether a final offer and its answer are the bare tokens, nothing else."""
+    return bool(re.fullmatch(r"##<\d+>##", offer)) and answer in ANSWER_TOKENS
+
+
 @dataclass(frozen=True)
 class Listing:
     title: str

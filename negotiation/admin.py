@@ -1,11 +1,12 @@
 """Moderation: chats and their messages (read-only), with a flag that keeps a chat out of
-training exports."""
+training exports, an action that exports the chats selected, and the export runs (read-only)."""
 
 from __future__ import annotations
 
 from django.contrib import admin, messages
 
-from .models import ChatSession, Message
+from . import export
+from .models import ChatSession, ExportRun, Message
 
 
 class MessageInline(admin.TabularInline):
@@ -46,7 +47,7 @@ class ChatSessionAdmin(admin.ModelAdmin):
     )
     fields = ("flagged", *readonly_fields)
     inlines = [MessageInline]
-    actions = ["flag", "unflag"]
+    actions = ["flag", "unflag", "export_selected"]
 
     def get_search_results(self, request, queryset, search_term):
         queryset, _ = super().get_search_results(request, queryset, search_term)
@@ -64,3 +65,69 @@ class ChatSessionAdmin(admin.ModelAdmin):
     def unflag(self, request, queryset) -> None:
         count = queryset.update(flagged=False)
         self.message_user(request, f"{count}개 대화의 신고를 해제했어요.", messages.SUCCESS)
+
+    def has_export_permission(self, request) -> bool:
+        return request.user.has_perm("negotiation.export_chats")
+
+    @admin.action(description="선택한 대화를 학습 데이터로 내보내기", permissions=["export"])
+    def export_selected(self, request, queryset) -> None:
+        ids = list(queryset.values_list("pk", flat=True))
+        try:
+            summary = export.chats_export_selected(session_ids=ids)
+        except export.ExportError as exc:
+            self.message_user(request, f"내보내기에 실패했어요: {exc}", messages.ERROR)
+            return
+        left_out = ", ".join(
+            f"{export.reason_label(reason)} {count}" for reason, count in summary.excluded.most_common()
+        )
+        self.message_user(
+            request,
+            f"{summary.exported}개 대화를 내보냈어요 (실행 #{summary.run_id})."
+            + (f" 제외: {left_out}" if left_out else ""),
+            messages.SUCCESS,
+        )
+
+
+@admin.register(ExportRun)
+class ExportRunAdmin(admin.ModelAdmin):
+    """The record of every export; read-only, because it is what the next incremental run and
+    `train_nellm --from-export` go by."""
+
+    list_display = (
+        "id",
+        "started_at",
+        "status",
+        "trigger",
+        "since",
+        "until",
+        "exported",
+        "outcomes",
+        "excluded",
+    )
+    list_filter = ("status", "trigger")
+    fields = (
+        "status",
+        "trigger",
+        "started_at",
+        "finished_at",
+        "since",
+        "until",
+        "complete",
+        "path",
+        "mongo_target",
+        "exported",
+        "outcomes",
+        "excluded",
+        "masked",
+        "error",
+    )
+    readonly_fields = fields
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -123,3 +123,54 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_role_display()}: {self.text[:40]}"
+
+
+class ExportRun(models.Model):
+    """One run of the training export: what it covered, where it wrote, what it left out.
+
+    Runs are the export's memory: an incremental run starts where the last `complete` success
+    ended (`until`), and the chats a run wrote are linked only once everything was written, so a
+    failed run marks nothing.
+    """
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "진행 중"
+        SUCCEEDED = "succeeded", "성공"
+        FAILED = "failed", "실패"
+
+    class Trigger(models.TextChoices):
+        COMMAND = "command", "명령"
+        BEAT = "beat", "정기 실행"
+        ADMIN = "admin", "관리자 선택"
+
+    started_at = models.DateTimeField("시작", auto_now_add=True)
+    finished_at = models.DateTimeField("종료", null=True, blank=True)
+    status = models.CharField("상태", max_length=10, choices=Status.choices, default=Status.RUNNING)
+    trigger = models.CharField("실행 방식", max_length=10, choices=Trigger.choices, default=Trigger.COMMAND)
+    # The chats whose negotiation ended in [since, until); since None: from the beginning.
+    since = models.DateTimeField("범위 시작", null=True, blank=True)
+    until = models.DateTimeField("범위 끝", null=True, blank=True)
+    # Whether every chat that ended before `until` was considered (incremental and --all runs):
+    # only such a run may be the starting point of the next incremental one.
+    complete = models.BooleanField("빠짐없는 범위", default=False)
+    path = models.CharField("파일", max_length=500, blank=True)
+    mongo_target = models.CharField("MongoDB", max_length=200, blank=True)
+    exported = models.PositiveIntegerField("내보낸 대화", default=0)
+    outcomes = models.JSONField("결과별", default=dict, blank=True)
+    excluded = models.JSONField("제외 사유별", default=dict, blank=True)
+    masked = models.JSONField("가린 개인정보", default=dict, blank=True)
+    error = models.TextField("오류", blank=True)
+    sessions = models.ManyToManyField(
+        ChatSession, related_name="export_runs", blank=True, verbose_name="대화"
+    )
+
+    class Meta:
+        verbose_name = "학습 데이터 내보내기"
+        verbose_name_plural = "학습 데이터 내보내기"
+        ordering = ["-started_at", "-id"]
+        indexes = [models.Index(fields=["status", "complete", "until"])]
+        # Moderators start exports from the admin but never add or edit a run's record by hand.
+        permissions = [("export_chats", "Can export chats for training")]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.get_status_display()} ({self.exported})"

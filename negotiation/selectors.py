@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -11,9 +11,9 @@ from django.core.cache import cache
 from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 
-from mlcore.schema import MAX_PRICE
+from mlcore.schema import ACCEPT_TOKEN, DENY_TOKEN, MAX_PRICE
 
-from .models import ChatSession, Message
+from .models import ChatSession, ExportRun, Message
 
 log = logging.getLogger(__name__)
 
@@ -148,3 +148,46 @@ def price_in_text(*, text: str, list_price: int) -> int | None:
         log.exception("price parser failed on a chat message")
         return None
     return int(price) if price is not None and 0 < price <= MAX_PRICE else None
+
+
+def export_candidates(
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    session_ids: list[int] | None = None,
+) -> QuerySet[ChatSession]:
+    """Chats whose negotiation ended (the bot's last answer to a final offer) in [since, until),
+    or the chats `session_ids` names, each annotated with that `finished_at`; flagged ones too,
+    so that the export can count them."""
+    answers = Q(messages__role=Message.Role.BOT) & (
+        Q(messages__text__startswith=ACCEPT_TOKEN) | Q(messages__text__startswith=DENY_TOKEN)
+    )
+    sessions = ChatSession.objects.annotate(finished_at=Max("messages__created_at", filter=answers))
+    if session_ids is not None:
+        return sessions.filter(pk__in=session_ids).order_by("pk")
+    sessions = sessions.filter(finished_at__isnull=False)
+    if since is not None:
+        sessions = sessions.filter(finished_at__gte=since)
+    if until is not None:
+        sessions = sessions.filter(finished_at__lt=until)
+    return sessions.order_by("pk")
+
+
+def export_last_complete() -> ExportRun | None:
+    """The latest successful run that considered every chat ended before its `until`: where the
+    next incremental export starts."""
+    return (
+        ExportRun.objects.filter(status=ExportRun.Status.SUCCEEDED, complete=True, until__isnull=False)
+        .order_by("-until")
+        .first()
+    )
+
+
+def export_latest_file() -> ExportRun | None:
+    """The latest successful run that wrote a JSONL file (what `train_nellm --from-export` reads)."""
+    return (
+        ExportRun.objects.filter(status=ExportRun.Status.SUCCEEDED)
+        .exclude(path="")
+        .order_by("-finished_at", "-id")
+        .first()
+    )

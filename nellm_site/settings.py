@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -155,8 +156,29 @@ NELLM_STREAM_DELAY_MS = env.int("NELLM_STREAM_DELAY_MS", default=40)
 NELLM_REPLY_LOCK_TTL = env.int("NELLM_REPLY_LOCK_TTL", default=20)
 # A buyer message unanswered this long with no live generation is re-queued by the sweeper.
 NELLM_REPLY_STALE_SECONDS = env.int("NELLM_REPLY_STALE_SECONDS", default=30)
+# --- Training export (manage.py export_chats, and daily from Celery beat) ---------------------------
+# The file the daily export merges into (confidential: it carries floor prices).
+NELLM_EXPORT_PATH = env.str("NELLM_EXPORT_PATH", default=str(BASE_DIR / "exports" / "dialogues.jsonl"))
+# Local time (TIME_ZONE) of the daily export, HH:MM.
+NELLM_EXPORT_AT = env.str("NELLM_EXPORT_AT", default="04:00")
+# Chats with fewer buyer turns than this are too short to learn haggling from.
+NELLM_EXPORT_MIN_BUYER_TURNS = env.int("NELLM_EXPORT_MIN_BUYER_TURNS", default=2)
+# A run covers chats ended until this long ago, so a reply whose commit lags its timestamp is
+# not skipped by one run and before the next one's start.
+NELLM_EXPORT_SETTLE_SECONDS = env.int("NELLM_EXPORT_SETTLE_SECONDS", default=10)
+try:
+    _export_hour, _export_minute = (int(part) for part in NELLM_EXPORT_AT.split(":"))
+    if not (0 <= _export_hour < 24 and 0 <= _export_minute < 60):
+        raise ValueError
+except ValueError:
+    raise ImproperlyConfigured(f"NELLM_EXPORT_AT must be HH:MM, not {NELLM_EXPORT_AT!r}.") from None
+
 CELERY_BEAT_SCHEDULE = {
     "negotiation-pending-sweep": {"task": "negotiation.tasks.pending_sweep", "schedule": 30.0},
+    "negotiation-export-chats": {
+        "task": "negotiation.tasks.chats_export_daily",
+        "schedule": crontab(hour=_export_hour, minute=_export_minute),
+    },
 }
 
 # --- Auth ---------------------------------------------------------------------------------------
@@ -179,6 +201,7 @@ LOGIN_FAILURE_WINDOW = env.int("LOGIN_FAILURE_WINDOW", default=15 * 60)
 LANGUAGE_CODE = "ko-kr"
 LANGUAGES = [("ko", "한국어")]
 TIME_ZONE = "Asia/Seoul"
+CELERY_TIMEZONE = TIME_ZONE  # beat's crontab entries (NELLM_EXPORT_AT) are local time
 USE_I18N = True
 USE_TZ = True
 

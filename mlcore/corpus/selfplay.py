@@ -22,7 +22,7 @@ from typing import Any
 
 from mlcore import DATA_DIR
 from mlcore.corpus.validate import Problem, validate_record
-from mlcore.schema import ACCEPT, BUYER, DENY, SELLER, Dialogue, Event, Listing
+from mlcore.schema import ACCEPT, BUYER, DENY, SELLER, Dialogue, Event, Listing, canonical_events
 
 LISTINGS_PATH = DATA_DIR / "listings.jsonl"
 STYLES = ("firm", "balanced", "flexible")
@@ -120,7 +120,8 @@ def play(
 
 
 def play_one(listing: Listing, *, rng: random.Random, persona: str | None = None) -> dict[str, Any]:
-    """One self-play dialogue as a corpus record (not yet validated)."""
+    """One self-play dialogue as a corpus record (not yet validated), in the original's exact
+    form: the realizer's words beside a final token become a turn of their own."""
     played = play(listing, rng=rng, persona=persona)
     dialogue = Dialogue(
         title=listing.title,
@@ -137,7 +138,9 @@ def play_one(listing: Listing, *, rng: random.Random, persona: str | None = None
             "style": played.policy.style.value,
         },
     )
-    return dialogue.to_dict()
+    record = dialogue.to_dict()
+    record["events"] = canonical_events(record["events"])
+    return record
 
 
 def generate_selfplay(

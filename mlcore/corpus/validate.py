@@ -9,7 +9,9 @@ Rules beyond the structure: the last two events are the buyer's `##<price>##` an
 `##<수락>##` / `##<거절>##`, and `result` agrees with them; where the record carries a
 `floor_price`, the seller never accepts or offers below it and never names it (unless the
 buyer named that amount first); the seller is
-never abusive; no turn carries a phone number or an e-mail address.
+never abusive; no turn carries personal data (`mlcore.corpus.pii`). `--strict` also holds the
+corpus to the original's exact form: every answered final offer is a bare `##<price>##` and a
+bare `##<수락>##` / `##<거절>##` (`mlcore.schema.canonical_events` writes it so).
 """
 
 from __future__ import annotations
@@ -22,10 +24,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from mlcore.corpus.pii import find_pii
 from mlcore.language.intents import is_abusive
 from mlcore.schema import (
     ACCEPT,
     ACCEPT_TOKEN,
+    ANSWER_TOKENS,
     BUYER,
     DENY,
     DENY_TOKEN,
@@ -35,6 +39,7 @@ from mlcore.schema import (
     ROLES,
     SELLER,
     Dialogue,
+    is_canonical_pair,
 )
 
 CATEGORIES = (
@@ -67,12 +72,12 @@ PERSONAS = (
 )
 SOURCES = ("hand", "generated", "site", "llm")
 EXTRA_FIELDS = ("category", "persona", "floor_price", "source")
+# Site chats are real buyers: nobody assigned them a persona.
+NO_PERSONA_SOURCES = ("site",)
 MIN_PRICE = 100
 
 # Anything between the final-offer markers, so that `##<3.5만>##` is reported, not ignored.
 _LOOSE_FINAL_RE = re.compile(r"##<\s*([^>]*?)\s*>##")
-_PHONE = re.compile(r"01[016789][-. ]?\d{3,4}[-. ]?\d{4}")
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
 
 
 @dataclass(frozen=True)
@@ -264,8 +269,13 @@ def _structure(record: Any, strict: bool) -> list[Problem]:
 def _extras(record: dict[str, Any], strict: bool) -> list[Problem]:
     problems: list[Problem] = []
     if strict:
+        required = [
+            key
+            for key in EXTRA_FIELDS
+            if not (key == "persona" and record.get("source") in NO_PERSONA_SOURCES)
+        ]
         problems.extend(
-            Problem(key, "missing (required in the corpus)") for key in EXTRA_FIELDS if key not in record
+            Problem(key, "missing (required in the corpus)") for key in required if key not in record
         )
     for key, allowed in (("category", CATEGORIES), ("persona", PERSONAS), ("source", SOURCES)):
         if key in record and record[key] not in allowed:
@@ -280,6 +290,25 @@ def _extras(record: dict[str, Any], strict: bool) -> list[Problem]:
             )
         elif floor <= 0 or (_is_int(record.get("price")) and floor > record["price"]):
             problems.append(Problem("floor_price", f"{floor} must be above 0 and at most the list price"))
+    return problems
+
+
+def _canonical(record: dict[str, Any]) -> list[Problem]:
+    """Strict: each final offer the seller answers, and the answer, are the bare tokens."""
+    events = record["events"]
+    problems = []
+    for i in range(1, len(events)):
+        answer, offer = events[i]["message"], events[i - 1]["message"]
+        if events[i]["role"] != SELLER or not any(t in answer for t in ANSWER_TOKENS):
+            continue
+        if events[i - 1]["role"] == BUYER and not is_canonical_pair(offer, answer):
+            problems.append(
+                Problem(
+                    f"events[{i - 1}..{i}].message",
+                    "a final offer and its answer must be the bare tokens `##<price>##` and "
+                    f"{ACCEPT_TOKEN} / {DENY_TOKEN}; words go in their own turn before them",
+                )
+            )
     return problems
 
 
@@ -416,22 +445,25 @@ def _conduct(record: dict[str, Any]) -> list[Problem]:
         message = event["message"]
         if event["role"] == SELLER and is_abusive(message):
             problems.append(Problem(f"events[{i}].message", "the seller is abusive"))
-        if _PHONE.search(message) or _EMAIL.search(message):
-            problems.append(
-                Problem(f"events[{i}].message", "contains personal data (a phone number or e-mail)")
-            )
+        found = find_pii(message)
+        if found:
+            kinds = ", ".join(dict.fromkeys(f.kind for f in found))
+            problems.append(Problem(f"events[{i}].message", f"contains personal data ({kinds})"))
     return problems
 
 
 def validate_record(record: Any, *, strict: bool = False) -> list[Problem]:
     """Every problem of one record (without a location); empty when it is valid.
 
-    `strict` also requires the corpus fields (category, persona, floor_price, source).
+    `strict` also requires the corpus fields (category, persona, floor_price, source; no persona
+    for site exports) and the original's bare final tokens.
     """
     problems = _structure(record, strict)
     if problems:
         return problems
     problems, final_price = _protocol(record)
+    if strict:
+        problems += _canonical(record)
     return problems + _floor_rules(record, final_price) + _conduct(record)
 
 
@@ -441,7 +473,11 @@ def validate_record(record: Any, *, strict: bool = False) -> list[Problem]:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("paths", nargs="+", metavar="PATH", help="JSON / JSONL files or directories of them")
     parser.add_argument(
-        "--strict", action="store_true", help="also require the corpus fields: " + ", ".join(EXTRA_FIELDS)
+        "--strict",
+        action="store_true",
+        help="also require the corpus fields ("
+        + ", ".join(EXTRA_FIELDS)
+        + "; no persona for site exports) and bare final tokens: ##<price>##, then ##<수락>## / ##<거절>##",
     )
 
 

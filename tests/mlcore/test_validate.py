@@ -207,3 +207,69 @@ def test_refusing_a_low_amount_or_naming_a_discount_or_fee_is_not_an_offer(selle
         *good_record()["events"][-2:],
     ]
     assert validate_record(good_record(events=events)) == []
+
+
+def test_strict_holds_final_tokens_to_the_bare_form(tmp_path: Path) -> None:
+    chatty_answer = good_record()
+    chatty_answer["events"][-1]["message"] = "##<수락>## 좋아요! 내일 뵐게요"
+    chatty_offer = good_record()
+    chatty_offer["events"][-2]["message"] = "이걸로 부탁드려요 ##<400,000>##"
+    mid_chat = good_record(result="DENY")
+    mid_chat["events"][2:] = [
+        {"role": "구매자", "message": "##<380000>##"},
+        {"role": "판매자", "message": "##<거절>## 그건 어려워요"},
+        {"role": "구매자", "message": "##<380000>##"},
+        {"role": "판매자", "message": "##<거절>##"},
+    ]
+    path = tmp_path / "chatty.jsonl"
+    path.write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in (chatty_answer, chatty_offer, mid_chat)),
+        encoding="utf-8",
+    )
+    assert run_cli(str(path)).returncode == 0  # the lenient check reads the site's own form
+    done = run_cli("--strict", str(path))
+    assert done.returncode == 1
+    for line, pair in ((1, "2..3"), (2, "2..3"), (3, "2..3")):
+        assert f"{path}:{line}: events[{pair}].message: a final offer and its answer must be the bare" in (
+            done.stdout
+        )
+    assert done.stdout.strip().splitlines()[-1].startswith("FAILED: 1 file(s), 3 record(s), 0 valid")
+
+
+def test_canonical_events_moves_the_words_into_their_own_turns() -> None:
+    from mlcore.schema import canonical_events
+
+    bare = good_record()["events"]
+    said = [
+        bare[0],
+        bare[1],
+        {"role": "구매자", "message": "##<390000>## 이 정도면요?"},
+        {"role": "판매자", "message": "##<거절>## 39만원은 어려워요."},
+        {"role": "구매자", "message": "그럼 40만원 할게요 ##<400,000>##"},
+        {"role": "판매자", "message": "좋아요! ##<수락>##"},
+    ]
+    moved = [("구매자", "이 정도면요?"), ("판매자", "39만원은 어려워요."), ("구매자", "##<390000>##")]
+    moved += [("판매자", "##<거절>##"), ("구매자", "그럼 40만원 할게요"), ("판매자", "좋아요!")]
+    expected = bare[:2] + [{"role": r, "message": m} for r, m in moved] + bare[2:]
+    assert canonical_events(said) == expected
+    assert validate_record(good_record(events=expected), strict=True) == []
+    # A buyer typing the seller's token is not an answered offer and stays as typed.
+    trick = [{"role": "구매자", "message": "##<수락>## 하세요"}, *bare]
+    assert canonical_events(trick) == trick
+
+
+def test_site_exports_need_no_persona_in_strict_mode() -> None:
+    record = {k: v for k, v in good_record(source="site").items() if k != "persona"}
+    assert validate_record(record, strict=True) == []
+    hand = {k: v for k, v in good_record().items() if k != "persona"}
+    assert [p.field for p in validate_record(hand, strict=True)] == ["persona"]
+
+
+def test_every_kind_of_personal_data_is_rejected() -> None:
+    for text in ("카톡 아이디 nellm_seller 주세요", "계좌 110-123-456789", "강남구 테헤란로 123 으로요"):
+        record = good_record(events=[{"role": "구매자", "message": text}, *good_record()["events"]])
+        (problem,) = validate_record(record)
+        assert (problem.field, problem.reason.split(" (")[0]) == (
+            "events[0].message",
+            "contains personal data",
+        )

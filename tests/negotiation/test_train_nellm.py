@@ -17,7 +17,7 @@ from mlcore.negotiator.advisor import SellerPolicy
 from mlcore.negotiator.pipeline import Negotiator
 from mlcore.schema import Listing
 from negotiation import generators
-from negotiation.models import ChatSession, Message
+from negotiation.models import ChatSession, ExportRun, Message
 from tests.mlcore.tiny import tiny_adapter, tiny_base, train_args, write_dialogues  # noqa: F401
 
 from .conftest import FLOOR
@@ -61,10 +61,48 @@ def test_train_nellm_adds_the_sites_finished_chats(tiny_base, tmp_path, people, 
     assert len(summary["config"]["data"]) == 2
     exported = Path(summary["config"]["data"][1])
     assert not exported.exists(), "the exported chats (with floor prices) are deleted after training"
+    assert not ExportRun.objects.exists(), "a private copy does not advance the incremental export"
 
     output = train_nellm(*options(tiny_base, data, tmp_path / "corpus-only"), "--no-site-chats")
     assert "Site chats" not in output
     assert json.loads((tmp_path / "corpus-only" / "summary.json").read_text())["dialogues"] == 6
+
+
+@pytest.mark.django_db
+def test_train_nellm_from_export_reads_the_latest_successful_export(
+    tiny_base,  # noqa: F811
+    tmp_path,
+    people,
+    listing,
+    settings,
+):
+    settings.NELLM_EXPORT_SETTLE_SECONDS = 0
+    data = write_dialogues(tmp_path / "corpus.jsonl", 6)
+    with pytest.raises(CommandError, match="No successful export with a file yet"):
+        train_nellm(*options(tiny_base, data, tmp_path / "none"), "--from-export")
+    session = ChatSession.objects.create(
+        listing=listing, buyer=people["bob"], state="agreed", agreed_price=31_000
+    )
+    for role, text in AGREED_TURNS:
+        Message.objects.create(session=session, role=role, text=text)
+    out = tmp_path / "x.jsonl"
+    call_command("export_chats", "--out", str(out), stdout=StringIO(), stderr=StringIO())
+    with pytest.raises(CommandError):  # a later failed run is not "the latest successful export"
+        call_command("export_chats", "--out", str(tmp_path / "gone" / "y.jsonl"), stdout=StringIO())
+    run = ExportRun.objects.filter(status="succeeded").get()
+
+    output = train_nellm(*options(tiny_base, data, tmp_path / "from-export"), "--from-export")
+    assert f"Export run #{run.pk}" in output and str(out) in output
+    assert "Site chats" not in output  # the export is the site's part
+    summary = json.loads((tmp_path / "from-export" / "summary.json").read_text())
+    assert summary["dialogues"] == 7
+    assert summary["config"]["data"][-1] == str(out)
+    assert out.exists()  # the export is the operator's file: training leaves it alone
+    assert ExportRun.objects.count() == 2
+
+    out.unlink()
+    with pytest.raises(CommandError, match="no longer there"):
+        train_nellm(*options(tiny_base, data, tmp_path / "again"), "--from-export")
 
 
 @pytest.mark.django_db
