@@ -173,7 +173,9 @@ def main() -> int:
         timings: dict[str, list[float]] = {name: [] for name in steps}
         done = 0
         while done < args.replies:  # a fresh chat when the last one ended (deal or deadline)
-            buyer = user_signup(username=f"pb{done}{tag}", password=uuid.uuid4().hex, nickname=f"구매자{done}")
+            buyer = user_signup(
+                username=f"pb{done}{tag}", password=uuid.uuid4().hex, nickname=f"구매자{done}"
+            )
             session = services.session_open(listing=listing, buyer=buyer)
             for line in LINES * 3:
                 session.refresh_from_db()

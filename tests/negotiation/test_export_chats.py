@@ -201,7 +201,8 @@ class ExportChatsTestCase(_ExportBase):
         self.chat(gina, AGREED_TURNS[:3], state="open")
         # What the seller types after the deal arranges the hand-over: cut, and no takeover.
         after = [*AGREED_TURNS, ("seller", "내일 잠실역에서 뵐게요"), ("system", "예약중이 되었어요.")]
-        handover = self.chat(hana, after, state="agreed", agreed_price=31_000)
+        other_item = make_listing(self.alice, price=self.listing.price, floor_price=self.listing.floor_price)
+        handover = self.chat(hana, after, state="agreed", agreed_price=31_000, listing=other_item)
         self.chat(make_user("ivan"), [*AGREED_TURNS[:3], ("buyer", "##<31000>##")], state="open")
         output = self.export()
         self.assertIn("Exported 2 dialogue(s) (ACCEPT 2).", output)

@@ -11,7 +11,7 @@ PERMS = [("negotiation", "view_exportrun"), ("negotiation", "export_chats")]
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('negotiation', '0002_moderator_permissions'),
+        ('negotiation', '0003_chat_state_version_one_deal'),
     ]
 
     operations = [
