@@ -198,8 +198,10 @@ def run(args: argparse.Namespace) -> int:
 # --- training ---------------------------------------------------------------------------------------
 
 
-def _datasets(config: TrainConfig, tokenizer: Any) -> tuple[Any, Any, dict[str, int], list[int]]:
-    from mlcore.llm.dataset import encode_dialogues, load_sources, split_dialogues, to_hf_dataset
+def _datasets(
+    config: TrainConfig, tokenizer: Any
+) -> tuple[list[dict[str, list[int]]], list[dict[str, list[int]]] | None, dict[str, int], list[int]]:
+    from mlcore.llm.dataset import encode_dialogues, load_sources, split_dialogues
 
     dialogues = load_sources(config.data, hub_split=config.hub_split)
     if config.limit:
@@ -218,8 +220,8 @@ def _datasets(config: TrainConfig, tokenizer: Any) -> tuple[Any, Any, dict[str, 
         "skipped_too_long": enc_train.skipped + enc_val.skipped,
     }
     lengths = [len(e["input_ids"]) for e in enc_train.examples]
-    val = to_hf_dataset(enc_val.examples) if enc_val.examples else None
-    return to_hf_dataset(enc_train.examples), val, stats, lengths
+    # Plain lists serve the Trainer as well as a `datasets.Dataset` would, without importing `datasets`.
+    return enc_train.examples, enc_val.examples or None, stats, lengths
 
 
 def model_shape(base_model: str) -> Any:
@@ -315,7 +317,7 @@ def _register_varlen_attention() -> bool:
     return True
 
 
-def _attention(config: TrainConfig, cuda: bool) -> str | None:
+def choose_attention(config: TrainConfig, cuda: bool) -> str | None:
     """The attention implementation to load the base with; None keeps transformers' default."""
     requested = config.attn_implementation
     if requested == VARLEN:
@@ -402,7 +404,7 @@ class Meter:
         self.cuda = cuda
         self.tokens = 0
         self.started = self.warm_at = self.ended = 0.0
-        self.warm_tokens = 0
+        self.warm_tokens = self.steps_after_warm = 0
 
     def _now(self) -> float:
         if self.cuda:
@@ -421,6 +423,8 @@ class Meter:
     def step(self, first: bool) -> None:
         if first:
             self.warm_at, self.warm_tokens = self._now(), self.tokens
+        elif self.warm_at:
+            self.steps_after_warm += 1
 
     def end(self) -> None:
         self.ended = self._now()
@@ -441,6 +445,7 @@ class Meter:
             "steady_tokens_per_s": round((self.tokens - self.warm_tokens) / steady, 1)
             if steady > 0
             else None,
+            "seconds_per_step": round(steady / self.steps_after_warm, 4) if self.steps_after_warm else None,
         }
 
 
@@ -541,7 +546,7 @@ def train(config: TrainConfig) -> dict[str, Any]:
     packed = config.loop == "packed" and config.peft == "lora"
     shape = model_shape(config.base_model)
     recipe = _recipe(config, shape, cuda)
-    attention = _attention(config, cuda) if config.peft == "lora" else None
+    attention = choose_attention(config, cuda) if config.peft == "lora" else None
     log.info("recipe: %s; attention %s", recipe.describe(), attention or "default")
     model = load_for_training(config, recipe, attention)
     out.mkdir(parents=True, exist_ok=True)  # only once data and model are known to be good
