@@ -449,7 +449,7 @@ class Meter:
         }
 
 
-def _trainer(config: TrainConfig, meter: Meter, batch_sampler: Any, **kwargs: Any) -> Any:
+def _trainer(meter: Meter, batch_sampler: Any, **kwargs: Any) -> Any:
     from transformers import ProgressCallback, Trainer
 
     class NellmTrainer(Trainer):
@@ -594,7 +594,6 @@ def train(config: TrainConfig) -> dict[str, Any]:
     )
     meter = Meter(cuda)
     trainer = _trainer(
-        config,
         meter,
         sampler,
         model=model,
