@@ -71,8 +71,10 @@ def training_bytes(
 ) -> int:
     """Planned peak memory of one LoRA step over `batch_tokens` tokens."""
     per_layer = 34 * shape.hidden * batch_tokens
-    if gradient_checkpointing:  # each layer's input kept, one layer's activations live at a time
-        activations = 2 * shape.hidden * batch_tokens * shape.layers + per_layer
+    if gradient_checkpointing:
+        # Each layer's input is kept (4 bytes: QLoRA's fp32 norms make the residual stream fp32) and
+        # one layer's activations are live at a time.
+        activations = 4 * shape.hidden * batch_tokens * shape.layers + per_layer
     else:
         activations = per_layer * shape.layers
     logits = 10 * batch_tokens * shape.vocab  # bf16 logits, their fp32 copy for the loss, its gradient
