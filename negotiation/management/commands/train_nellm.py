@@ -2,8 +2,7 @@
 
 Thin: the site's finished chats are exported (`negotiation.export.chats_export`, the same records
 as `export_chats`) to a temporary JSONL that is deleted after training — it carries floor prices —
-and `mlcore.llm.train` does the rest. Every `python -m mlcore train` option passes through (the loop,
-the recipe overrides, token batches, `--resume`), because the options come from its `add_arguments`.
+and `mlcore.llm.train` does the rest. Every `python -m mlcore train` option passes through.
 """
 
 from __future__ import annotations
