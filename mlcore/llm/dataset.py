@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -177,3 +177,49 @@ def build_datasets(config: DataConfig, tokenizer: Any) -> tuple[Any, dict[str, i
     }
     splits = {"train": to_hf_dataset(enc_train.examples), "validation": to_hf_dataset(enc_val.examples)}
     return datasets.DatasetDict(splits), stats
+
+
+# --- batches sized by tokens ---------------------------------------------------------------------
+
+
+class TokenBatchSampler:
+    """Batches of example indices holding at most `max_tokens` tokens each, for padding-free training.
+
+    Examples are shuffled once (by `seed`) and cut greedily into batches, so the number of batches is
+    the same every epoch — the Trainer sizes its schedule from it — and only their order changes with
+    `set_epoch`, which the Trainer calls at each epoch (a resumed run reshuffles the same way).
+    """
+
+    def __init__(self, lengths: Sequence[int], *, max_tokens: int, seed: int = 0) -> None:
+        if max_tokens < max(lengths, default=0):
+            raise ValueError(f"batch_tokens ({max_tokens}) is below the longest example ({max(lengths)})")
+        import random
+
+        order = list(range(len(lengths)))
+        random.Random(seed).shuffle(order)
+        self.batches: list[list[int]] = []
+        current: list[int] = []
+        used = 0
+        for index in order:
+            if current and used + lengths[index] > max_tokens:
+                self.batches.append(current)
+                current, used = [], 0
+            current.append(index)
+            used += lengths[index]
+        if current:
+            self.batches.append(current)
+        self.seed = seed
+        self.epoch = 0
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def __len__(self) -> int:
+        return len(self.batches)
+
+    def __iter__(self) -> Iterator[list[int]]:
+        import random
+
+        order = list(range(len(self.batches)))
+        random.Random(self.seed * 1_000_003 + self.epoch).shuffle(order)
+        return iter([self.batches[i] for i in order])

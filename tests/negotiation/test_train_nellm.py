@@ -115,6 +115,16 @@ def test_train_nellm_refuses_bad_options_cleanly(tiny_base, tmp_path):  # noqa: 
     assert not (tmp_path / "x").exists()
 
 
+@pytest.mark.django_db
+def test_train_nellm_passes_the_loop_and_batching_options_through(tiny_base, tmp_path):  # noqa: F811
+    data = write_dialogues(tmp_path / "corpus.jsonl", 4)
+    out = tmp_path / "plain"
+    output = train_nellm(*options(tiny_base, data, out), "--no-site-chats", "--loop", "plain")
+    assert "plain loop" in output and "real tokens/s" in output
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["loop"] == "plain" and summary["recipe"]["packing"] is False
+
+
 def test_the_registry_loads_the_llm_backend_from_the_environment(tiny_base, tiny_adapter, monkeypatch):  # noqa: F811
     monkeypatch.setenv("NELLM_BASE_MODEL", str(tiny_base))
     monkeypatch.setenv("NELLM_ADAPTER", str(tiny_adapter))
