@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from marketplace.models import Listing, Status
+from marketplace.selectors import users_blocked_between
 from marketplace.services import listing_set_status
 from mlcore import schema
 
@@ -77,6 +78,13 @@ def session_open(*, listing: Listing, buyer: Any) -> ChatSession:
     """The buyer's session on `listing`: resumed if it exists, else created (on sale only)."""
     if listing.seller_id == buyer.pk:
         raise ChatError("own_listing", "내 판매글에는 가격 협상을 열 수 없어요.")
+    block = users_blocked_between(a_id=listing.seller_id, b_id=buyer.pk)
+    if block is not None:  # either way round, and an earlier chat is not reopened either
+        if block.blocker_id == buyer.pk:
+            raise ChatError(
+                "blocked", "차단한 사용자와는 채팅할 수 없어요. 차단을 풀면 다시 대화할 수 있어요."
+            )
+        raise ChatError("blocked", "판매자와 채팅할 수 없는 상태예요.")
     existing = ChatSession.objects.filter(listing=listing, buyer=buyer).first()
     if existing is not None:
         return existing

@@ -50,7 +50,7 @@ class ListingCreateTests(BaseTestCase):
     def test_bad_prices_are_form_errors_not_500s(self) -> None:
         self.login(self.alice)
         cases = [
-            ({"price": "삼만원"}, "price", "금액은 숫자로 입력해 주세요."),
+            ({"price": "아주 싸게"}, "price", "금액을 알아볼 수 없어요."),
             ({"price": "-100"}, "price", "금액은 0원 이상이어야 해요."),
             ({"price": "1000000000"}, "price", "금액은 1억원 이하여야 해요."),
             ({"price": ""}, "price", "금액을 입력해 주세요."),
