@@ -238,7 +238,11 @@ def like_set(*, user: AbstractBaseUser, listing: Listing, liked: bool) -> bool:
 def review_create(*, listing: Listing, author: AbstractBaseUser, rating: str, text: str = "") -> Review:
     """거래 후기 by a party of the finished deal about the other party, once."""
     with transaction.atomic():
-        locked = Listing.objects.select_for_update().select_related("seller", "buyer").get(pk=listing.pk)
+        locked = (
+            Listing.objects.select_for_update(of=("self",))
+            .select_related("seller", "buyer")
+            .get(pk=listing.pk)
+        )
         target = selectors.review_counterpart(listing=locked, user=author)
         if target is None:
             if Review.objects.filter(listing=locked, author=author).exists():
