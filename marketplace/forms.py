@@ -214,6 +214,15 @@ class PhotosField(forms.FileField):
         return upload
 
 
+class KeptPhotosField(forms.MultipleChoiceField):
+    """Names of photos stashed in this session; a name not offered (another session's, an old
+    one) is dropped, not an error: the seller cannot do anything about it."""
+
+    def clean(self, value: object) -> list[str]:
+        offered = {str(name) for name, _label in self.choices}
+        return [name for name in (value or []) if name in offered]
+
+
 class ListingForm(forms.ModelForm):
     price = WonField(label="판매 가격")
     floor_price = WonField(
@@ -225,6 +234,9 @@ class ListingForm(forms.ModelForm):
     photos = PhotosField(label="사진 추가", help_text=f"최대 {services.MAX_PHOTOS}장, 한 장에 5MB 이하.")
     remove_photos = forms.TypedMultipleChoiceField(
         label="삭제할 사진", required=False, coerce=int, widget=forms.CheckboxSelectMultiple
+    )
+    kept_photos = KeptPhotosField(
+        label="앞에서 고른 사진", required=False, widget=forms.CheckboxSelectMultiple
     )
 
     class Meta:
@@ -262,8 +274,11 @@ class ListingForm(forms.ModelForm):
             "neighborhood": "거래할 동네예요. 목록에 보이고 동네로 찾을 수 있어요.",
         }
 
-    def __init__(self, *args: object, seller_neighborhood: str = "", **kwargs: object) -> None:
+    def __init__(
+        self, *args: object, seller_neighborhood: str = "", stashed: list[str] = (), **kwargs: object
+    ) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["kept_photos"].choices = [(name, name) for name in stashed]
         if not self.instance.pk:
             self.fields["neighborhood"].initial = seller_neighborhood
         photos = list(self.instance.photos.all()) if self.instance.pk else []
@@ -278,6 +293,7 @@ class ListingForm(forms.ModelForm):
         if price is not None and floor is not None and floor > price:
             self.add_error("floor_price", "최저 수락 가격은 판매 가격보다 높을 수 없어요.")
         kept = len(self.existing_photos) - len(cleaned.get("remove_photos") or [])
+        kept += len(cleaned.get("kept_photos") or [])
         added = len(cleaned.get("photos") or [])
         if kept + added > services.MAX_PHOTOS:
             self.add_error(
@@ -294,6 +310,23 @@ class ListingForm(forms.ModelForm):
         ):
             self.cleaned_data["floor_price"] = Listing.default_floor(self.cleaned_data["price"])
         super()._post_clean()
+
+    def keepable_uploads(self) -> list:
+        """The photos sent with a form that has errors that are good enough to keep."""
+        good = []
+        for upload in self.files.getlist(self.add_prefix("photos")) if self.files else []:
+            try:
+                good.append(PhotosField._check(upload))
+            except ValidationError:
+                continue
+        return good[: services.MAX_PHOTOS]
+
+    def stash_more(self, names: list[str]) -> None:
+        """Offer photos just stashed, ticked, when the form is shown again."""
+        field = self.fields["kept_photos"]
+        field.choices = [*field.choices, *((name, name) for name in names)]
+        self.data = self.data.copy()
+        self.data.setlist(self.add_prefix("kept_photos"), [*self.data.getlist("kept_photos"), *names])
 
     def listing_fields(self) -> dict:
         return {name: self.cleaned_data[name] for name in self._meta.fields if name in self.cleaned_data}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 import uuid
 from collections.abc import Iterable
 
@@ -13,7 +14,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
 from django.core.files.base import ContentFile
-from django.core.files.uploadedfile import UploadedFile
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 from django.utils import timezone
@@ -374,6 +376,39 @@ def photos_add(*, listing: Listing, files: Iterable[UploadedFile]) -> list[Listi
         photo.save()
         created.append(photo)
     return created
+
+
+# Photos of a listing form sent with errors: a browser never sends a file input again, so the
+# good ones wait here (re-encoded, EXIF dropped) until the seller sends the form once more.
+STASH_DIR = "pending"
+
+
+def _stash_name_ok(*, user: AbstractBaseUser, name: str) -> bool:
+    return bool(re.fullmatch(rf"{STASH_DIR}/{user.pk}/[0-9a-f]{{32}}\.jpg", name))
+
+
+def photos_stash(*, user: AbstractBaseUser, files: Iterable[UploadedFile]) -> list[str]:
+    names = []
+    for upload in files:
+        full, _thumb = photo_renditions(upload)
+        names.append(default_storage.save(f"{STASH_DIR}/{user.pk}/{uuid.uuid4().hex}.jpg", full))
+    return names
+
+
+def photos_unstash(*, user: AbstractBaseUser, names: Iterable[str]) -> list[UploadedFile]:
+    """The stashed photos of `user` named in `names`, as uploads for `photos_add`."""
+    files = []
+    for name in names:
+        if _stash_name_ok(user=user, name=name) and default_storage.exists(name):
+            with default_storage.open(name) as stored:
+                files.append(SimpleUploadedFile(name.rsplit("/", 1)[-1], stored.read(), "image/jpeg"))
+    return files
+
+
+def photos_stash_clear(*, user: AbstractBaseUser, names: Iterable[str]) -> None:
+    for name in names:
+        if _stash_name_ok(user=user, name=name):
+            default_storage.delete(name)
 
 
 def photos_remove(*, listing: Listing, photo_ids: Iterable[int]) -> None:

@@ -130,36 +130,80 @@ def listing_sold(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "marketplace/listing_sold.html", {"listing": listing, "form": form})
 
 
+STASH_KEY = "listing_photo_stash"
+
+
+def _listing_form(request: HttpRequest, **kwargs: object) -> ListingForm:
+    return ListingForm(
+        request.POST or None, request.FILES or None, stashed=request.session.get(STASH_KEY, []), **kwargs
+    )
+
+
+def _photos_to_save(request: HttpRequest, form: ListingForm) -> list:
+    """The photos of a valid form: the ones kept from an earlier try, then the new ones."""
+    kept = services.photos_unstash(user=request.user, names=form.cleaned_data["kept_photos"])
+    return [*kept, *form.cleaned_data["photos"]]
+
+
+def _stash_clear(request: HttpRequest) -> None:
+    services.photos_stash_clear(user=request.user, names=request.session.pop(STASH_KEY, []))
+
+
+def _keep_photos_of_invalid(request: HttpRequest, form: ListingForm) -> None:
+    """A form with errors loses its file input: keep its good photos and say so."""
+    sent = form.files.getlist("photos") if form.files else []
+    if not sent:
+        return
+    good = form.keepable_uploads()
+    names = services.photos_stash(user=request.user, files=good)
+    request.session[STASH_KEY] = [*request.session.get(STASH_KEY, []), *names]
+    form.stash_more(names)
+    if len(good) == len(sent):
+        messages.warning(request, f"고칠 곳이 있어요. 고른 사진 {len(good)}장은 그대로 두었어요.")
+    else:
+        messages.warning(
+            request,
+            f"고칠 곳이 있어요. 사진 {len(sent)}장 중 {len(good)}장은 그대로 두었고, "
+            f"올릴 수 없는 {len(sent) - len(good)}장은 빠졌어요.",
+        )
+
+
 @login_required
 def listing_create(request: HttpRequest) -> HttpResponse:
     profile = getattr(request.user, "profile", None)
-    form = ListingForm(
-        request.POST or None,
-        request.FILES or None,
-        seller_neighborhood=profile.neighborhood if profile else "",
-    )
-    if request.method == "POST" and form.is_valid():
-        listing = services.listing_create(
-            seller=request.user, photos=form.cleaned_data["photos"], **form.listing_fields()
-        )
-        messages.success(request, "판매글을 올렸어요.")
-        return redirect(listing)
+    if request.method == "GET":  # a fresh form: photos left from an abandoned one go
+        _stash_clear(request)
+    form = _listing_form(request, seller_neighborhood=profile.neighborhood if profile else "")
+    if request.method == "POST":
+        if form.is_valid():
+            listing = services.listing_create(
+                seller=request.user, photos=_photos_to_save(request, form), **form.listing_fields()
+            )
+            _stash_clear(request)
+            messages.success(request, "판매글을 올렸어요.")
+            return redirect(listing)
+        _keep_photos_of_invalid(request, form)
     return render(request, "marketplace/listing_form.html", {"form": form, "creating": True})
 
 
 @login_required
 def listing_edit(request: HttpRequest, pk: int) -> HttpResponse:
     listing = selectors.listing_get_owned(pk=pk, user=request.user)
-    form = ListingForm(request.POST or None, request.FILES or None, instance=listing)
-    if request.method == "POST" and form.is_valid():
-        services.listing_update(
-            listing=listing,
-            photos=form.cleaned_data["photos"],
-            remove_photo_ids=form.cleaned_data["remove_photos"],
-            **form.listing_fields(),
-        )
-        messages.success(request, "판매글을 수정했어요.")
-        return redirect(listing)
+    if request.method == "GET":
+        _stash_clear(request)
+    form = _listing_form(request, instance=listing)
+    if request.method == "POST":
+        if form.is_valid():
+            services.listing_update(
+                listing=listing,
+                photos=_photos_to_save(request, form),
+                remove_photo_ids=form.cleaned_data["remove_photos"],
+                **form.listing_fields(),
+            )
+            _stash_clear(request)
+            messages.success(request, "판매글을 수정했어요.")
+            return redirect(listing)
+        _keep_photos_of_invalid(request, form)
     return render(request, "marketplace/listing_form.html", {"form": form, "listing": listing})
 
 
