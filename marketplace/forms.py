@@ -235,6 +235,9 @@ class ListingForm(forms.ModelForm):
     remove_photos = forms.TypedMultipleChoiceField(
         label="삭제할 사진", required=False, coerce=int, widget=forms.CheckboxSelectMultiple
     )
+    # Photos first, as on the apps people know: the picture sells the item.
+    field_order = ["kept_photos", "remove_photos", "photos"]
+
     kept_photos = KeptPhotosField(
         label="앞에서 고른 사진", required=False, widget=forms.CheckboxSelectMultiple
     )

@@ -155,3 +155,45 @@ def test_browse_like_report_sell_review(chromium, live_server, transactional_db,
     page.goto(f"{base}/users/{other.seller_id}/")
     shoot(page, "profile-1280")
     context.close()
+
+
+@pytest.mark.timeout(180)
+def test_sell_form_previews_and_keeps_photos(
+    chromium, live_server, transactional_db, settings, tmp_path
+) -> None:
+    settings.MEDIA_ROOT = tmp_path / "media"
+    call_command("seed_demo", "--no-photos", stdout=io.StringIO())
+    from marketplace.demo.pictures import product_photo
+
+    files = []
+    for i, title in enumerate(("캠핑 의자 카키", "캠핑 의자 카키 옆모습")):
+        path = tmp_path / f"chair{i}.jpg"
+        product_photo(category="furniture", title=title, shot=i).save(path, format="JPEG")
+        files.append(str(path))
+    base = live_server.url
+    context = chromium.new_context(viewport={"width": 390, "height": 844}, locale="ko-KR")
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    login(page, base, "demo_seller", "nellm-seller-2024")
+    page.goto(f"{base}/listings/new/")
+    page.fill("#id_price", "4만5천원")
+    page.fill("#id_description", "두 번 썼어요. 가방 포함.")
+    page.set_input_files("#id_photos", files)
+    page.wait_for_selector(".photo-preview img")
+    assert page.locator(".photo-preview").count() == 2
+    assert page.locator("#id_neighborhood").input_value() == "잠실동"
+    page.evaluate("window.scrollTo(0, 0)")
+    shoot(page, "form-previews-390")
+    page.click("button:has-text('등록하기')")  # no title: an error, the photos stay
+    page.wait_for_selector(".field--kept")
+    assert "고른 사진 2장은 그대로 두었어요." in page.content()
+    assert page.locator(".field--kept input:checked").count() == 2
+    assert page.locator(".field--kept img").first.evaluate("el => el.naturalWidth") > 0
+    shoot(page, "form-kept-390")
+    page.fill("#id_title", "캠핑 의자 카키 2개")
+    page.click("button:has-text('등록하기')")
+    page.wait_for_url(re.compile(r".*/listings/\d+/$"))
+    listing = Listing.objects.get(title="캠핑 의자 카키 2개")
+    assert (listing.price, listing.photos.count()) == (45000, 2)
+    assert page.locator(".gallery img").count() == 2
+    context.close()
