@@ -42,7 +42,7 @@ def test_browse_like_report_sell_review(chromium, live_server, transactional_db,
     # The list: dense rows with 동네 · time, price and counts.
     page.goto(f"{base}/")
     rows = page.locator(".card-item")
-    shoot(page, "index-390")
+    shoot(page, "list-390")
     bottoms = [rows.nth(i).bounding_box()["y"] + rows.nth(i).bounding_box()["height"] for i in range(8)]
     assert sum(1 for y in bottoms if y <= 844) >= 5, bottoms  # 5+ whole rows on the first phone screen
     assert re.search(r"(잠실동|성수동|망원동) · ", rows.first.inner_text())
@@ -72,14 +72,14 @@ def test_browse_like_report_sell_review(chromium, live_server, transactional_db,
     bar = page.locator(".buybar")
     assert bar.evaluate("el => getComputedStyle(el).position") == "fixed"
     assert bar.bounding_box()["y"] + bar.bounding_box()["height"] <= 844 + 1
-    shoot(page, "detail-390")
+    shoot(page, "item-390")
     page.click("[data-gallery-next]")
     page.wait_for_function(
         "document.querySelectorAll('.gallery__dot')[1].classList.contains('gallery__dot--on')"
     )
     page.locator(".gallery img").nth(1).click()
     assert page.locator("dialog.zoom").evaluate("el => el.open")
-    shoot(page, "detail-zoom-390")
+    shoot(page, "item-zoom-390")
     page.keyboard.press("Escape")
     page.click(".buybar a:has-text('가격 협상하기')")
     page.wait_for_url(re.compile(r".*/accounts/login/\?next=.*"))
@@ -145,13 +145,13 @@ def test_browse_like_report_sell_review(chromium, live_server, transactional_db,
     wrap = page.locator(".chips-wrap")
     assert "chips-wrap--more" in wrap.get_attribute("class")
     assert page.locator("[data-chips-next]").is_visible()
-    shoot(page, "index-1280")
+    shoot(page, "list-1280")
     page.click("[data-chips-next]")
     page.wait_for_function("document.querySelector('.chips').scrollLeft > 0")
     other = Listing.objects.get(title__startswith="다이슨 V10")  # a neighbour's, so the bar shows
     page.goto(f"{base}/listings/{other.pk}/")
     assert page.locator(".buybar").evaluate("el => getComputedStyle(el).position") == "static"
-    shoot(page, "detail-1280")
+    shoot(page, "item-1280")
     page.goto(f"{base}/users/{other.seller_id}/")
     shoot(page, "profile-1280")
     context.close()
