@@ -24,6 +24,7 @@ from .forms import (
     SignupForm,
     SoldForm,
     StatusForm,
+    client_ip,
 )
 from .models import Category, Listing, Status
 
@@ -49,11 +50,8 @@ def listing_index(request: HttpRequest) -> HttpResponse:
 
 
 def _viewer_key(request: HttpRequest) -> str:
-    if request.user.is_authenticated:
-        return f"u{request.user.pk}"
-    if not request.session.session_key:
-        request.session.save()
-    return f"s{request.session.session_key}"
+    # Visitors by address, so that counting views never creates a session for a crawler.
+    return f"u{request.user.pk}" if request.user.is_authenticated else f"a{client_ip(request)}"
 
 
 def listing_detail(request: HttpRequest, pk: int) -> HttpResponse:

@@ -16,7 +16,7 @@ from django.core.management import call_command
 
 from marketplace.models import Listing, Review
 from negotiation.models import ChatSession
-from tests.browser.conftest import shoot
+from tests.browser.conftest import phone_page, shoot
 
 pytestmark = pytest.mark.browser
 PASSWORD = "tteokbokki-2024!"
@@ -35,9 +35,7 @@ def test_browse_like_report_sell_review(chromium, live_server, transactional_db,
     settings.MEDIA_ROOT = tmp_path / "media"
     call_command("seed_demo", stdout=io.StringIO())
     base = live_server.url
-    context = chromium.new_context(viewport={"width": 390, "height": 844}, locale="ko-KR")
-    page = context.new_page()
-    page.set_default_timeout(15000)
+    page = phone_page(chromium)
 
     # The list: dense rows with 동네 · time, price and counts.
     page.goto(f"{base}/")
@@ -154,7 +152,7 @@ def test_browse_like_report_sell_review(chromium, live_server, transactional_db,
     shoot(page, "item-1280")
     page.goto(f"{base}/users/{other.seller_id}/")
     shoot(page, "profile-1280")
-    context.close()
+    page.context.close()
 
 
 @pytest.mark.timeout(180)
@@ -171,9 +169,7 @@ def test_sell_form_previews_and_keeps_photos(
         product_photo(category="furniture", title=title, shot=i).save(path, format="JPEG")
         files.append(str(path))
     base = live_server.url
-    context = chromium.new_context(viewport={"width": 390, "height": 844}, locale="ko-KR")
-    page = context.new_page()
-    page.set_default_timeout(15000)
+    page = phone_page(chromium)
     login(page, base, "demo_seller", "nellm-seller-2024")
     page.goto(f"{base}/listings/new/")
     page.fill("#id_price", "4만5천원")
@@ -196,4 +192,4 @@ def test_sell_form_previews_and_keeps_photos(
     listing = Listing.objects.get(title="캠핑 의자 카키 2개")
     assert (listing.price, listing.photos.count()) == (45000, 2)
     assert page.locator(".gallery img").count() == 2
-    context.close()
+    page.context.close()

@@ -280,3 +280,18 @@ class BlockTests(BaseTestCase):
         response = self.client.post(reverse("user_block", args=[self.bob.pk]), {"blocked": "1"}, follow=True)
         self.assertContains(response, "나 자신은 차단할 수 없어요.")
         self.assertFalse(Block.objects.exists())
+
+
+class ViewCountTests(BaseTestCase):
+    def test_one_view_per_viewer_a_day_and_not_the_seller(self) -> None:
+        listing = make_listing(self.alice)
+        url = listing.get_absolute_url()
+        self.client.get(url)
+        self.client.get(url)  # the same anonymous visitor again
+        self.login(self.bob)
+        self.client.get(url)
+        self.client.get(url)
+        self.login(self.alice)
+        page = self.client.get(url)
+        self.assertEqual(Listing.objects.get(pk=listing.pk).view_count, 2)
+        self.assertContains(page, "조회 2")
