@@ -231,7 +231,10 @@ class ListingForm(forms.ModelForm):
         help_text="협상 봇이 이 가격 아래로는 절대 팔지 않아요. 구매자에게는 보이지 않아요. "
         "비워 두면 판매 가격의 80%로 정해져요.",
     )
-    photos = PhotosField(label="사진 추가", help_text=f"최대 {services.MAX_PHOTOS}장, 한 장에 5MB 이하.")
+    photos = PhotosField(
+        label="사진 추가",
+        help_text=f"최대 {services.MAX_PHOTOS}장, 한 장에 5MB 이하. 고른 사진을 누르면 대표 사진이 돼요.",
+    )
     remove_photos = forms.TypedMultipleChoiceField(
         label="삭제할 사진", required=False, coerce=int, widget=forms.CheckboxSelectMultiple
     )

@@ -148,6 +148,10 @@ def listing_is_liked(*, listing: Listing, user: User) -> bool:
     return bool(user.is_authenticated and Like.objects.filter(listing=listing, user=user).exists())
 
 
+def listing_like_count(*, listing: Listing) -> int:
+    return Like.objects.filter(listing=listing).count()
+
+
 def listings_liked_by(*, user: User) -> QuerySet[Listing]:
     return _public_base().filter(likes__user=user, is_hidden=False).order_by("-likes__created_at")
 

@@ -7,9 +7,10 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
@@ -68,6 +69,7 @@ def listing_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "photos": list(listing.photos.all()),
             "is_owner": is_owner,
             "liked": selectors.listing_is_liked(listing=listing, user=request.user),
+            "manner": selectors.manner_score(user=listing.seller),
             "review_target": selectors.review_counterpart(listing=listing, user=request.user),
             "bump_at": selectors.listing_bump_available_at(listing=listing) if is_owner else None,
             "more": selectors.listing_more_from_seller(listing=listing),
@@ -86,12 +88,17 @@ def _back(request: HttpRequest, fallback: str) -> HttpResponse:
 @require_POST
 def listing_like(request: HttpRequest, pk: int) -> HttpResponse:
     listing = selectors.listing_get_visible(pk=pk, user=request.user)
+    quiet = request.headers.get("X-Requested-With") == "fetch"  # market.js: no page load, no flash
     try:
         liked = services.like_set(user=request.user, listing=listing, liked=request.POST.get("liked") == "1")
     except services.MarketError as error:
+        if quiet:
+            return JsonResponse({"error": error.message}, status=400)
         messages.error(request, error.message)
-    else:
-        messages.success(request, "관심 목록에 담았어요." if liked else "관심 목록에서 뺐어요.")
+        return _back(request, listing.get_absolute_url())
+    if quiet:
+        return JsonResponse({"liked": liked, "count": selectors.listing_like_count(listing=listing)})
+    messages.success(request, "관심 목록에 담았어요." if liked else "관심 목록에서 뺐어요.")
     return _back(request, listing.get_absolute_url())
 
 
@@ -244,7 +251,11 @@ def listing_status(request: HttpRequest, pk: int) -> HttpResponse:
 def my_listings(request: HttpRequest) -> HttpResponse:
     listings = selectors.listings_of_seller(user=request.user)
     page = Paginator(listings, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "marketplace/my_listings.html", {"page": page, "statuses": Status.choices})
+    return render(
+        request,
+        "marketplace/my_listings.html",
+        {"page": page, "statuses": Status.choices, "bump_cutoff": timezone.now() - selectors.BUMP_INTERVAL},
+    )
 
 
 def _safe_next(request: HttpRequest) -> str:

@@ -57,12 +57,42 @@
     dialog.addEventListener("click", function () { dialog.close(); });
   });
 
+  // 관심: toggled in place (the form posts normally without JS).
+  document.querySelectorAll(".like-form").forEach(function (form) {
+    form.addEventListener("submit", function (e) {
+      e.preventDefault();
+      var button = form.querySelector("button");
+      var wanted = form.elements.liked.value;
+      fetch(form.action, { method: "POST", body: new FormData(form), headers: { "X-Requested-With": "fetch" }, credentials: "same-origin" })
+        .then(function (r) { return r.json().then(function (body) { return { ok: r.ok, body: body }; }); })
+        .then(function (res) {
+          if (!res.ok) { alert(res.body.error || "잠시 후 다시 시도해 주세요."); return; }
+          var on = res.body.liked;
+          button.classList.toggle("like--on", on);
+          button.setAttribute("aria-pressed", on ? "true" : "false");
+          button.setAttribute("aria-label", on ? "관심 해제" : "관심 추가");
+          form.elements.liked.value = on ? "0" : "1";
+          document.querySelectorAll("[data-like-count]").forEach(function (el) { el.textContent = res.body.count; });
+        })
+        .catch(function () { form.elements.liked.value = wanted; form.submit(); });
+    });
+  });
+
   // Photo picker: previews of the chosen files (and how many may still be added).
   document.querySelectorAll("[data-photo-picker]").forEach(function (input) {
     var list = document.createElement("div");
     list.className = "photo-previews";
     list.setAttribute("aria-live", "polite");
     input.insertAdjacentElement("afterend", list);
+    function makeCover(i) {
+      if (typeof DataTransfer === "undefined") return;
+      var files = Array.prototype.slice.call(input.files);
+      var moved = new DataTransfer();
+      moved.items.add(files[i]);
+      files.forEach(function (file, j) { if (j !== i) moved.items.add(file); });
+      input.files = moved.files;
+      input.dispatchEvent(new Event("change"));
+    }
     input.addEventListener("change", function () {
       list.textContent = "";
       var max = parseInt(input.dataset.max || "5", 10);
@@ -73,8 +103,15 @@
         img.alt = file.name;
         img.src = URL.createObjectURL(file);
         var caption = document.createElement("figcaption");
-        caption.textContent = i === 0 ? "대표 사진" : file.name;
+        caption.textContent = i === 0 ? "대표 사진" : "대표로 하기";
         figure.append(img, caption);
+        if (i > 0) {
+          figure.tabIndex = 0;
+          figure.setAttribute("role", "button");
+          figure.setAttribute("aria-label", file.name + " 대표 사진으로 하기");
+          figure.addEventListener("click", function () { makeCover(i); });
+          figure.addEventListener("keydown", function (e) { if (e.key === "Enter") makeCover(i); });
+        }
         list.append(figure);
       });
       if (input.files.length > max) {

@@ -97,9 +97,11 @@ def test_browse_like_report_sell_review(chromium, live_server, transactional_db,
     page.wait_for_url(f"{base}/listings/{ipad.pk}/")
 
     # 관심 from the bottom bar, then the 관심 목록.
+    url = page.url
     page.click(".buybar .like")
-    page.wait_for_selector(".buybar .like--on")
-    assert "관심 목록에 담았어요." in page.content()
+    page.wait_for_selector(".buybar .like--on")  # in place, without a page load
+    assert page.url == url
+    assert page.locator("[data-like-count]").inner_text() == "1"
     page.goto(f"{base}/my/likes/")
     assert "아이패드 에어4" in page.locator(".grid").inner_text()
 
@@ -177,6 +179,9 @@ def test_sell_form_previews_and_keeps_photos(
     page.set_input_files("#id_photos", files)
     page.wait_for_selector(".photo-preview img")
     assert page.locator(".photo-preview").count() == 2
+    page.click(".photo-preview >> nth=1")  # the second one becomes the cover photo
+    page.wait_for_function("document.querySelector('#id_photos').files[0].name === 'chair1.jpg'")
+    assert page.locator(".photo-preview figcaption").first.inner_text() == "대표 사진"
     assert page.locator("#id_neighborhood").input_value() == "잠실동"
     page.evaluate("window.scrollTo(0, 0)")
     shoot(page, "form-previews-390")

@@ -57,6 +57,21 @@ class LikeTests(BaseTestCase):
         self.login(self.bob)
         self.assertEqual(self.client.post(self.url, {"liked": "1"}).status_code, 404)
 
+    def test_in_place_toggle_answers_json_without_a_flash(self) -> None:
+        self.login(self.bob)
+        fetch = {"HTTP_X_REQUESTED_WITH": "fetch"}
+        self.assertEqual(
+            self.client.post(self.url, {"liked": "1"}, **fetch).json(), {"liked": True, "count": 1}
+        )
+        self.assertEqual(
+            self.client.post(self.url, {"liked": "0"}, **fetch).json(), {"liked": False, "count": 0}
+        )
+        self.assertNotContains(self.client.get(self.listing.get_absolute_url()), "관심 목록에")
+        self.login(self.alice)
+        refused = self.client.post(self.url, {"liked": "1"}, **fetch)
+        self.assertEqual(refused.status_code, 400)
+        self.assertEqual(refused.json()["error"], "내 판매글에는 관심을 누를 수 없어요.")
+
     def test_offsite_next_is_ignored(self) -> None:
         self.login(self.bob)
         response = self.client.post(self.url, {"liked": "1", "next": "https://evil.example/"})
@@ -80,6 +95,7 @@ class BumpTests(BaseTestCase):
         self.assertEqual(titles(self.client.get(reverse("listing_index"))), ["오래된 책상", "새 의자"])
         again = self.client.post(self.url, follow=True)
         self.assertContains(again, "끌올은 하루에 한 번만 할 수 있어요.")
+        self.assertContains(self.client.get(reverse("my_listings")), "오늘 끌올함")
         first = Listing.objects.get(pk=self.old.pk).bumped_at
         Listing.objects.filter(pk=self.old.pk).update(bumped_at=first - timedelta(days=1, minutes=1))
         self.client.post(self.url)
