@@ -71,7 +71,7 @@ def _can_see_hidden(listing: Listing, user: User) -> bool:
 
 def listing_search(*, filters: ListingFilters) -> QuerySet[Listing]:
     """Visible listings matching the index's search box and filters."""
-    qs = _public_base().filter(is_hidden=False)
+    qs = _public_base().filter(is_hidden=False, seller__is_active=True)  # suspended sellers' leave
     if filters.q:
         for word in filters.q.split()[:5]:
             match = Q()
@@ -94,7 +94,7 @@ def listing_search(*, filters: ListingFilters) -> QuerySet[Listing]:
 def listing_get_visible(*, pk: int, user: User) -> Listing:
     """A listing as its page shows it; hidden ones exist only for their seller and staff (404)."""
     listing = get_object_or_404(_public_base(), pk=pk)
-    if listing.is_hidden and not _can_see_hidden(listing, user):
+    if (listing.is_hidden or not listing.seller.is_active) and not _can_see_hidden(listing, user):
         raise _not_found()
     return listing
 

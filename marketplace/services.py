@@ -23,7 +23,7 @@ from PIL import Image, ImageOps
 
 from . import selectors
 from .models import Block, Like, Listing, ListingPhoto, Profile, Report, Review, Status
-from .signals import listing_status_changed
+from .signals import chat_reported, listing_status_changed
 
 MAX_PHOTOS = 5
 PHOTO_MAX_SIDE = 1600
@@ -278,7 +278,10 @@ def report_create(
         detail=detail.strip(),
     )
     report.full_clean()
-    report.save()
+    with transaction.atomic():
+        report.save()
+        if chat is not None:
+            chat_reported.send(sender=Report, chat=chat)
     return report
 
 

@@ -218,3 +218,8 @@ def sessions_follow_listing(*, listing: Listing, old_status: str, **_: Any) -> N
         events.messages_announce(
             session=session, messages=[system_message_create(session=session, text=text)]
         )
+
+
+def session_flag_reported(*, chat: ChatSession, **_: Any) -> None:
+    """A reported chat is kept out of the training data (see `negotiation.export`)."""
+    ChatSession.objects.filter(pk=chat.pk).update(flagged=True)

@@ -219,6 +219,8 @@ class ReportTests(BaseTestCase):
         self.login(self.alice)  # the seller reports the buyer of her chat
         self.client.post(self.url, {"chat": self.chat.pk, "reason": "spam"})
         self.assertEqual(Report.objects.latest("pk").target_user, self.bob)
+        self.chat.refresh_from_db()
+        self.assertTrue(self.chat.flagged)  # a reported chat stays out of the training data
 
     def test_bad_reports_are_refused(self) -> None:
         self.login(self.charlie)
@@ -257,6 +259,11 @@ class ReportTests(BaseTestCase):
         self.assertFalse(self.alice.is_active)
         self.assertEqual(set(Report.objects.values_list("state", flat=True)), {"resolved"})
         self.assertEqual(self.client.get(reverse("user_profile", args=[self.alice.pk])).status_code, 404)
+        Listing.objects.filter(pk=self.listing.pk).update(is_hidden=False)
+        other = make_listing(self.alice, title="정지된 판매자의 다른 물건")
+        self.client.logout()
+        self.assertEqual(titles(self.client.get(reverse("listing_index"))), [])  # a suspended seller's leave
+        self.assertEqual(self.client.get(other.get_absolute_url()).status_code, 404)
 
 
 class BlockTests(BaseTestCase):
