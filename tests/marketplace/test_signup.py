@@ -65,7 +65,8 @@ class SignupTests(BaseTestCase):
     def test_next_survives_login_to_signup(self) -> None:
         listing_url = "/listings/7/"
         login = self.client.get(reverse("login"), {"next": listing_url})
-        self.assertContains(login, f'href="{self.url}?next=%2Flistings%2F7%2F"')
+        # both ways to sign up from the login page: the header's button and the page's link
+        self.assertContains(login, f'href="{self.url}?next=%2Flistings%2F7%2F"', count=2)
         form = self.client.get(self.url, {"next": listing_url})
         self.assertContains(form, f'name="next" value="{listing_url}"')
         response = self.post(next=listing_url)
