@@ -1,4 +1,5 @@
-"""Admin for moderators: listings (filters, search, hide / mark sold) and users with profiles."""
+"""Admin for moderators: listings (filters, search, hide / mark sold), users with profiles, and
+the report queue (filters; actions hide the listing, warn or suspend the user, dismiss)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from django.utils.html import format_html
 
 from . import services
 from .forms import ListingVersionMixin, version_field
-from .models import Listing, ListingPhoto, Profile, Status
+from .models import Block, Listing, ListingPhoto, Profile, Report, Review, Status
 
 
 class ListingPhotoInline(admin.TabularInline):
@@ -138,6 +139,65 @@ class NellmUserAdmin(UserAdmin):
 
 @admin.register(Profile)
 class ProfileAdmin(admin.ModelAdmin):
-    list_display = ("nickname", "user", "created_at")
+    list_display = ("nickname", "user", "neighborhood", "warnings", "created_at")
     search_fields = ("nickname", "user__username")
     readonly_fields = ("created_at",)
+
+
+@admin.register(Report)
+class ReportAdmin(admin.ModelAdmin):
+    list_display = (
+        "__str__",
+        "reason",
+        "target_user",
+        "listing",
+        "reporter",
+        "state",
+        "action",
+        "created_at",
+    )
+    list_filter = ("state", "kind", "reason", "created_at")
+    search_fields = ("detail", "target_user__username", "target_user__profile__nickname", "listing__title")
+    list_select_related = ("target_user", "listing", "reporter")
+    readonly_fields = ("reporter", "kind", "target_user", "listing", "chat", "reason", "detail", "created_at")
+    fields = (*readonly_fields, "state", "action", "handled_at")
+    date_hierarchy = "created_at"
+    actions = ["hide_listing", "warn_user", "suspend_user", "dismiss"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def _handle(self, request: HttpRequest, queryset: QuerySet[Report], action: str, done: str) -> None:
+        for report in queryset.select_related("listing", "target_user"):
+            services.report_handle(report=report, action=action)
+        self.message_user(request, f"{queryset.count()}건: {done}", messages.SUCCESS)
+
+    @admin.action(description="신고된 판매글 숨기기", permissions=["change"])
+    def hide_listing(self, request: HttpRequest, queryset: QuerySet[Report]) -> None:
+        self._handle(request, queryset, "hide", "판매글을 숨겼습니다.")
+
+    @admin.action(description="신고 대상에게 경고", permissions=["change"])
+    def warn_user(self, request: HttpRequest, queryset: QuerySet[Report]) -> None:
+        self._handle(request, queryset, "warn", "경고를 기록했습니다.")
+
+    @admin.action(description="신고 대상 이용 정지", permissions=["change"])
+    def suspend_user(self, request: HttpRequest, queryset: QuerySet[Report]) -> None:
+        self._handle(request, queryset, "suspend", "이용을 정지했습니다.")
+
+    @admin.action(description="신고 기각", permissions=["change"])
+    def dismiss(self, request: HttpRequest, queryset: QuerySet[Report]) -> None:
+        self._handle(request, queryset, "dismiss", "기각했습니다.")
+
+
+@admin.register(Review)
+class ReviewAdmin(admin.ModelAdmin):
+    list_display = ("listing", "author", "target", "rating", "text", "created_at")
+    list_filter = ("rating",)
+    search_fields = ("text", "author__username", "target__username")
+    list_select_related = ("listing", "author", "target")
+
+
+@admin.register(Block)
+class BlockAdmin(admin.ModelAdmin):
+    list_display = ("blocker", "blocked", "created_at")
+    search_fields = ("blocker__username", "blocked__username")

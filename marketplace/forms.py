@@ -1,4 +1,4 @@
-"""Forms: Korean labels and errors; prices accept "35,000" and "35000원" as well as digits."""
+"""Forms: Korean labels and errors; prices accept "35,000", "35000원" and "45만원" as well as digits."""
 
 from __future__ import annotations
 
@@ -10,14 +10,16 @@ from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.http import HttpRequest
 from PIL import Image
 
+from mlcore.language.prices import parse_price
 from mlcore.schema import MAX_PRICE
 
 from . import services
-from .models import Category, Listing, Profile, Status
-from .selectors import SORTS, ListingFilters
+from .models import Category, Listing, Profile, Rating, ReportReason, Review, Status
+from .selectors import SORT_LABELS, SORTS, ListingFilters
 
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 MAX_PHOTO_PIXELS = 40_000_000
@@ -30,6 +32,13 @@ def client_ip(request: HttpRequest | None) -> str:
 
 
 # --- Accounts -------------------------------------------------------------------------------------
+
+
+USERNAME_VALIDATOR = RegexValidator(
+    r"^[A-Za-z0-9_]{4,30}\Z",
+    "아이디는 영문, 숫자, 밑줄(_)로 4~30자로 만들어 주세요.",
+    code="invalid_username",
+)
 
 
 class SignupForm(UserCreationForm):
@@ -49,7 +58,7 @@ class SignupForm(UserCreationForm):
         model = get_user_model()
         fields = ("username", "nickname")
         labels = {"username": "아이디"}
-        help_texts = {"username": "영문, 숫자, @/./+/-/_ 만 쓸 수 있어요. 150자 이하."}
+        help_texts = {"username": "영문, 숫자, 밑줄(_)만 쓸 수 있어요. 4~30자."}
         error_messages = {
             "username": {
                 "required": "아이디를 입력해 주세요.",
@@ -64,6 +73,8 @@ class SignupForm(UserCreationForm):
         self.fields["password2"].label = "비밀번호 확인"
         self.fields["password2"].help_text = ""
         self.error_messages["password_mismatch"] = "두 비밀번호가 일치하지 않아요."
+        # The hint promises 영문/숫자/_ only; Django's own validator would take 김철수 too.
+        self.fields["username"].validators.append(USERNAME_VALIDATOR)
         for name in ("password1", "password2"):
             self.fields[name].error_messages["required"] = "비밀번호를 입력해 주세요."
 
@@ -128,7 +139,7 @@ class WonField(forms.IntegerField):
     """An amount in 원; tolerates the thousands separators and unit people type."""
 
     default_error_messages = {
-        "invalid": "금액은 숫자로 입력해 주세요. (예: 35000)",
+        "invalid": "금액을 알아볼 수 없어요. 숫자나 '45만원'처럼 입력해 주세요. (예: 35000, 3만5천원)",
         "min_value": "금액은 0원 이상이어야 해요.",
         "max_value": "금액은 1억원 이하여야 해요.",
         "required": "금액을 입력해 주세요.",
@@ -143,7 +154,14 @@ class WonField(forms.IntegerField):
 
     def to_python(self, value: object) -> int | None:
         if isinstance(value, str):
-            value = value.replace(",", "").replace("원", "").strip()
+            plain = value.replace(",", "").replace("원", "").strip()
+            if plain.lstrip("-").isdigit() or not plain:
+                return super().to_python(plain)
+            # The chat's own parser, so that "45만원" or "3만5천" means the same everywhere.
+            parsed = parse_price(value)
+            if parsed is None:
+                raise ValidationError(self.error_messages["invalid"], code="invalid")
+            return parsed
         return super().to_python(value)
 
 
@@ -156,7 +174,14 @@ class PhotosField(forms.FileField):
 
     def __init__(self, **kwargs: object) -> None:
         kwargs.setdefault(
-            "widget", MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp,image/gif"})
+            "widget",
+            MultipleFileInput(
+                attrs={
+                    "accept": "image/jpeg,image/png,image/webp,image/gif",
+                    "data-photo-picker": "",
+                    "data-max": str(services.MAX_PHOTOS),
+                }
+            ),
         )
         kwargs.setdefault("required", False)
         super().__init__(**kwargs)
@@ -228,6 +253,15 @@ def version_field() -> forms.CharField:
     return forms.CharField(widget=forms.HiddenInput, required=False)
 
 
+class KeptPhotosField(forms.MultipleChoiceField):
+    """Names of photos stashed in this session; a name not offered (another session's, an old
+    one) is dropped, not an error: the seller cannot do anything about it."""
+
+    def clean(self, value: object) -> list[str]:
+        offered = {str(name) for name, _label in self.choices}
+        return [name for name in (value or []) if name in offered]
+
+
 class ListingForm(ListingVersionMixin, forms.ModelForm):
     version = version_field()
     price = WonField(label="판매 가격")
@@ -237,14 +271,32 @@ class ListingForm(ListingVersionMixin, forms.ModelForm):
         help_text="협상 봇이 이 가격 아래로는 절대 팔지 않아요. 구매자에게는 보이지 않아요. "
         "비워 두면 판매 가격의 80%로 정해져요.",
     )
-    photos = PhotosField(label="사진 추가", help_text=f"최대 {services.MAX_PHOTOS}장, 한 장에 5MB 이하.")
+    photos = PhotosField(
+        label="사진 추가",
+        help_text=f"최대 {services.MAX_PHOTOS}장, 한 장에 5MB 이하. 고른 사진을 누르면 대표 사진이 돼요.",
+    )
     remove_photos = forms.TypedMultipleChoiceField(
         label="삭제할 사진", required=False, coerce=int, widget=forms.CheckboxSelectMultiple
+    )
+    # Photos first, as on the apps people know: the picture sells the item.
+    field_order = ["kept_photos", "remove_photos", "photos"]
+
+    kept_photos = KeptPhotosField(
+        label="앞에서 고른 사진", required=False, widget=forms.CheckboxSelectMultiple
     )
 
     class Meta:
         model = Listing
-        fields = ("title", "category", "price", "floor_price", "style", "description", "status")
+        fields = (
+            "title",
+            "category",
+            "price",
+            "floor_price",
+            "style",
+            "neighborhood",
+            "description",
+            "status",
+        )
         widgets = {
             "description": forms.Textarea(
                 attrs={
@@ -253,6 +305,7 @@ class ListingForm(ListingVersionMixin, forms.ModelForm):
                 }
             ),
             "title": forms.TextInput(attrs={"placeholder": "예: 아이패드 에어4 64GB 스페이스그레이"}),
+            "neighborhood": forms.TextInput(attrs={"placeholder": "예: 잠실동"}),
             "style": forms.RadioSelect,
         }
         error_messages = {
@@ -262,10 +315,18 @@ class ListingForm(ListingVersionMixin, forms.ModelForm):
                 "max_length": "상품 설명은 3000자 이하로 써 주세요.",
             },
         }
-        help_texts = {"style": "협상 봇이 얼마나 쉽게 가격을 내려 줄지 정해요."}
+        help_texts = {
+            "style": "협상 봇이 얼마나 쉽게 가격을 내려 줄지 정해요.",
+            "neighborhood": "거래할 동네예요. 목록에 보이고 동네로 찾을 수 있어요.",
+        }
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(
+        self, *args: object, seller_neighborhood: str = "", stashed: list[str] = (), **kwargs: object
+    ) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["kept_photos"].choices = [(name, name) for name in stashed]
+        if not self.instance.pk:
+            self.fields["neighborhood"].initial = seller_neighborhood
         photos = list(self.instance.photos.all()) if self.instance.pk else []
         self.existing_photos = photos
         self.fields["remove_photos"].choices = [(p.pk, str(p.pk)) for p in photos]
@@ -280,6 +341,7 @@ class ListingForm(ListingVersionMixin, forms.ModelForm):
         if price is not None and floor is not None and floor > price:
             self.add_error("floor_price", "최저 수락 가격은 판매 가격보다 높을 수 없어요.")
         kept = len(self.existing_photos) - len(cleaned.get("remove_photos") or [])
+        kept += len(cleaned.get("kept_photos") or [])
         added = len(cleaned.get("photos") or [])
         if kept + added > services.MAX_PHOTOS:
             self.add_error(
@@ -297,6 +359,23 @@ class ListingForm(ListingVersionMixin, forms.ModelForm):
             self.cleaned_data["floor_price"] = Listing.default_floor(self.cleaned_data["price"])
         super()._post_clean()
 
+    def keepable_uploads(self) -> list:
+        """The photos sent with a form that has errors that are good enough to keep."""
+        good = []
+        for upload in self.files.getlist(self.add_prefix("photos")) if self.files else []:
+            try:
+                good.append(PhotosField._check(upload))
+            except ValidationError:
+                continue
+        return good[: services.MAX_PHOTOS]
+
+    def stash_more(self, names: list[str]) -> None:
+        """Offer photos just stashed, ticked, when the form is shown again."""
+        field = self.fields["kept_photos"]
+        field.choices = [*field.choices, *((name, name) for name in names)]
+        self.data = self.data.copy()
+        self.data.setlist(self.add_prefix("kept_photos"), [*self.data.getlist("kept_photos"), *names])
+
     def listing_fields(self) -> dict:
         fields = {name: self.cleaned_data[name] for name in self._meta.fields if name in self.cleaned_data}
         fields.pop("status", None)
@@ -308,7 +387,9 @@ class SearchForm(forms.Form):
     category = forms.ChoiceField(required=False, choices=[("", "전체"), *Category.choices])
     min_price = WonField(required=False)
     max_price = WonField(required=False)
-    sort = forms.ChoiceField(required=False, choices=[("newest", "최신순"), ("cheapest", "낮은 가격순")])
+    sort = forms.ChoiceField(required=False, choices=list(SORT_LABELS.items()))
+    available = forms.BooleanField(required=False)
+    dong = forms.CharField(required=False, max_length=30)
 
     def filters(self) -> ListingFilters:
         """The valid part of the query; a bad parameter is ignored rather than failing the page."""
@@ -321,3 +402,71 @@ class SearchForm(forms.Form):
 
 class StatusForm(forms.Form):
     status = forms.ChoiceField(choices=Status.choices)
+
+
+class SoldForm(forms.Form):
+    """판매완료: whom the seller sold to, among those who chatted (or nobody here)."""
+
+    buyer = forms.TypedChoiceField(label="누구에게 팔았나요?", coerce=int, empty_value=0)
+
+    def __init__(self, *args: object, candidates: list, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.candidates = {user.pk: user for user in candidates}
+        choices = [
+            (user.pk, getattr(getattr(user, "profile", None), "nickname", user.username))
+            for user in candidates
+        ]
+        self.fields["buyer"].choices = [*choices, (0, "낼름 밖에서 팔았어요")]
+        self.fields["buyer"].widget = forms.RadioSelect(choices=self.fields["buyer"].choices)
+        self.fields["buyer"].error_messages["required"] = "구매자를 골라 주세요."
+        self.fields["buyer"].error_messages["invalid_choice"] = "목록에 있는 구매자를 골라 주세요."
+
+    def chosen(self) -> object | None:
+        return self.candidates.get(self.cleaned_data["buyer"])
+
+
+class ReviewForm(forms.ModelForm):
+    class Meta:
+        model = Review
+        fields = ("rating", "text")
+        widgets = {
+            "rating": forms.RadioSelect,
+            "text": forms.Textarea(attrs={"rows": 3, "placeholder": "예: 시간 약속을 잘 지키고 친절했어요."}),
+        }
+        labels = {"rating": "거래는 어떠셨나요?", "text": "후기 (선택, 300자 이내)"}
+        error_messages = {
+            "rating": {"required": "평가를 골라 주세요."},
+            "text": {"max_length": "후기는 300자 이하로 써 주세요."},
+        }
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["rating"].choices = Rating.choices
+
+
+class ReportForm(forms.Form):
+    reason = forms.ChoiceField(
+        label="신고 사유",
+        choices=ReportReason.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "신고 사유를 골라 주세요.", "invalid_choice": "신고 사유를 골라 주세요."},
+    )
+    detail = forms.CharField(
+        label="자세한 내용 (선택)",
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(
+            attrs={"rows": 4, "placeholder": "어떤 일이 있었는지 알려 주시면 빨리 처리할 수 있어요."}
+        ),
+        error_messages={"max_length": "내용은 1000자 이하로 써 주세요."},
+    )
+
+
+class ProfileForm(forms.ModelForm):
+    class Meta:
+        model = Profile
+        fields = ("neighborhood",)
+        labels = {"neighborhood": "내 동네"}
+        help_texts = {"neighborhood": "새 판매글에 기본으로 들어가요. 예: 잠실동, 망원동"}
+        widgets = {"neighborhood": forms.TextInput(attrs={"placeholder": "예: 잠실동"})}
+        error_messages = {"neighborhood": {"max_length": "동네 이름은 30자 이하로 써 주세요."}}

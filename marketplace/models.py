@@ -49,6 +49,8 @@ class Status(models.TextChoices):
 class Profile(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
     nickname = models.CharField("닉네임", max_length=20, unique=True)
+    neighborhood = models.CharField("동네", max_length=30, blank=True)
+    warnings = models.PositiveSmallIntegerField("경고 횟수", default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -71,6 +73,20 @@ class Listing(models.Model):
     style = models.CharField("협상 스타일", max_length=10, choices=Style.choices, default=Style.BALANCED)
     status = models.CharField("판매 상태", max_length=10, choices=Status.choices, default=Status.ON_SALE)
     is_hidden = models.BooleanField("숨김", default=False)
+    neighborhood = models.CharField("동네", max_length=30, blank=True)
+    # The buyer of a finished deal (chosen by the seller when marking it sold): the two parties
+    # who may review each other.
+    buyer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="purchases",
+        verbose_name="구매자",
+    )
+    view_count = models.PositiveIntegerField("조회수", default=0)
+    # 끌올 (bump): the list orders by this when set, else by the creation time.
+    bumped_at = models.DateTimeField("최근 끌올", null=True, blank=True)
     created_at = models.DateTimeField("등록일", auto_now_add=True)
     updated_at = models.DateTimeField("수정일", auto_now=True)
 
@@ -122,3 +138,135 @@ class ListingPhoto(models.Model):
 
     def __str__(self) -> str:
         return f"{self.listing_id}#{self.position}"
+
+
+class Like(models.Model):
+    """관심 (찜): a user keeps an eye on a listing."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="likes")
+    listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="likes")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "관심"
+        verbose_name_plural = "관심"
+        constraints = [models.UniqueConstraint(fields=["user", "listing"], name="one_like_per_user_listing")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} ♡ {self.listing_id}"
+
+
+class Block(models.Model):
+    """차단: the blocked user cannot open a chat with the blocker (nor the other way round)."""
+
+    blocker = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="blocks")
+    blocked = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="blocked_by")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "차단"
+        verbose_name_plural = "차단"
+        constraints = [
+            models.UniqueConstraint(fields=["blocker", "blocked"], name="one_block_per_pair"),
+            models.CheckConstraint(condition=~Q(blocker=F("blocked")), name="no_self_block"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.blocker_id} ⊘ {self.blocked_id}"
+
+
+class Rating(models.TextChoices):
+    GOOD = "good", "좋았어요"
+    OK = "ok", "보통이에요"
+    BAD = "bad", "별로예요"
+
+
+class Review(models.Model):
+    """거래 후기: one per party of a finished deal, about the other party."""
+
+    listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="reviews")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reviews_written"
+    )
+    target = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reviews_received"
+    )
+    rating = models.CharField("평가", max_length=4, choices=Rating.choices)
+    text = models.CharField("후기", max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "거래 후기"
+        verbose_name_plural = "거래 후기"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["listing", "author"], name="one_review_per_deal_author")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_rating_display()}: {self.text[:30]}"
+
+
+class ReportReason(models.TextChoices):
+    FRAUD = "fraud", "사기가 의심돼요"
+    PROHIBITED = "prohibited", "판매 금지 물품이에요"
+    ABUSE = "abuse", "욕설·비하 발언을 해요"
+    SPAM = "spam", "광고·도배예요"
+    NO_SHOW = "no_show", "약속을 지키지 않아요"
+    OTHER = "other", "기타"
+
+
+class Report(models.Model):
+    """신고 of a listing, a chat or a user; moderators work the queue in the admin."""
+
+    class Kind(models.TextChoices):
+        LISTING = "listing", "판매글"
+        CHAT = "chat", "채팅"
+        USER = "user", "사용자"
+
+    class State(models.TextChoices):
+        OPEN = "open", "접수"
+        RESOLVED = "resolved", "처리 완료"
+        DISMISSED = "dismissed", "기각"
+
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reports_made", verbose_name="신고자"
+    )
+    kind = models.CharField("대상 종류", max_length=10, choices=Kind.choices)
+    target_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="reports_received",
+        verbose_name="신고 대상",
+    )
+    listing = models.ForeignKey(
+        Listing,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reports",
+        verbose_name="판매글",
+    )
+    chat = models.ForeignKey(
+        "negotiation.ChatSession",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reports",
+        verbose_name="채팅",
+    )
+    reason = models.CharField("사유", max_length=12, choices=ReportReason.choices)
+    detail = models.TextField("내용", max_length=1000, blank=True)
+    state = models.CharField("처리 상태", max_length=10, choices=State.choices, default=State.OPEN)
+    action = models.CharField("조치", max_length=40, blank=True)
+    created_at = models.DateTimeField("신고일", auto_now_add=True)
+    handled_at = models.DateTimeField("처리일", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "신고"
+        verbose_name_plural = "신고"
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["state", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} 신고 #{self.pk}"

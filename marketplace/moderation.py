@@ -20,6 +20,14 @@ MODERATOR_PERMISSIONS: list[tuple[str, str]] = [
     ("auth", "view_user"),
 ]
 
+# The report queue (issue 17): moderators read reports and reviews and mark reports handled.
+REPORT_PERMISSIONS: list[tuple[str, str]] = [
+    ("marketplace", "view_report"),
+    ("marketplace", "change_report"),
+    ("marketplace", "view_review"),
+    ("marketplace", "view_block"),
+]
+
 
 def _ensure_permissions(apps: Apps) -> None:
     # Permissions are normally created after all migrations (post_migrate); a fresh database

@@ -1,9 +1,11 @@
-"""Writes for the marketplace: sign-up, login throttling, listings and their photos."""
+"""Writes for the marketplace: sign-up, login throttling, listings and their photos, and the trust
+features (관심, 끌올, deals and reviews, 신고 and 차단)."""
 
 from __future__ import annotations
 
 import hashlib
 import io
+import re
 import uuid
 from collections.abc import Iterable
 
@@ -12,13 +14,16 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
 from django.core.files.base import ContentFile
-from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
-from django.db.models import Max
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
+from django.db import IntegrityError, transaction
+from django.db.models import F, Max
+from django.utils import timezone
 from PIL import Image, ImageOps
 
-from .models import Listing, ListingPhoto, Profile, Status
-from .signals import listing_status_changed
+from . import selectors
+from .models import Block, Like, Listing, ListingPhoto, Profile, Report, Review, Status
+from .signals import chat_reported, listing_status_changed
 
 MAX_PHOTOS = 5
 PHOTO_MAX_SIDE = 1600
@@ -93,9 +98,14 @@ def listing_create(
     style: str = "balanced",
     status: str = Status.ON_SALE,
     photos: Iterable[UploadedFile] = (),
+    neighborhood: str | None = None,
 ) -> Listing:
+    if neighborhood is None:  # the seller's 동네 unless the listing names another
+        profile = Profile.objects.filter(user=seller).first()
+        neighborhood = profile.neighborhood if profile else ""
     listing = Listing(
         seller=seller,
+        neighborhood=neighborhood,
         title=title,
         description=description,
         category=category,
@@ -143,19 +153,177 @@ def listing_set_hidden(*, listing: Listing, hidden: bool) -> Listing:
     return listing
 
 
-def listing_set_status(*, listing: Listing, status: str) -> Listing:
-    """Change the sale status; chats on the listing follow (see `listing_status_changed`)."""
+_AGREED_BUYER = object()
+
+
+def listing_set_status(*, listing: Listing, status: str, buyer: object = _AGREED_BUYER) -> Listing:
+    """Change the sale status; chats on the listing follow (see `listing_status_changed`).
+
+    A sold listing records its buyer (the two may then review each other): the one named, or
+    by default the buyer whose chat agreed the deal. Any other status clears it.
+    """
     if status not in Status.values:
         raise ValueError(f"unknown status {status!r}")
     with transaction.atomic():
         locked = Listing.objects.select_for_update().get(pk=listing.pk)
         old_status = locked.status
+        if status != Status.SOLD:
+            locked.buyer = None
+        elif buyer is not _AGREED_BUYER:
+            locked.buyer = buyer
+        elif old_status != Status.SOLD:
+            locked.buyer = selectors.listing_agreed_buyer(listing=locked)
+        locked.status = status
+        locked.save(update_fields=["status", "buyer", "updated_at"])
         if old_status != status:
-            locked.status = status
-            locked.save(update_fields=["status", "updated_at"])
             listing_status_changed.send(sender=Listing, listing=locked, old_status=old_status)
-    listing.status, listing.updated_at = locked.status, locked.updated_at
+    listing.status, listing.buyer_id, listing.updated_at = locked.status, locked.buyer_id, locked.updated_at
     return listing
+
+
+class MarketError(ValueError):
+    """A user's request the rules refuse; `message` is the Korean text to show them."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def listing_mark_sold(*, listing: Listing, buyer: AbstractBaseUser | None) -> Listing:
+    """판매완료, naming the buyer (one of those who chatted) or nobody (sold elsewhere)."""
+    candidates = selectors.listing_buyer_candidates(listing=listing)
+    if buyer is not None and not candidates.filter(pk=buyer.pk).exists():
+        raise MarketError("이 판매글로 채팅한 구매자만 고를 수 있어요.")
+    return listing_set_status(listing=listing, status=Status.SOLD, buyer=buyer)
+
+
+def listing_bump(*, listing: Listing) -> Listing:
+    """끌올: move the listing to the top of the list, at most once a day, while on sale."""
+    if listing.is_hidden or listing.status != Status.ON_SALE:
+        raise MarketError("판매중인 공개 판매글만 끌어올릴 수 있어요.")
+    with transaction.atomic():
+        locked = Listing.objects.select_for_update().get(pk=listing.pk)
+        next_at = selectors.listing_bump_available_at(listing=locked)
+        if next_at is not None:
+            local = timezone.localtime(next_at)
+            raise MarketError(
+                f"끌올은 하루에 한 번만 할 수 있어요. {local:%m월 %d일 %H:%M} 이후에 다시 해 주세요."
+            )
+        now = timezone.now()
+        Listing.objects.filter(pk=listing.pk).update(bumped_at=now)
+    listing.bumped_at = now
+    return listing
+
+
+def listing_record_view(*, listing: Listing, viewer_key: str) -> None:
+    """조회수: one view per viewer (user or session) and listing a day; the seller's own don't count."""
+    if cache.add(f"listing-view:{listing.pk}:{viewer_key}", 1, timeout=86400):
+        Listing.objects.filter(pk=listing.pk).update(view_count=F("view_count") + 1)
+
+
+def like_set(*, user: AbstractBaseUser, listing: Listing, liked: bool) -> bool:
+    """관심 on or off (idempotent); returns the new state."""
+    if liked:
+        if listing.seller_id == user.pk:
+            raise MarketError("내 판매글에는 관심을 누를 수 없어요.")
+        try:
+            with transaction.atomic():
+                Like.objects.get_or_create(user=user, listing=listing)
+        except IntegrityError:  # the same click twice at once
+            pass
+    else:
+        Like.objects.filter(user=user, listing=listing).delete()
+    return liked
+
+
+# --- Reviews, reports, blocks --------------------------------------------------------------------------
+
+
+def review_create(*, listing: Listing, author: AbstractBaseUser, rating: str, text: str = "") -> Review:
+    """거래 후기 by a party of the finished deal about the other party, once."""
+    with transaction.atomic():
+        locked = (
+            Listing.objects.select_for_update(of=("self",))
+            .select_related("seller", "buyer")
+            .get(pk=listing.pk)
+        )
+        target = selectors.review_counterpart(listing=locked, user=author)
+        if target is None:
+            if Review.objects.filter(listing=locked, author=author).exists():
+                raise MarketError("이 거래에는 이미 후기를 남겼어요.")
+            raise MarketError("거래를 마친 판매자와 구매자만 후기를 남길 수 있어요.")
+        review = Review(listing=locked, author=author, target=target, rating=rating, text=text.strip())
+        review.full_clean()
+        review.save()
+    return review
+
+
+def report_create(
+    *,
+    reporter: AbstractBaseUser,
+    target_user: AbstractBaseUser,
+    reason: str,
+    detail: str = "",
+    listing: Listing | None = None,
+    chat: object | None = None,
+) -> Report:
+    if target_user.pk == reporter.pk:
+        raise MarketError("나 자신은 신고할 수 없어요.")
+    kind = Report.Kind.CHAT if chat is not None else Report.Kind.LISTING if listing else Report.Kind.USER
+    report = Report(
+        reporter=reporter,
+        target_user=target_user,
+        kind=kind,
+        listing=listing,
+        chat=chat,
+        reason=reason,
+        detail=detail.strip(),
+    )
+    report.full_clean()
+    with transaction.atomic():
+        report.save()
+        if chat is not None:
+            chat_reported.send(sender=Report, chat=chat)
+    return report
+
+
+def report_handle(*, report: Report, action: str) -> Report:
+    """A moderator's action on a report: hide the listing, warn or suspend the user, or dismiss."""
+    with transaction.atomic():
+        if action == "hide":
+            if report.listing is not None:
+                listing_set_hidden(listing=report.listing, hidden=True)
+            note, state = "판매글 숨김", Report.State.RESOLVED
+        elif action == "warn":
+            Profile.objects.filter(user=report.target_user).update(warnings=F("warnings") + 1)
+            note, state = "경고", Report.State.RESOLVED
+        elif action == "suspend":
+            type(report.target_user).objects.filter(pk=report.target_user_id).update(is_active=False)
+            note, state = "이용 정지", Report.State.RESOLVED
+        elif action == "dismiss":
+            note, state = "기각", Report.State.DISMISSED
+        else:
+            raise ValueError(f"unknown action {action!r}")
+        report.state, report.action, report.handled_at = state, note, timezone.now()
+        report.save(update_fields=["state", "action", "handled_at"])
+    return report
+
+
+def block_set(*, blocker: AbstractBaseUser, blocked: AbstractBaseUser, on: bool) -> None:
+    if blocker.pk == blocked.pk:
+        raise MarketError("나 자신은 차단할 수 없어요.")
+    if on:
+        Block.objects.get_or_create(blocker=blocker, blocked=blocked)
+    else:
+        Block.objects.filter(blocker=blocker, blocked=blocked).delete()
+
+
+def profile_update(*, user: AbstractBaseUser, neighborhood: str) -> Profile:
+    profile = Profile.objects.get(user=user)
+    profile.neighborhood = neighborhood.strip()
+    profile.full_clean()
+    profile.save(update_fields=["neighborhood"])
+    return profile
 
 
 @transaction.atomic
@@ -213,6 +381,39 @@ def photos_add(*, listing: Listing, files: Iterable[UploadedFile]) -> list[Listi
         photo.save()
         created.append(photo)
     return created
+
+
+# Photos of a listing form sent with errors: a browser never sends a file input again, so the
+# good ones wait here (re-encoded, EXIF dropped) until the seller sends the form once more.
+STASH_DIR = "pending"
+
+
+def _stash_name_ok(*, user: AbstractBaseUser, name: str) -> bool:
+    return bool(re.fullmatch(rf"{STASH_DIR}/{user.pk}/[0-9a-f]{{32}}\.jpg", name))
+
+
+def photos_stash(*, user: AbstractBaseUser, files: Iterable[UploadedFile]) -> list[str]:
+    names = []
+    for upload in files:
+        full, _thumb = photo_renditions(upload)
+        names.append(default_storage.save(f"{STASH_DIR}/{user.pk}/{uuid.uuid4().hex}.jpg", full))
+    return names
+
+
+def photos_unstash(*, user: AbstractBaseUser, names: Iterable[str]) -> list[UploadedFile]:
+    """The stashed photos of `user` named in `names`, as uploads for `photos_add`."""
+    files = []
+    for name in names:
+        if _stash_name_ok(user=user, name=name) and default_storage.exists(name):
+            with default_storage.open(name) as stored:
+                files.append(SimpleUploadedFile(name.rsplit("/", 1)[-1], stored.read(), "image/jpeg"))
+    return files
+
+
+def photos_stash_clear(*, user: AbstractBaseUser, names: Iterable[str]) -> None:
+    for name in names:
+        if _stash_name_ok(user=user, name=name):
+            default_storage.delete(name)
 
 
 def photos_remove(*, listing: Listing, photo_ids: Iterable[int]) -> None:

@@ -7,3 +7,7 @@ from django.dispatch import Signal
 # Sent inside the transaction that changed `listing.status` (the listing row is locked), with
 # `listing` and `old_status`: receivers update their own rows atomically with it.
 listing_status_changed = Signal()
+
+# Sent when a chat is reported (`chat`, the negotiation app's session): its app withholds the
+# chat from training data.
+chat_reported = Signal()

@@ -10,11 +10,12 @@ class NegotiationConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_out
 
-        from marketplace.signals import listing_status_changed
+        from marketplace.signals import chat_reported, listing_status_changed
 
         from . import dispatch, replies, services
 
         listing_status_changed.connect(services.sessions_follow_listing, dispatch_uid="negotiation-follow")
+        chat_reported.connect(services.session_flag_reported, dispatch_uid="negotiation-flag-reported")
         dispatch.inprocess_job_set(dispatch.Job(run=replies.reply_generate, failed=replies.reply_failed))
         user_logged_out.connect(_close_chats_on_logout, dispatch_uid="negotiation-logout")
 

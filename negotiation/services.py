@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from marketplace.models import Listing, Status
+from marketplace.selectors import users_blocked_between
 from marketplace.services import listing_set_status
 from mlcore import schema
 
@@ -73,12 +74,29 @@ def _rate_limit(user: Any) -> None:
         raise ChatError("rate_limited", "메시지를 너무 빠르게 보내고 있어요. 잠시 후 다시 보내 주세요.")
 
 
+def _check_not_blocked(*, seller_id: int, buyer_id: int, user_id: int) -> None:
+    """A block between seller and buyer, either way round, stops their chat: no new one, and no
+    message in an earlier one."""
+    block = users_blocked_between(a_id=seller_id, b_id=buyer_id)
+    if block is None:
+        return
+    if block.blocker_id == user_id:
+        raise ChatError("blocked", "차단한 사용자와는 채팅할 수 없어요. 차단을 풀면 다시 대화할 수 있어요.")
+    raise ChatError(
+        "blocked",
+        "판매자와 채팅할 수 없는 상태예요." if user_id == buyer_id else "구매자와 채팅할 수 없는 상태예요.",
+    )
+
+
 def _locked_session(session_id: int, user: Any) -> tuple[ChatSession, str]:
     session = selectors.session_for_user(session_id=session_id, user=user)
     if session is None:
         raise ChatError("forbidden", "이 대화에 참여할 수 없어요.")
     session = ChatSession.objects.select_for_update().select_related("listing").get(pk=session_id)
-    return session, selectors.session_role(session=session, user=user)
+    role = selectors.session_role(session=session, user=user)
+    if role in (Role.BUYER, Role.SELLER):
+        _check_not_blocked(seller_id=session.listing.seller_id, buyer_id=session.buyer_id, user_id=user.pk)
+    return session, role
 
 
 # --- opening ------------------------------------------------------------------------------------------
@@ -88,6 +106,7 @@ def session_open(*, listing: Listing, buyer: Any) -> ChatSession:
     """The buyer's session on `listing`: resumed if it exists, else created (on sale only)."""
     if listing.seller_id == buyer.pk:
         raise ChatError("own_listing", "내 판매글에는 가격 협상을 열 수 없어요.")
+    _check_not_blocked(seller_id=listing.seller_id, buyer_id=buyer.pk, user_id=buyer.pk)
     existing = ChatSession.objects.filter(listing=listing, buyer=buyer).first()
     if existing is not None:
         return existing
@@ -221,3 +240,8 @@ def sessions_follow_listing(*, listing: Listing, old_status: str, **_: Any) -> N
         events.messages_announce(
             session=session, messages=[system_message_create(session=session, text=text)]
         )
+
+
+def session_flag_reported(*, chat: ChatSession, **_: Any) -> None:
+    """A reported chat is kept out of the training data (see `negotiation.export`)."""
+    ChatSession.objects.filter(pk=chat.pk).update(flagged=True)

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from marketplace import services
-from marketplace.models import Listing, Profile, Style
+from marketplace.models import Like, Listing, Profile, Style
 
 DATA = json.loads((Path(__file__).resolve().parent / "listings.json").read_text(encoding="utf-8"))
 ACCOUNTS: dict[str, Any] = DATA["accounts"]
@@ -28,11 +28,11 @@ class Seeded:
     categories: int
 
 
-def _user(*, username: str, nickname: str, password: str) -> Any:
+def _user(*, username: str, nickname: str, password: str, neighborhood: str = "") -> Any:
     user, _ = get_user_model().objects.get_or_create(username=username)
     user.set_password(password)
     user.save()
-    Profile.objects.update_or_create(user=user, defaults={"nickname": nickname})
+    Profile.objects.update_or_create(user=user, defaults={"nickname": nickname, "neighborhood": neighborhood})
     return user
 
 
@@ -48,10 +48,22 @@ def demo_seed(*, photos: bool = True) -> Seeded:
     from .pictures import placeholder_photo
 
     seller, buyer = ACCOUNTS["seller"], ACCOUNTS["buyer"]
-    _user(username=buyer["username"], nickname=buyer["nickname"], password=buyer["password"])
-    sellers = [_user(username=seller["username"], nickname=seller["nickname"], password=seller["password"])]
+    shopper = _user(username=buyer["username"], nickname=buyer["nickname"], password=buyer["password"])
+    sellers = [
+        _user(
+            username=seller["username"],
+            nickname=seller["nickname"],
+            password=seller["password"],
+            neighborhood=seller.get("neighborhood", ""),
+        )
+    ]
     sellers += [
-        _user(username=n["username"], nickname=n["nickname"], password=ACCOUNTS["neighbour_password"])
+        _user(
+            username=n["username"],
+            nickname=n["nickname"],
+            password=ACCOUNTS["neighbour_password"],
+            neighborhood=n.get("neighborhood", ""),
+        )
         for n in ACCOUNTS["neighbours"]
     ]
     stocked = {s.pk for s in sellers if Listing.objects.filter(seller=s).exists()}
@@ -71,9 +83,19 @@ def demo_seed(*, photos: bool = True) -> Seeded:
             status=item["status"],
         )
         created += 1
-        Listing.objects.filter(pk=listing.pk).update(created_at=now - timedelta(hours=item["hours_ago"]))
+        # A lived-in list: views grow with age, and neighbours keep an eye on every few items.
+        Listing.objects.filter(pk=listing.pk).update(
+            created_at=now - timedelta(hours=item["hours_ago"]), view_count=3 + item["hours_ago"] * 2 + i % 7
+        )
+        for liker in [shopper, *sellers][: (i * 5) % 4]:
+            if liker.pk != owner.pk:
+                Like.objects.get_or_create(user=liker, listing=listing)
         if photos:
-            photo = placeholder_photo(category=item["category"], title=item["title"])
-            services.photos_add(listing=listing, files=[photo])
+            shots = 2 if i % 3 == 0 else 1  # some listings have a closer second picture
+            files = [
+                placeholder_photo(category=item["category"], title=item["title"], shot=s)
+                for s in range(shots)
+            ]
+            services.photos_add(listing=listing, files=files)
     demo = Listing.objects.filter(seller__in=sellers)
     return Seeded(created, demo.count(), demo.values("category").distinct().count())

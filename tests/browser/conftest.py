@@ -48,3 +48,11 @@ def chromium() -> Iterator:
 def shoot(page, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"))
+
+
+def phone_page(browser, *, width: int = 390, height: int = 844):
+    """A Korean-locale page at a phone's size (resize it for the desktop shots)."""
+    context = browser.new_context(viewport={"width": width, "height": height}, locale="ko-KR")
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    return page

@@ -14,7 +14,7 @@ import pytest
 from django.core.management import call_command
 from PIL import Image, ImageDraw
 
-from tests.browser.conftest import shoot
+from tests.browser.conftest import phone_page, shoot
 
 pytestmark = pytest.mark.browser
 
@@ -38,9 +38,7 @@ def test_sign_up_sell_search_open(chromium, live_server, transactional_db, setti
     call_command("seed_demo", stdout=io.StringIO())
     base = live_server.url
 
-    context = chromium.new_context(viewport={"width": 390, "height": 844}, locale="ko-KR")
-    page = context.new_page()
-    page.set_default_timeout(15000)
+    page = phone_page(chromium)
 
     # Sign up.
     page.goto(f"{base}/accounts/signup/")
@@ -95,4 +93,4 @@ def test_sign_up_sell_search_open(chromium, live_server, transactional_db, setti
     page.locator(".card-item a").first.click()
     page.wait_for_url(re.compile(r".*/listings/\d+/$"))
     shoot(page, "detail-1280")
-    context.close()
+    page.context.close()

@@ -37,6 +37,16 @@ MARKETPLACE_URL_NAMES = {
     "signup",
     "login",
     "logout",
+    # issue 17's pages and actions
+    "user_profile",
+    "report_create",
+    "my_likes",
+    "my_profile",
+    "listing_like",
+    "listing_bump",
+    "listing_sold",
+    "review_create",
+    "user_block",
 }
 
 
@@ -123,6 +133,12 @@ class FloorPriceSecretTests(BaseTestCase):
             f"{index}?category=books",
             f"{index}?min_price=40000&max_price=80000",
             f"{index}?sort=cheapest",
+            f"{index}?sort=popular&available=on",
+            f"{index}?sort=priciest&dong=잠실동",
+            reverse("user_profile", args=[self.alice.pk]),
+            reverse("my_profile"),
+            f"{reverse('report_create')}?listing={self.listings[0].pk}",
+            f"{reverse('report_create')}?user={self.alice.pk}",
             f"{index}?page=2",
             f"{index}?min_price=abc",
             "/no-such-page/",
@@ -148,6 +164,12 @@ class FloorPriceSecretTests(BaseTestCase):
             (reverse("listing_hide", args=[listing.pk]), {"hidden": "1"}),
             (reverse("listing_status", args=[listing.pk]), {"status": "sold"}),
             (reverse("listing_create"), {"title": "", "price": "abc", "floor_price": "-1"}),
+            (reverse("listing_like", args=[listing.pk]), {"liked": "1"}),
+            (reverse("listing_bump", args=[listing.pk]), {}),
+            (reverse("listing_sold", args=[listing.pk]), {"buyer": "0"}),
+            (reverse("review_create", args=[self.listings[2].pk]), {"rating": "good"}),
+            (reverse("report_create"), {"listing": str(listing.pk), "reason": ""}),
+            (reverse("user_block", args=[self.alice.pk]), {"blocked": "1"}),
             (reverse("login"), {"username": "alice", "password": "wrong"}),
             (reverse("signup"), {"username": "alice", "password1": "1", "password2": "2"}),
         ]
@@ -163,13 +185,17 @@ class FloorPriceSecretTests(BaseTestCase):
     def test_buyer_never_sees_a_floor(self) -> None:
         make_listing(self.bob, title="밥의 물건", price=12000, floor_price=9000)
         self.login(self.bob)
-        names = self.walk([*self.start_urls(), reverse("my_listings"), reverse("listing_create")])
+        names = self.walk(
+            [*self.start_urls(), reverse("my_listings"), reverse("my_likes"), reverse("listing_create")]
+        )
         names |= self.post_everything()
         self.assertEqual(MARKETPLACE_URL_NAMES - names, set(), "every marketplace page is walked")
         self.assertTrue(Listing.objects.filter(pk=self.listings[0].pk, status=Status.ON_SALE).exists())
 
     def test_anonymous_never_sees_a_floor(self) -> None:
-        names = self.walk([*self.start_urls(), reverse("my_listings"), reverse("listing_create")])
+        names = self.walk(
+            [*self.start_urls(), reverse("my_listings"), reverse("my_likes"), reverse("listing_create")]
+        )
         names |= self.post_everything()
         self.assertEqual(MARKETPLACE_URL_NAMES - names, set())
 

@@ -91,3 +91,27 @@ class IndexTests(BaseTestCase):
         response = self.client.get(self.url, {"q": "<script>alert(1)</script>"})
         self.assertNotContains(response, "<script>alert(1)</script>")
         self.assertContains(response, "&lt;script&gt;")
+
+    def test_english_query_finds_the_korean_name(self) -> None:
+        self.assertEqual(titles(self.client.get(self.url, {"q": "iPad"})), ["아이패드 에어4", "캠핑 텐트"])
+        self.assertEqual(titles(self.client.get(self.url, {"q": "northface"})), ["노스페이스 패딩"])
+
+    def test_more_sorts_and_available_only(self) -> None:
+        priciest = titles(self.client.get(self.url, {"sort": "priciest"}))
+        self.assertEqual(priciest[:2], ["아이패드 에어4", "노스페이스 패딩"])
+        available = titles(self.client.get(self.url, {"available": "on"}))
+        self.assertNotIn("팔린 책장", available)
+        self.assertEqual(len(available), 4)
+        tent = Listing.objects.get(title="캠핑 텐트")
+        tent.likes.create(user=self.bob)
+        self.assertEqual(titles(self.client.get(self.url, {"sort": "popular"}))[0], "캠핑 텐트")
+        page = self.client.get(self.url)
+        for label in ("최신순", "낮은 가격순", "높은 가격순", "관심순", "거래 가능만 보기"):
+            self.assertContains(page, label)
+
+    def test_neighbourhood_shown_and_filtered(self) -> None:
+        Listing.objects.filter(title="캠핑 텐트").update(neighborhood="망원동")
+        page = self.client.get(self.url)
+        self.assertContains(page, "망원동 · ")
+        self.assertContains(page, '<option value="망원동"')
+        self.assertEqual(titles(self.client.get(self.url, {"dong": "망원동"})), ["캠핑 텐트"])

@@ -41,6 +41,28 @@ class ListingCreateTests(BaseTestCase):
         self.client.post(self.url, self.data(price="45000", floor_price="41000원"))
         self.assertEqual(Listing.objects.get().floor_price, 41000)
 
+    def test_prices_written_as_people_write_them(self) -> None:
+        self.login(self.alice)
+        self.client.post(self.url, self.data(title="a", price="45만원", floor_price="40만"))
+        self.client.post(self.url, self.data(title="b", price="3만5천원", floor_price=""))
+        self.assertEqual(
+            dict(Listing.objects.values_list("title", "price")),
+            {"a": 450000, "b": 35000},
+        )
+        self.assertEqual(Listing.objects.get(title="a").floor_price, 400000)
+
+    def test_new_listing_takes_the_sellers_neighbourhood(self) -> None:
+        self.alice.profile.neighborhood = "잠실동"
+        self.alice.profile.save()
+        self.login(self.alice)
+        self.assertContains(self.client.get(self.url), 'value="잠실동"')
+        self.client.post(self.url, self.data(neighborhood="잠실동"))
+        self.client.post(self.url, self.data(title="다른 동네", neighborhood="석촌동"))
+        self.assertEqual(
+            dict(Listing.objects.values_list("title", "neighborhood")),
+            {"캠핑 의자 2개 일괄": "잠실동", "다른 동네": "석촌동"},
+        )
+
     def test_floor_may_equal_price_or_be_zero(self) -> None:
         self.login(self.alice)
         self.client.post(self.url, self.data(title="a", floor_price="45000"))
@@ -50,7 +72,7 @@ class ListingCreateTests(BaseTestCase):
     def test_bad_prices_are_form_errors_not_500s(self) -> None:
         self.login(self.alice)
         cases = [
-            ({"price": "삼만원"}, "price", "금액은 숫자로 입력해 주세요."),
+            ({"price": "아주 싸게"}, "price", "금액을 알아볼 수 없어요."),
             ({"price": "-100"}, "price", "금액은 0원 이상이어야 해요."),
             ({"price": "1000000000"}, "price", "금액은 1억원 이하여야 해요."),
             ({"price": ""}, "price", "금액을 입력해 주세요."),

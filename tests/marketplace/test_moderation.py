@@ -22,6 +22,11 @@ class ModeratorsGroupTests(BaseTestCase):
                 ("marketplace", "view_listingphoto"),
                 ("marketplace", "view_profile"),
                 ("auth", "view_user"),
+                # the report queue (issue 17)
+                ("marketplace", "view_report"),
+                ("marketplace", "change_report"),
+                ("marketplace", "view_review"),
+                ("marketplace", "view_block"),
             },
         )
 

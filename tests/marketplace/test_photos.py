@@ -110,3 +110,44 @@ class PhotoUploadTests(BaseTestCase):
         )
         self.assertEqual(response.status_code, 200)  # not a choice on this form
         self.assertTrue(ListingPhoto.objects.filter(pk=photo.pk).exists())
+
+
+class PhotosKeptOnFormErrorTests(BaseTestCase):
+    """A form sent with an error must not silently drop the photos the seller picked."""
+
+    def test_good_photos_survive_an_error_and_are_saved_next_time(self) -> None:
+        from django.core.files.storage import default_storage
+
+        self.login(self.alice)
+        url = reverse("listing_create")
+        data = {
+            "title": "",
+            "category": "sports",
+            "price": "45만원",
+            "style": "firm",
+            "description": "두 번 썼어요.",
+        }
+        bad = SimpleUploadedFile("note.txt", b"not an image", content_type="text/plain")
+        response = self.client.post(
+            url, {**data, "photos": [image_upload("a.jpg"), image_upload("b.png", "PNG"), bad]}
+        )
+        self.assertContains(response, "사진 3장 중 2장은 그대로 두었고, 올릴 수 없는 1장은 빠졌어요.")
+        kept = response.context["form"].fields["kept_photos"].choices
+        self.assertEqual(len(kept), 2)
+        self.assertContains(response, "앞에서 고른 사진")
+        names = [name for name, _ in kept]
+        self.assertTrue(all(default_storage.exists(name) for name in names))
+        # Another user cannot claim alice's stashed photos, even by name.
+        self.login(self.bob)
+        self.client.get(url)
+        self.client.post(url, {**data, "title": "밥의 글", "kept_photos": names})
+        self.assertEqual(Listing.objects.get(title="밥의 글").photos.count(), 0)
+        self.login(self.alice)
+        session = self.client.session
+        session["listing_photo_stash"] = names
+        session.save()
+        # She unticks one and sends the form again, fixed.
+        self.client.post(url, {**data, "title": "캠핑 의자", "kept_photos": names[:1]})
+        listing = Listing.objects.get(title="캠핑 의자")
+        self.assertEqual((listing.price, listing.photos.count()), (450000, 1))
+        self.assertFalse(any(default_storage.exists(name) for name in names))  # the stash is cleared

@@ -61,3 +61,27 @@ class SignupTests(BaseTestCase):
         response = self.client.post(reverse("logout"))
         self.assertRedirects(response, reverse("listing_index"))
         self.assertNotIn("_auth_user_id", self.client.session)
+
+    def test_next_survives_login_to_signup(self) -> None:
+        listing_url = "/listings/7/"
+        login = self.client.get(reverse("login"), {"next": listing_url})
+        # both ways to sign up from the login page: the header's button and the page's link
+        self.assertContains(login, f'href="{self.url}?next=%2Flistings%2F7%2F"', count=2)
+        form = self.client.get(self.url, {"next": listing_url})
+        self.assertContains(form, f'name="next" value="{listing_url}"')
+        response = self.post(next=listing_url)
+        self.assertRedirects(response, listing_url, fetch_redirect_response=False)
+
+    def test_offsite_next_is_ignored(self) -> None:
+        response = self.post(next="https://evil.example/phish")
+        self.assertRedirects(response, reverse("listing_index"), fetch_redirect_response=False)
+
+    def test_username_is_what_the_hint_says(self) -> None:
+        self.assertContains(self.client.get(self.url), "영문, 숫자, 밑줄(_)만 쓸 수 있어요.")
+        for bad in ("김철수", "dana.kim", "a@b", "abc"):
+            with self.subTest(username=bad):
+                response = self.post(username=bad)
+                self.assertContains(response, "아이디는 영문, 숫자, 밑줄(_)로 4~30자로 만들어 주세요.")
+        self.assertFalse(User.objects.filter(username__in=["김철수", "dana.kim", "a@b", "abc"]).exists())
+        self.post(username="dana_77")
+        self.assertTrue(User.objects.filter(username="dana_77").exists())
