@@ -7,6 +7,7 @@ accepted is ever passed on, even while streaming.
 
 from __future__ import annotations
 
+import logging
 import random
 import re
 from collections.abc import Callable, Iterator, Sequence
@@ -17,6 +18,8 @@ from mlcore.negotiator.advisor import Advisor, Decision, Market, SellerPolicy
 from mlcore.negotiator.guard import ANY_TOKEN, check, guard_reply, safe_wording
 from mlcore.negotiator.realizer import realize
 from mlcore.schema import BUYER, Event, Listing
+
+log = logging.getLogger(__name__)
 
 
 class Generator(Protocol):
@@ -54,16 +57,20 @@ class RuleGenerator:
 class Turn:
     decision: Decision
     text: str  # final, guarded text
-    generator: str  # "rules" | "llm" | "rules-fallback"
+    generator: str  # "rules" | "llm" | "openai" | "rules-fallback"
     repaired: bool  # the guard changed the generator's words
+    failure: str | None = None  # the generator raised (out of memory, a dead server): why
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data = {
             "decision": self.decision.to_dict(),
             "text": self.text,
             "generator": self.generator,
             "repaired": self.repaired,
         }
+        if self.failure:
+            data["failure"] = self.failure
+        return data
 
 
 # A piece of streamed text is released at the end of a sentence or clause, so that an amount
@@ -116,9 +123,11 @@ class Negotiator:
         pending = ""
         # The generator sees the conversation up to and including the message it answers.
         conversation = [*history, Event(BUYER, buyer_message)]
-        stream = self.generator.stream(listing=self.listing, history=conversation, decision=decision)
         failed = False
+        failure: str | None = None
+        stream: Any = None
         try:
+            stream = self.generator.stream(listing=self.listing, history=conversation, decision=decision)
             for piece in stream:
                 pending += piece
                 cut = _last_boundary(pending)
@@ -129,6 +138,11 @@ class Negotiator:
                     emitted, pending = emitted + pending[:cut], pending[cut:]
                 if failed:
                     break
+        except Exception as exc:
+            # A generator that raises (CUDA out of memory, a dead server, a timeout) must not
+            # leave the chat waiting: its unsent words are dropped and the realizer finishes.
+            log.warning("generator %s failed, falling back to the realizer: %s", self.generator.name, exc)
+            failed, failure, pending = True, f"{type(exc).__name__}: {exc}"[:200], ""
         finally:
             close = getattr(stream, "close", None)
             if close:
@@ -151,7 +165,7 @@ class Negotiator:
         for piece in chunks(tail):
             emit(piece)
         text = emitted + tail if emitted and not self._problems(emitted + tail, decision) else fallback
-        return Turn(decision=decision, text=text, generator="rules-fallback", repaired=True)
+        return Turn(decision=decision, text=text, generator="rules-fallback", repaired=True, failure=failure)
 
     def _problems(self, text: str, decision: Decision, *, partial: bool = False) -> list[str]:
         return check(text, decision=decision, policy=self.policy, partial=partial)
