@@ -54,6 +54,16 @@ class _Request:
     generated: int = 0
     slot: int = -1
     generator: Any = None
+    finished: bool = False
+
+
+@dataclass
+class _Launched:
+    """A step queued on the device: its requests, their tokens (host copy) and when it is ready."""
+
+    requests: list[_Request]
+    tokens: Any
+    ready: Any
 
 
 class TokenStream(Iterator[int]):
@@ -123,6 +133,9 @@ class BatchScheduler:
         self._batch: Any = None  # (requests, their slots, their sampling table) while unchanged
         self._shared = torch.Generator(device=device)
         self._shared.seed()
+        pinned = device.type == "cuda"
+        self._host = [torch.zeros(slots, dtype=torch.long, pin_memory=pinned) for _ in range(2)]
+        self._flip = 0
         self.slots.capture()
         self._thread = threading.Thread(target=self._loop, name=THREAD_NAME, daemon=True)
         self._thread.start()
@@ -196,9 +209,12 @@ class BatchScheduler:
     # --- the loop ----------------------------------------------------------------------------------------
 
     def _loop(self) -> None:
+        in_flight: _Launched | None = None
         while True:
             with self._cv:
-                while self._pausing or not (self._closed or self._waiting or self._running):
+                while in_flight is None and (
+                    self._pausing or not (self._closed or self._waiting or self._running)
+                ):
                     self._parked = bool(self._pausing)
                     self._cv.notify_all()
                     self._cv.wait()
@@ -207,10 +223,16 @@ class BatchScheduler:
                     break
             try:
                 with self.torch.inference_mode():
-                    self._admit()
-                    if self._running:
-                        self._step()
+                    # The next step is queued on the GPU before the last one's tokens are handed
+                    # out, so the GPU decodes while this thread does the Python work.
+                    launched = self._launch() if self._running and not self._pausing else None
+                    if in_flight is not None:
+                        self._deliver(in_flight)
+                    in_flight = launched
+                    if not self._pausing:
+                        self._admit()
             except Exception as exc:  # e.g. CUDA out of memory: every chat in the batch falls back
+                in_flight = None
                 log.exception("batched generation failed; failing %d request(s)", len(self._running))
                 with self._cv:
                     failed = list(self._running.values())
@@ -265,25 +287,30 @@ class BatchScheduler:
             for request in joining:
                 self._running[request.slot] = request
             self._batch = None
-        self._emit(joining, logits, rows, self._table_for(joining))
+        self._deliver(self._sample(joining, logits, rows, self._table_for(joining), queued=False))
 
     def _table_for(self, requests: list[_Request]) -> Any:
         return table([r.sampling for r in requests], vocab=self.vocab, device=self.slots.device)
 
-    def _step(self) -> None:
+    def _launch(self) -> _Launched:
+        """Queue one decode step for the batch and its sampling; nothing waits for the GPU."""
         if self._batch is None:  # the batch changed: its rows and settings, once per change
             requests = list(self._running.values())
             slots = self.torch.tensor([r.slot for r in requests], device=self.slots.device)
             self._batch = (requests, slots, self._table_for(requests))
         requests, slots, settings = self._batch
         self.steps.append(tuple(r.id for r in requests))
-        longest = max(len(r.prompt) + r.generated for r in requests)
-        logits = self.slots.decode(self._next, self._positions, longest=longest)
+        # +1: the step in flight has written one more token than the counts say.
+        longest = max(len(r.prompt) + r.generated for r in requests) + 1
+        logits = self.slots.decode(
+            self._next, self._positions, longest=min(longest, self.slots.max_length - 1)
+        )
         self._positions[slots] += 1
-        self._emit(requests, logits[slots], slots, settings)
+        return self._sample(requests, logits[slots], slots, settings)
 
-    def _emit(self, requests: list[_Request], logits: Any, rows: Any, settings: Any) -> None:
-        """Sample a token for each request, hand it over, and retire the ones that are done."""
+    def _sample(
+        self, requests: list[_Request], logits: Any, rows: Any, settings: Any, *, queued: bool = True
+    ) -> _Launched:
         barred = [i for i, r in enumerate(requests) if r.generated < r.min_new_tokens]
         if barred:
             logits[self.torch.tensor(barred, device=self.slots.device), self.eos] = float("-inf")
@@ -296,8 +323,23 @@ class BatchScheduler:
         )
         self._next[rows] = tokens
         self._seen[rows, tokens] = True
+        if not queued or self.slots.device.type != "cuda":
+            return _Launched(requests, tokens, None)  # read at once (`tolist` waits for it)
+        self._flip = 1 - self._flip  # two steps can be in flight: one host buffer each
+        host = self._host[self._flip][: len(requests)]
+        host.copy_(tokens, non_blocking=True)
+        done = self.torch.cuda.Event()
+        done.record()
+        return _Launched(requests, host, done)
+
+    def _deliver(self, launched: _Launched) -> None:
+        """Hand each request its token and retire the ones that are done."""
+        if launched.ready is not None:
+            launched.ready.synchronize()
         done: list[_Request] = []
-        for request, token in zip(requests, tokens.tolist(), strict=True):
+        for request, token in zip(launched.requests, launched.tokens.tolist(), strict=True):
+            if request.finished:  # it left after the step before; this token was decoded anyway
+                continue
             if request.cancelled.is_set():
                 done.append(request)
                 continue
@@ -312,6 +354,7 @@ class BatchScheduler:
         if done:
             with self._cv:
                 for request in done:
+                    request.finished = True
                     self._running.pop(request.slot, None)
                 self._batch = None
             # An idle slot decodes at position 0, so it never widens the attention window.

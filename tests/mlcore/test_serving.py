@@ -86,7 +86,9 @@ def test_requests_made_together_decode_in_one_batch_and_match_their_solo_replies
     together = [list(s) for s in streams]
     ids = tuple(s.id for s in streams)
     assert scheduler.prefills[0].requests == ids, "the three prompts ran through one prefill"
-    assert scheduler.steps[0] == ids and len([s for s in scheduler.steps if s == ids]) == 11
+    # 1 token from the prefill, 11 from steps of all three (a step may be queued before the
+    # scheduler reads that the replies are done: its tokens are dropped).
+    assert list(scheduler.steps)[:11] == [ids] * 11
     # A seeded reply is the same whoever shares its batch: no request reads another's cache row.
     alone = [
         list(scheduler.submit(p, max_new_tokens=12, min_new_tokens=12, seed=n)) for n, p in enumerate(prompts)
