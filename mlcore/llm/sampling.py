@@ -33,11 +33,11 @@ class Table:
     sampled: Any
 
 
-def table(settings: list[Sampling], *, vocab: int, device: Any) -> Table:
-    import torch
+def table(settings: list[Sampling], *, vocab: int, tensor: Any) -> Table:
+    """`tensor(values)` puts a list on the device (`SlotModel.tensor`)."""
 
     def column(values: list[float]) -> Any:
-        return torch.tensor(values, device=device)[:, None]
+        return tensor(values)[:, None]
 
     ks = [s.top_k if 0 < s.top_k < vocab else vocab for s in settings]
     return Table(
@@ -47,7 +47,7 @@ def table(settings: list[Sampling], *, vocab: int, device: Any) -> Table:
         temperature=column([max(s.temperature, 1e-5) for s in settings]),
         own_k=column(ks),
         top_p=column([s.top_p for s in settings]),
-        sampled=torch.tensor([s.do_sample for s in settings], device=device),
+        sampled=tensor([s.do_sample for s in settings]),
     )
 
 

@@ -133,9 +133,8 @@ class BatchScheduler:
         self._batch: Any = None  # (requests, their slots, their sampling table) while unchanged
         self._shared = torch.Generator(device=device)
         self._shared.seed()
-        pinned = device.type == "cuda"
-        self._host = [torch.zeros(slots, dtype=torch.long, pin_memory=pinned) for _ in range(2)]
-        self._flip = 0
+        self._count = torch.zeros(slots, dtype=torch.long, device=device)  # tokens sampled, per slot
+        self._min = torch.zeros(slots, dtype=torch.long, device=device)  # min_new_tokens, per slot
         self.slots.capture()
         self._thread = threading.Thread(target=self._loop, name=THREAD_NAME, daemon=True)
         self._thread.start()
@@ -209,10 +208,10 @@ class BatchScheduler:
     # --- the loop ----------------------------------------------------------------------------------------
 
     def _loop(self) -> None:
-        in_flight: _Launched | None = None
+        in_flight: list[_Launched] = []
         while True:
             with self._cv:
-                while in_flight is None and (
+                while not in_flight and (
                     self._pausing or not (self._closed or self._waiting or self._running)
                 ):
                     self._parked = bool(self._pausing)
@@ -225,14 +224,13 @@ class BatchScheduler:
                 with self.torch.inference_mode():
                     # The next step is queued on the GPU before the last one's tokens are handed
                     # out, so the GPU decodes while this thread does the Python work.
-                    launched = self._launch() if self._running and not self._pausing else None
-                    if in_flight is not None:
-                        self._deliver(in_flight)
-                    in_flight = launched
-                    if not self._pausing:
-                        self._admit()
+                    launched = [self._launch()] if self._running and not self._pausing else []
+                    for done in in_flight:
+                        self._deliver(done)
+                    joined = None if self._pausing else self._admit()
+                    in_flight = launched + ([joined] if joined else [])
             except Exception as exc:  # e.g. CUDA out of memory: every chat in the batch falls back
-                in_flight = None
+                in_flight = []
                 log.exception("batched generation failed; failing %d request(s)", len(self._running))
                 with self._cv:
                     failed = list(self._running.values())
@@ -247,7 +245,8 @@ class BatchScheduler:
             self._running.clear()
             self._waiting.clear()
 
-    def _admit(self) -> None:
+    def _admit(self) -> _Launched | None:
+        """Prefill the waiting requests into free slots; their first tokens come back queued."""
         torch = self.torch
         with self._cv:
             free = [s for s in range(self.slots.slots) if s not in self._running]
@@ -266,7 +265,7 @@ class BatchScheduler:
                 joining.append(request)
             running = tuple(r.id for r in self._running.values())
         if not joining:
-            return
+            return None
         slots = [r.slot for r in joining]
         try:
             logits = self.slots.prefill(slots, [r.prompt for r in joining])
@@ -274,46 +273,51 @@ class BatchScheduler:
             for request in joining:
                 request.out.put(exc)
             raise
-        rows = torch.tensor(slots, device=self.slots.device)
+        tensor = self.slots.tensor
+        rows = tensor(slots)
         self._seen[rows] = False
+        self._seen[
+            tensor([r.slot for r in joining for _ in r.prompt]),
+            tensor([t for r in joining for t in r.prompt]),
+        ] = True
         for request in joining:
-            self._seen[request.slot, torch.tensor(request.prompt, device=self.slots.device)] = True
             if request.seed is not None:
                 request.generator = torch.Generator(device=self.slots.device)
                 request.generator.manual_seed(request.seed)
-        self._positions[rows] = torch.tensor([len(r.prompt) for r in joining], device=self.slots.device)
+        self._positions[rows] = tensor([len(r.prompt) for r in joining])
+        self._count[rows] = 0
+        self._min[rows] = tensor([r.min_new_tokens for r in joining])
         self.prefills.append(Prefill(tuple(r.id for r in joining), running))
         with self._cv:
             for request in joining:
                 self._running[request.slot] = request
             self._batch = None
-        self._deliver(self._sample(joining, logits, rows, self._table_for(joining), queued=False))
+        return self._sample(joining, logits, rows, self._table_for(joining))
 
     def _table_for(self, requests: list[_Request]) -> Any:
-        return table([r.sampling for r in requests], vocab=self.vocab, device=self.slots.device)
+        return table([r.sampling for r in requests], vocab=self.vocab, tensor=self.slots.tensor)
 
     def _launch(self) -> _Launched:
         """Queue one decode step for the batch and its sampling; nothing waits for the GPU."""
         if self._batch is None:  # the batch changed: its rows and settings, once per change
             requests = list(self._running.values())
-            slots = self.torch.tensor([r.slot for r in requests], device=self.slots.device)
+            slots = self.slots.tensor([r.slot for r in requests])
             self._batch = (requests, slots, self._table_for(requests))
         requests, slots, settings = self._batch
         self.steps.append(tuple(r.id for r in requests))
-        # +1: the step in flight has written one more token than the counts say.
-        longest = max(len(r.prompt) + r.generated for r in requests) + 1
+        # +2: the steps in flight (a prefill's first token, a decode step) are not counted yet.
+        longest = max(len(r.prompt) + r.generated for r in requests) + 2
         logits = self.slots.decode(
             self._next, self._positions, longest=min(longest, self.slots.max_length - 1)
         )
         self._positions[slots] += 1
         return self._sample(requests, logits[slots], slots, settings)
 
-    def _sample(
-        self, requests: list[_Request], logits: Any, rows: Any, settings: Any, *, queued: bool = True
-    ) -> _Launched:
-        barred = [i for i, r in enumerate(requests) if r.generated < r.min_new_tokens]
-        if barred:
-            logits[self.torch.tensor(barred, device=self.slots.device), self.eos] = float("-inf")
+    def _sample(self, requests: list[_Request], logits: Any, rows: Any, settings: Any) -> _Launched:
+        if any(r.min_new_tokens for r in requests):  # counted on the device: no wait for the GPU
+            barred = self._count[rows] < self._min[rows]
+            logits[:, self.eos] = logits[:, self.eos].masked_fill(barred, float("-inf"))
+        self._count[rows] += 1
         tokens = sample(
             logits,
             seen=self._seen[rows],
@@ -323,10 +327,9 @@ class BatchScheduler:
         )
         self._next[rows] = tokens
         self._seen[rows, tokens] = True
-        if not queued or self.slots.device.type != "cuda":
-            return _Launched(requests, tokens, None)  # read at once (`tolist` waits for it)
-        self._flip = 1 - self._flip  # two steps can be in flight: one host buffer each
-        host = self._host[self._flip][: len(requests)]
+        if self.slots.device.type != "cuda":
+            return _Launched(requests, tokens, None)
+        host = self.torch.empty(len(requests), dtype=tokens.dtype, pin_memory=True)
         host.copy_(tokens, non_blocking=True)
         done = self.torch.cuda.Event()
         done.record()
@@ -358,6 +361,6 @@ class BatchScheduler:
                     self._running.pop(request.slot, None)
                 self._batch = None
             # An idle slot decodes at position 0, so it never widens the attention window.
-            self._positions[self.torch.tensor([r.slot for r in done], device=self.slots.device)] = 0
+            self._positions[self.slots.tensor([r.slot for r in done])] = 0
             for request in done:
                 request.out.put(_END)

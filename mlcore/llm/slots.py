@@ -67,6 +67,15 @@ class SlotModel:
         self.cuda_graphs = cuda_graphs and self.device.type == "cuda"
         self._graphs: dict[int, tuple[Any, Any, Any, Any]] = {}
 
+    def tensor(self, values: list, *, dtype: Any = None) -> Any:
+        """`values` on the device without waiting for it: a plain copy from pageable memory
+        would wait for every step queued before it, and the scheduler keeps one step queued."""
+        torch = self.torch
+        host = torch.tensor(values, dtype=dtype)
+        if self.device.type != "cuda":
+            return host
+        return host.pin_memory().to(self.device, non_blocking=True)
+
     @property
     def cache_bytes(self) -> int:
         return sum(t.numel() * t.element_size() for t in (*self.keys, *self.values))
@@ -125,8 +134,8 @@ class SlotModel:
         if width > self.max_length:
             raise ValueError(f"a prompt of {width} tokens does not fit a cache of {self.max_length}")
         padded = [p + [0] * (width - len(p)) for p in prompts]  # right padding: causal masks ignore it
-        ids = torch.tensor(padded, device=self.device)
-        rows = torch.tensor(slots, device=self.device)
+        ids = self.tensor(padded)
+        rows = self.tensor(slots)
         position_ids = self.positions[:width].expand(len(slots), width)
         causal = torch.ones(width, width, dtype=torch.bool, device=self.device).tril()
 
@@ -137,7 +146,7 @@ class SlotModel:
 
         with torch.inference_mode():
             hidden = self._forward(ids, position_ids, attend)
-            last = hidden[torch.arange(len(slots), device=self.device), torch.tensor(lengths) - 1]
+            last = hidden[torch.arange(len(slots), device=self.device), self.tensor(lengths) - 1]
             return self.head(last).float()
 
     # --- decode: one token for every slot ------------------------------------------------------------
