@@ -218,7 +218,7 @@ def step_alone(scheduler, *, batch: int, length: int, device: str, repeat: int =
     positions = torch.full((slots.slots,), length, dtype=torch.long, device=slots.device)
     positions[batch:] = 0
     rows = torch.arange(batch, device=slots.device)
-    settings = table([Sampling()] * batch, vocab=scheduler.vocab, device=slots.device)
+    settings = table([Sampling()] * batch, vocab=scheduler.vocab, tensor=slots.tensor)
     seen = torch.zeros(batch, scheduler.vocab, dtype=torch.bool, device=slots.device)
     with scheduler.paused(), torch.inference_mode():
         for _ in range(3):
