@@ -120,7 +120,7 @@ def one_at_a_time(model, prompts: list[list[int]], *, new_tokens: int, device: s
 
     class FirstToken:
         def put(self, value) -> None:
-            if len(marks) == 1:  # the first put is the prompt, the second the first new token
+            if len(marks) == 2:  # marks: the start, the prompt's put; this put is the first new token
                 first_token.append(time.perf_counter() - marks[0])
             marks.append(time.perf_counter())
 
