@@ -296,45 +296,32 @@ def main() -> int:
         f"scheduler ready in {result['scheduler_start_s']:.1f} s, graphs {scheduler.slots.cuda_graphs}",
         flush=True,
     )
-    if args.baseline:
-        serial = chats(
-            scheduler,
-            chats=1,
-            requests=args.baseline,
-            think=0,
-            prompt=args.prompt,
-            new_tokens=args.new_tokens,
-            seed=1,
-        )
-        result["scheduler_one_at_a_time"] = serial
-        print("scheduler, one at a time:", json.dumps(serial), flush=True)
-    result["chats"] = []
-    for count in args.chats:
+
+    def load(name: str, *, count: int, requests: int, think: float, seed: int) -> dict:
         figures = chats(
             scheduler,
             chats=count,
-            requests=args.requests,
-            think=args.think,
+            requests=requests,
+            think=think,
             prompt=args.prompt,
             new_tokens=args.new_tokens,
-            seed=count,
+            seed=seed,
         )
         if args.baseline:
             figures["x_one_at_a_time"] = figures["tokens_per_s"] / result["one_at_a_time"]["tokens_per_s"]
-        result["chats"].append(figures)
-        print(f"{count} chats:", json.dumps(figures), flush=True)
+        print(f"{name}:", json.dumps(figures), flush=True)
+        return figures
+
+    if args.baseline:
+        result["scheduler_one_at_a_time"] = load(
+            "scheduler, one at a time", count=1, requests=args.baseline, think=0, seed=1
+        )
+    result["chats"] = [
+        load(f"{count} chats", count=count, requests=args.requests, think=args.think, seed=count)
+        for count in args.chats
+    ]
     # Saturated: every slot busy from the start, no pauses: the scheduler's ceiling.
-    saturated = chats(
-        scheduler,
-        chats=args.slots,
-        requests=2,
-        think=0,
-        prompt=args.prompt,
-        new_tokens=args.new_tokens,
-        seed=99,
-    )
-    result["saturated"] = saturated
-    print("saturated:", json.dumps(saturated), flush=True)
+    result["saturated"] = load("saturated", count=args.slots, requests=2, think=0, seed=99)
     length = args.prompt + args.new_tokens // 2
     result["step"] = [
         step_alone(scheduler, batch=b, length=length, device=args.device)
