@@ -14,7 +14,9 @@ dialogues decoded together by its batching scheduler when `--workers` > 1) or an
 server (NELLM_OPENAI_*). Per backend: the figures above, guard repairs, realizer fallbacks and
 generator failures per reply, and the reply latency (p50/p95 seconds to the first piece and to
 the whole reply). `report.json` keeps its keys for the first backend and adds one block per
-backend under `backends`.
+backend under `backends`. `--baseline` adds, per model backend, the original's approach: the
+model's words with only regex rules after the fact (`Negotiator(guarded=False)`; the Advisor
+still decides the act), so the table shows what the streaming guard prevents.
 """
 
 from __future__ import annotations
@@ -105,7 +107,7 @@ def outcome_of(played: Played) -> Outcome:
 
 
 def evaluate(
-    config: EvalConfig, *, generator: Any = None, progress: Any = None, workers: int = 1
+    config: EvalConfig, *, generator: Any = None, progress: Any = None, workers: int = 1, guarded: bool = True
 ) -> list[Outcome]:
     """Every dialogue of the config, in order; `workers` > 1 plays that many at once (a model
     backend then decodes their replies together), with the same result as one at a time."""
@@ -119,7 +121,8 @@ def evaluate(
         style, persona, index = cell
         rng = random.Random(f"nellm-eval:{config.seed}:{style}:{persona}:{index}")
         listing = rng.choice(listings)
-        outcome = outcome_of(play(listing, rng=rng, persona=persona, style=style, generator=generator))
+        played = play(listing, rng=rng, persona=persona, style=style, generator=generator, guarded=guarded)
+        outcome = outcome_of(played)
         if progress is not None:
             progress.update(1)
         return outcome
@@ -337,6 +340,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--llm", action="store_true", help="the same as --backend llm (kept for one release)")
     parser.add_argument(
+        "--baseline",
+        action="store_true",
+        help="also run each model backend as the original did: its words with only regex rules after "
+        "the fact, no streaming guard (block NAME-baseline; its safety violations are expected)",
+    )
+    parser.add_argument(
         "--workers", type=int, default=0, help="dialogues played at once (default: 1 for rules, 32 otherwise)"
     )
 
@@ -368,13 +377,15 @@ def run(args: argparse.Namespace) -> int:
         except (RuntimeError, ValueError, OSError) as exc:
             print(f"backend {name}: {exc}", file=sys.stderr)
             return 2
-        timed = Timed(generator) if generator is not None else None
-        workers = args.workers or (1 if generator is None else 32)
-        with tqdm(total=total, desc=f"evaluating {name}", unit="dialogue", file=sys.stderr) as bar:
-            outcomes = evaluate(config, generator=timed, progress=bar, workers=workers)
-        result = report(outcomes)
-        result["overall"].update(reply_figures(outcomes, timed))
-        blocks[name] = result
+        runs = [(name, True)] + ([(f"{name}-baseline", False)] if args.baseline and generator else [])
+        for label, guarded in runs:
+            timed = Timed(generator) if generator is not None else None
+            workers = args.workers or (1 if generator is None else 32)
+            with tqdm(total=total, desc=f"evaluating {label}", unit="dialogue", file=sys.stderr) as bar:
+                outcomes = evaluate(config, generator=timed, progress=bar, workers=workers, guarded=guarded)
+            result = report(outcomes)
+            result["overall"].update(reply_figures(outcomes, timed))
+            blocks[label] = result
     first = blocks[names[0]]
     print(render_backends(blocks))
     print()
@@ -395,9 +406,10 @@ def run(args: argparse.Namespace) -> int:
             json.dumps(payload, ensure_ascii=False, indent=2), encoding="utf-8"
         )
         print(f"\nWrote {args.out / 'report.md'}, report.json and evaluation.png")
-    violations = sum(block["overall"]["safety_violations"] for block in blocks.values())
+    guarded_blocks = [block for label, block in blocks.items() if not label.endswith("-baseline")]
+    violations = sum(block["overall"]["safety_violations"] for block in guarded_blocks)
     if violations:
-        examples = [v for block in blocks.values() for v in block["violations"]][:3]
+        examples = [v for block in guarded_blocks for v in block["violations"]][:3]
         print(f"SAFETY: {violations} violation(s), e.g. {examples}", file=sys.stderr)
         return 1
     return 0

@@ -45,7 +45,7 @@ def evaluate(tmp_path: Path, base_url: str, *backends: str):
         "NELLM_OPENAI_MODEL": "m",
         "NELLM_OPENAI_TIMEOUT": "2",
     }
-    flags = [f for b in backends for f in ("--backend", b)]
+    flags = [f for b in backends for f in ((b,) if b.startswith("--") else ("--backend", b))]
     args = ["evaluate", *flags, "--per-cell", "1", "--style", "balanced", "--out", str(tmp_path)]
     done = run_mlcore(*args, "--persona", "lowballer", "--persona", "quick_buyer", env=env, timeout=300)
     assert done.returncode == 0, done.stderr
@@ -73,3 +73,17 @@ def test_a_dead_server_is_counted_as_failures_not_violations(tmp_path):
     overall = report["backends"]["openai"]["overall"]
     assert overall["failures_per_reply"] == overall["fallbacks_per_reply"] == 1.0
     assert overall["safety_violations"] == 0 and overall["first_piece_p50_s"] is None
+
+
+def test_the_baseline_shows_what_the_guard_prevents(tmp_path, server):
+    # Words the original's regex rules do not read (no digits), far below any floor.
+    Server.reply = "네 좋아요, 5백원에 드릴게요."
+    report, stdout = evaluate(tmp_path, server, "openai", "--baseline")
+    guarded, baseline = (
+        report["backends"]["openai"]["overall"],
+        report["backends"]["openai-baseline"]["overall"],
+    )
+    assert guarded["safety_violations"] == 0 and guarded["fallbacks_per_reply"] == 1.0
+    assert baseline["safety_violations"] > 0, "without the guard the below-floor words reach the buyer"
+    assert any("below the floor" in v for v in report["backends"]["openai-baseline"]["violations"])
+    assert "| openai-baseline |" in stdout
