@@ -162,3 +162,31 @@ def test_a_failing_model_falls_back_to_the_realizer_and_the_scheduler_survives(g
     assert generator.scheduler.running == 0
     again = bot.respond("31000원은요?")
     assert again.failure is None and again.generator in {"llm", "rules-fallback"}
+
+
+@pytest.mark.slow
+def test_greedy_batched_replies_equal_transformers_generate(model, scheduler):
+    import torch
+
+    from mlcore.llm.sampling import Sampling
+
+    prompts = [[5, 17, 99, 3, 44, 12], [7, 8, 9], [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]]
+    greedy = Sampling(do_sample=False, repetition_penalty=1.3)
+    with scheduler.paused():
+        streams = [
+            scheduler.submit(p, max_new_tokens=10, min_new_tokens=10, sampling=greedy) for p in prompts
+        ]
+    batched = [list(s) for s in streams]
+    for prompt, tokens in zip(prompts, batched, strict=True):
+        with torch.no_grad():
+            out = model.generate(
+                torch.tensor([prompt]),
+                attention_mask=torch.ones(1, len(prompt), dtype=torch.long),
+                max_new_tokens=10,
+                min_new_tokens=10,
+                do_sample=False,
+                repetition_penalty=1.3,
+                eos_token_id=0,
+                pad_token_id=0,
+            )
+        assert tokens == out[0, len(prompt) :].tolist()
