@@ -40,6 +40,9 @@ COMMANDS: dict[str, Command] = {
         "negotiate seller turns with the fine-tuned LLM, guarded",
         aliases=("generate-reply",),
     ),
+    "merge-adapter": Command(
+        "llm", "mlcore.llm.merge", "fold a LoRA adapter into its base model, for vLLM (vllm serve OUT)"
+    ),
     "evaluate": Command("evaluate", "mlcore.evaluate", "simulated buyers against the bot: deals, safety"),
 }
 

@@ -8,8 +8,15 @@ turns it took, how often the guard had to repair or replace the generator's word
 safety counters, which must all be zero: a stated or accepted price below the floor, the floor
 amount in any written form, an offer that rose again.
 
-With `--llm` the seller's words come from the fine-tuned model (NELLM_BASE_MODEL /
-NELLM_ADAPTER), so the repair and fallback rates measure how often the guard had to step in.
+`--backend rules|llm|openai` (repeatable) runs the same simulated buyers against each backend:
+the rule realizer, the fine-tuned model on this machine (NELLM_BASE_MODEL / NELLM_ADAPTER, all
+dialogues decoded together by its batching scheduler when `--workers` > 1) or an OpenAI-compatible
+server (NELLM_OPENAI_*). Per backend: the figures above, guard repairs, realizer fallbacks and
+generator failures per reply, and the reply latency (p50/p95 seconds to the first piece and to
+the whole reply). `report.json` keeps its keys for the first backend and adds one block per
+backend under `backends`. `--baseline` adds, per model backend, the original's approach: the
+model's words with only regex rules after the fact (`Negotiator(guarded=False)`; the Advisor
+still decides the act), so the table shows what the streaming guard prevents.
 """
 
 from __future__ import annotations
@@ -18,8 +25,11 @@ import argparse
 import json
 import random
 import sys
+import threading
+import time
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -51,6 +61,7 @@ class Outcome:
     repaired: int
     fallbacks: int
     violations: list[str] = field(default_factory=list)
+    failures: int = 0  # turns where the generator raised (and the realizer answered)
 
     @property
     def possible(self) -> bool:
@@ -91,25 +102,116 @@ def outcome_of(played: Played) -> Outcome:
         repaired=sum(1 for t in played.turns if t.repaired),
         fallbacks=sum(1 for t in played.turns if t.generator == "rules-fallback"),
         violations=violations,
+        failures=sum(1 for t in played.turns if getattr(t, "failure", None)),
     )
 
 
-def evaluate(config: EvalConfig, *, generator: Any = None, progress: Any = None) -> list[Outcome]:
+def evaluate(
+    config: EvalConfig, *, generator: Any = None, progress: Any = None, workers: int = 1, guarded: bool = True
+) -> list[Outcome]:
+    """Every dialogue of the config, in order; `workers` > 1 plays that many at once (a model
+    backend then decodes their replies together), with the same result as one at a time."""
     from mlcore.corpus.buyers import PERSONAS
 
     listings = load_listings(config.listings)
     personas = config.personas or tuple(sorted(PERSONAS))
-    outcomes = []
-    for style in config.styles:
-        for persona in personas:
-            for index in range(config.per_cell):
-                rng = random.Random(f"nellm-eval:{config.seed}:{style}:{persona}:{index}")
-                listing = rng.choice(listings)
-                played = play(listing, rng=rng, persona=persona, style=style, generator=generator)
-                outcomes.append(outcome_of(played))
-                if progress is not None:
-                    progress.update(1)
-    return outcomes
+    cells = [(s, p, i) for s in config.styles for p in personas for i in range(config.per_cell)]
+
+    def one(cell: tuple[str, str, int]) -> Outcome:
+        style, persona, index = cell
+        rng = random.Random(f"nellm-eval:{config.seed}:{style}:{persona}:{index}")
+        listing = rng.choice(listings)
+        played = play(listing, rng=rng, persona=persona, style=style, generator=generator, guarded=guarded)
+        outcome = outcome_of(played)
+        if progress is not None:
+            progress.update(1)
+        return outcome
+
+    if workers <= 1:
+        return [one(cell) for cell in cells]
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="nellm-eval") as pool:
+        return list(pool.map(one, cells))
+
+
+BACKENDS = ("rules", "llm", "openai")
+
+
+def load_backend(name: str) -> Any:
+    """The generator of a backend (None: the Negotiator's own rule realizer)."""
+    if name == "llm":
+        from mlcore.llm.generator import load_generator
+
+        return load_generator()
+    if name == "openai":
+        from mlcore.llm.openai_backend import load_openai_generator
+
+        return load_openai_generator()
+    return None
+
+
+class Timed:
+    """A generator that records, per reply, the seconds to its first piece and to its end."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner, self.name = inner, inner.name
+        self.first: list[float] = []
+        self.whole: list[float] = []
+        self._lock = threading.Lock()
+
+    def stream(self, **kwargs: Any) -> Iterator[str]:
+        start, first = time.perf_counter(), None
+        try:
+            for piece in self.inner.stream(**kwargs):
+                if first is None:
+                    first = time.perf_counter() - start
+                yield piece
+        finally:
+            with self._lock:
+                self.whole.append(time.perf_counter() - start)
+                if first is not None:
+                    self.first.append(first)
+
+
+def _percentile(values: Sequence[float], share: float) -> float | None:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))] if ordered else None
+
+
+def reply_figures(outcomes: Sequence[Outcome], timed: Timed | None = None) -> dict[str, Any]:
+    """Per reply: how often the guard repaired or replaced the words, how often the generator
+    failed; and the latency of the generator's replies (None for the in-process realizer)."""
+    replies = sum(o.seller_turns for o in outcomes)
+    first, whole = (timed.first, timed.whole) if timed else ([], [])
+    return {
+        "replies": replies,
+        "repairs_per_reply": sum(o.repaired for o in outcomes) / replies if replies else None,
+        "fallbacks_per_reply": sum(o.fallbacks for o in outcomes) / replies if replies else None,
+        "failures_per_reply": sum(o.failures for o in outcomes) / replies if replies else None,
+        "first_piece_p50_s": _percentile(first, 0.5),
+        "first_piece_p95_s": _percentile(first, 0.95),
+        "reply_p50_s": _percentile(whole, 0.5),
+        "reply_p95_s": _percentile(whole, 0.95),
+    }
+
+
+def render_backends(blocks: dict[str, dict[str, Any]]) -> str:
+    def seconds(value: float | None) -> str:
+        return "-" if value is None else f"{value:.2f}"
+
+    lines = [
+        "| backend | dialogues | deal rate | seller share of zone | safety violations | repairs / reply "
+        "| fallbacks / reply | failures / reply | first piece p50 / p95 s | reply p50 / p95 s |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
+    ]
+    for name, block in blocks.items():
+        o = block["overall"]
+        lines.append(
+            f"| {name} | {o['dialogues']} | {_fmt(o['deal_rate'])} | {_fmt(o['seller_share_of_zone'])} "
+            f"| {o['safety_violations']} | {_fmt(o['repairs_per_reply'])} | {_fmt(o['fallbacks_per_reply'])} "
+            f"| {_fmt(o['failures_per_reply'])} | {seconds(o['first_piece_p50_s'])} / "
+            f"{seconds(o['first_piece_p95_s'])} | {seconds(o['reply_p50_s'])} / {seconds(o['reply_p95_s'])} |"
+        )
+    return "\n".join(lines)
 
 
 def _mean(values: Sequence[float]) -> float | None:
@@ -230,9 +332,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--listings", type=Path, default=LISTINGS_PATH)
     parser.add_argument("--out", type=Path, help="folder for report.md, report.json and evaluation.png")
     parser.add_argument(
-        "--llm",
+        "--backend",
+        action="append",
+        choices=BACKENDS,
+        help="who words the seller's turns (repeatable: one block per backend): the rule realizer, "
+        "the fine-tuned model (NELLM_BASE_MODEL) or an OpenAI-compatible server (NELLM_OPENAI_*)",
+    )
+    parser.add_argument("--llm", action="store_true", help="the same as --backend llm (kept for one release)")
+    parser.add_argument(
+        "--baseline",
         action="store_true",
-        help="word the seller's turns with the fine-tuned model (NELLM_BASE_MODEL)",
+        help="also run each model backend as the original did: its words with only regex rules after "
+        "the fact, no streaming guard (block NAME-baseline; its safety violations are expected)",
+    )
+    parser.add_argument(
+        "--workers", type=int, default=0, help="dialogues played at once (default: 1 for rules, 32 otherwise)"
     )
 
 
@@ -254,36 +368,48 @@ def run(args: argparse.Namespace) -> int:
         personas=tuple(args.persona or ()),
         listings=args.listings,
     )
-    generator = None
-    if args.llm:
-        from mlcore.llm.generator import load_generator
-
-        generator = load_generator()
+    names = list(dict.fromkeys((args.backend or []) + (["llm"] if args.llm else []))) or ["rules"]
+    blocks: dict[str, dict[str, Any]] = {}
     total = len(config.styles) * len(config.personas or PERSONAS) * config.per_cell
-    with tqdm(total=total, desc="evaluating", unit="dialogue", file=sys.stderr) as bar:
-        outcomes = evaluate(config, generator=generator, progress=bar)
-    result = report(outcomes)
-    name = "llm" if args.llm else "rules"
-    print(render_table({"all": result["overall"]}, "set"))
+    for name in names:
+        try:
+            generator = load_backend(name)
+        except (RuntimeError, ValueError, OSError) as exc:
+            print(f"backend {name}: {exc}", file=sys.stderr)
+            return 2
+        runs = [(name, True)] + ([(f"{name}-baseline", False)] if args.baseline and generator else [])
+        for label, guarded in runs:
+            timed = Timed(generator) if generator is not None else None
+            workers = args.workers or (1 if generator is None else 32)
+            with tqdm(total=total, desc=f"evaluating {label}", unit="dialogue", file=sys.stderr) as bar:
+                outcomes = evaluate(config, generator=timed, progress=bar, workers=workers, guarded=guarded)
+            result = report(outcomes)
+            result["overall"].update(reply_figures(outcomes, timed))
+            blocks[label] = result
+    first = blocks[names[0]]
+    print(render_backends(blocks))
     print()
-    print(render_table(result["by_style"], "style"))
+    print(render_table(first["by_style"], f"style ({names[0]})"))
     if args.out:
         args.out.mkdir(parents=True, exist_ok=True)
-        plot(result, args.out / "evaluation.png")
-        (args.out / "report.md").write_text(
-            render_markdown(result, config=config, generator=name, plot="evaluation.png"), encoding="utf-8"
-        )
+        plot(first, args.out / "evaluation.png")
+        markdown = render_markdown(first, config=config, generator=names[0], plot="evaluation.png")
+        markdown += "\n## By backend\n\n" + render_backends(blocks) + "\n"
+        (args.out / "report.md").write_text(markdown, encoding="utf-8")
         payload = {
             "config": {**asdict(config), "listings": str(config.listings)},
-            "generator": name,
-            **result,
+            "generator": names[0],
+            **first,
+            "backends": blocks,
         }
         (args.out / "report.json").write_text(
             json.dumps(payload, ensure_ascii=False, indent=2), encoding="utf-8"
         )
         print(f"\nWrote {args.out / 'report.md'}, report.json and evaluation.png")
-    violations = result["overall"]["safety_violations"]
+    guarded_blocks = [block for label, block in blocks.items() if not label.endswith("-baseline")]
+    violations = sum(block["overall"]["safety_violations"] for block in guarded_blocks)
     if violations:
-        print(f"SAFETY: {violations} violation(s), e.g. {result['violations'][:3]}", file=sys.stderr)
+        examples = [v for block in guarded_blocks for v in block["violations"]][:3]
+        print(f"SAFETY: {violations} violation(s), e.g. {examples}", file=sys.stderr)
         return 1
     return 0

@@ -1,13 +1,16 @@
 """The generator registry: one generator per process, loaded on first use.
 
 "rules" is mlcore's Korean rule realizer: cheap, thread-safe, loads instantly. "llm"
-(`mlcore.llm.generator`, docs/MODEL.md) is a fine-tuned GPT-NeoX that streams tokens on a GPU.
-CUDA cannot survive a fork, so the model must be loaded in the process that uses it, after
-any fork:
+(`mlcore.llm.generator`, docs/MODEL.md) is a fine-tuned GPT-NeoX on this process's GPU: its
+scheduler thread decodes every pending reply in one batch, and each task thread only submits
+its prompt and reads its own tokens. "openai" (`mlcore.llm.openai_backend`) streams from an
+OpenAI-compatible server (vLLM) configured by NELLM_OPENAI_*.
 
-* run the worker with `-P solo` (one process, recommended for one GPU) or `-P threads`;
-* with the default prefork pool, nothing here loads at import time, so each child loads its own
-  model on its first task (lazily, in the child) — never in the parent before forking.
+Run the GPU worker as one process with a threads pool, `-P threads -c 64` (docker-compose.yml):
+one model per GPU, and as many task threads as chats should decode together, each blocked on
+its own stream while the scheduler serves them all. `-P solo` would serve one reply at a time
+again; the prefork pool would load one model per child (CUDA cannot survive a fork, so nothing
+here loads at import time).
 
 The registry is thread-safe so the in-process thread pool and `-P threads` share one instance.
 """
@@ -30,6 +33,7 @@ _loaded_for: str | None = None
 BACKENDS = {
     "rules": "negotiation.generators:rules_factory",
     "llm": "mlcore.llm.generator:load_generator",
+    "openai": "negotiation.generators:openai_factory",
 }
 
 
@@ -37,6 +41,20 @@ def rules_factory() -> Any:
     from mlcore.negotiator.pipeline import RuleGenerator
 
     return RuleGenerator()
+
+
+def openai_factory() -> Any:
+    from mlcore.llm.openai_backend import OpenAIConfig, OpenAIGenerator
+
+    return OpenAIGenerator(
+        OpenAIConfig(
+            base_url=settings.NELLM_OPENAI_BASE_URL,
+            model=settings.NELLM_OPENAI_MODEL,
+            api_key=settings.NELLM_OPENAI_API_KEY,
+            api=settings.NELLM_OPENAI_API,
+            timeout=settings.NELLM_OPENAI_TIMEOUT,
+        )
+    )
 
 
 def get_generator() -> Any:

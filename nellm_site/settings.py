@@ -136,13 +136,25 @@ MONGODB_URI = env.str("MONGODB_URI", default="")
 MONGODB_DB = env.str("MONGODB_DB", default="nellm")
 
 # --- Generation -----------------------------------------------------------------------------------
-# "rules": the fast Korean realizer; "llm": a fine-tuned GPT-NeoX (base + LoRA adapter).
+# "rules": the fast Korean realizer; "llm": a fine-tuned GPT-NeoX (base + LoRA adapter) on this
+# worker's GPU, every pending reply decoded in one batch; "openai": the merged model (or any
+# other) behind an OpenAI-compatible server such as vLLM (docs/MODEL.md).
 NELLM_BACKEND = env.str("NELLM_BACKEND", default="rules")
-if NELLM_BACKEND not in {"rules", "llm"}:
-    raise ImproperlyConfigured(f"NELLM_BACKEND must be 'rules' or 'llm', not {NELLM_BACKEND!r}.")
+if NELLM_BACKEND not in {"rules", "llm", "openai"}:
+    raise ImproperlyConfigured(f"NELLM_BACKEND must be 'rules', 'llm' or 'openai', not {NELLM_BACKEND!r}.")
 NELLM_BASE_MODEL = env.str("NELLM_BASE_MODEL", default="")
 NELLM_ADAPTER = env.str("NELLM_ADAPTER", default="")
 NELLM_LOAD_IN_4BIT = env.bool("NELLM_LOAD_IN_4BIT", default=True)
+NELLM_BATCH_SLOTS = env.int("NELLM_BATCH_SLOTS", default=32)  # replies decoded together on the GPU
+NELLM_OPENAI_BASE_URL = env.str("NELLM_OPENAI_BASE_URL", default="").rstrip("/")
+NELLM_OPENAI_MODEL = env.str("NELLM_OPENAI_MODEL", default="")
+NELLM_OPENAI_API_KEY = env.str("NELLM_OPENAI_API_KEY", default="")
+NELLM_OPENAI_API = env.str("NELLM_OPENAI_API", default="completions")  # or "chat"
+NELLM_OPENAI_TIMEOUT = env.float("NELLM_OPENAI_TIMEOUT", default=10.0)  # connect / between chunks, s
+if NELLM_BACKEND == "openai" and not (NELLM_OPENAI_BASE_URL and NELLM_OPENAI_MODEL):
+    raise ImproperlyConfigured(
+        "NELLM_BACKEND=openai needs NELLM_OPENAI_BASE_URL (e.g. http://vllm:8000/v1) and NELLM_OPENAI_MODEL."
+    )
 
 # --- Chat (negotiation app) ----------------------------------------------------------------------
 NELLM_GENERATION_QUEUE = env.str("NELLM_GENERATION_QUEUE", default="generation")

@@ -17,7 +17,9 @@ def compose() -> dict:
 
 
 def test_the_stack_has_every_service(compose: dict) -> None:
-    assert set(compose["services"]) == {"postgres", "redis", "mongo", "web", "worker", "beat"}
+    assert set(compose["services"]) == {"postgres", "redis", "mongo", "web", "worker", "beat", "vllm"}
+    optional = {name for name, service in compose["services"].items() if service.get("profiles")}
+    assert optional == {"vllm"}, "only the vLLM server is opt-in (`--profile vllm`)"
 
 
 def test_images_are_pinned_to_a_major_version(compose: dict) -> None:
@@ -54,11 +56,24 @@ def test_worker_holds_the_model_on_a_reserved_gpu(compose: dict) -> None:
     command = worker["command"]
     assert command[:4] == ["celery", "-A", "nellm_site", "worker"]
     assert "generation" in command[command.index("-Q") + 1].split(",")
-    assert command[command.index("-P") + 1] == "solo", "a forking pool would fork after CUDA starts"
+    # One process (no fork after CUDA starts) whose task threads wait on the model's batch together.
+    assert command[command.index("-P") + 1] == "threads"
+    assert command[command.index("-c") + 1] == "${NELLM_WORKER_CONCURRENCY:-64}"
     devices = worker["deploy"]["resources"]["reservations"]["devices"]
     assert devices == [{"driver": "nvidia", "count": 1, "capabilities": ["gpu"]}]
     assert worker["environment"]["NELLM_BACKEND"].startswith("${NELLM_BACKEND:-llm")
     assert {"postgres", "redis"} <= set(worker["depends_on"])
+
+
+def test_the_vllm_profile_serves_the_merged_model_to_the_worker(compose: dict) -> None:
+    vllm, worker = compose["services"]["vllm"], compose["services"]["worker"]
+    assert re.fullmatch(r"vllm/vllm-openai:v\d+\.\d+\.\d+", vllm["image"]), "pinned"
+    assert vllm["entrypoint"] == ["vllm", "serve"] and vllm["command"][0] == "/models/merged"
+    served = vllm["command"][vllm["command"].index("--served-model-name") + 1]
+    assert worker["environment"]["NELLM_OPENAI_MODEL"] == "${NELLM_OPENAI_MODEL:-" + served + "}"
+    assert worker["environment"]["NELLM_OPENAI_BASE_URL"] == "${NELLM_OPENAI_BASE_URL:-http://vllm:8000/v1}"
+    assert any(m.endswith(":/models:ro") for m in vllm["volumes"])
+    assert vllm["deploy"]["resources"]["reservations"]["devices"][0]["capabilities"] == ["gpu"]
 
 
 def test_beat_runs_the_scheduler(compose: dict) -> None:

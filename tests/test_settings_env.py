@@ -90,4 +90,10 @@ def test_services_come_from_urls() -> None:
 def test_an_unknown_generator_backend_is_a_clear_error() -> None:
     result = manage("check", env={"NELLM_BACKEND": "gpt"})
     assert result.returncode != 0
-    assert "NELLM_BACKEND must be 'rules' or 'llm'" in result.stderr
+    assert "NELLM_BACKEND must be 'rules', 'llm' or 'openai'" in result.stderr
+
+
+def test_the_openai_backend_needs_its_server_and_model() -> None:
+    result = manage("check", env={"NELLM_BACKEND": "openai", "NELLM_OPENAI_MODEL": "/models/merged"})
+    assert result.returncode != 0
+    assert "NELLM_BACKEND=openai needs NELLM_OPENAI_BASE_URL" in result.stderr

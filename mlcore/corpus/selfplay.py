@@ -88,6 +88,7 @@ def play(
     persona: str | None = None,
     style: str | None = None,
     generator: Any = None,
+    guarded: bool = True,
 ) -> Played:
     """A persona-driven buyer against the Negotiator (the realizer, or `generator`) until the
     answer to a final offer; `style` and `persona` are drawn from `rng` when not given."""
@@ -99,7 +100,9 @@ def play(
     floor = floor_for(listing, rng)
     policy = SellerPolicy(listing.price, floor, style or rng.choice(STYLES))
     market = Market(active_buyers=rng.randint(2, 4)) if rng.random() < 0.2 else None
-    seller = Negotiator(policy=policy, listing=listing, generator=generator, seed=rng.randrange(2**31))
+    seller = Negotiator(
+        policy=policy, listing=listing, generator=generator, seed=rng.randrange(2**31), guarded=guarded
+    )
     buyer = BuyerSimulator(persona=persona, listing=listing, floor=floor, rng=rng)
     events: list[Event] = []
     turns: list[Any] = []

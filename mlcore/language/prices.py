@@ -645,6 +645,31 @@ def parse_price(text: str, *, list_price: int | None = None) -> int | None:
     return value if _plausible(value, list_price) else None
 
 
+# A relative form the speaker turns down in the same clause (`반값은 어려워요`) is no offer.
+_CLAUSE_END = re.compile(r"[.!?~,\n]")
+_REFUSED_IN_CLAUSE = re.compile(
+    r"어렵|어려|힘들|안\s?(?:돼|되|해|하|드려|드릴)|못\s?(?:해|하|드려|드릴)|불가|곤란|무리"
+)
+
+
+def implied_prices(text: str, *, list_price: int) -> list[int]:
+    """Every price `text` offers relative to the list price, in won: 반값, `20% 할인`, `3분의 2
+    가격`, `1할`, 무료 — the forms `parse_price` resolves for buyers, read here in every place
+    they occur (a guard must see them all, not only the last), except where the same clause
+    turns them down. Amounts written out (`5만원 빼드릴게요`) are `find_amounts`' business."""
+    normalized, _ = _normalize(text)
+    s = _masked(normalized)
+    taken = [(m.start, m.end) for m in _money_in(normalized)]
+    prices = []
+    for offer in sorted(_relative_offers(s, list_price, taken), key=lambda o: o.start):
+        rest = s[offer.end : offer.end + 24]
+        end = _CLAUSE_END.search(rest)
+        clause = rest[: end.start()] if end else rest
+        if offer.value is not None and not _REFUSED_IN_CLAUSE.search(clause):
+            prices.append(offer.value)
+    return prices
+
+
 _RANGE_SEP = r"\s?(?:~|-|에서|,)\s?"
 _RANGE_BARE_BEFORE_RE = re.compile(r"(?<![\d.,])(\d{1,3}(?:\.\d)?)\s?(?:~|-|,)\s?$")
 _RANGE_AFTER_MONEY_RE = re.compile(_RANGE_SEP + "$")

@@ -29,7 +29,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from mlcore.language.intents import is_greeting
-from mlcore.schema import ACCEPT_TOKEN, BUYER, DENY_TOKEN, SELLER, Act, Event, Listing, final_offer_price
+from mlcore.negotiator.guard import ROLE_LABEL
+from mlcore.schema import (
+    ACCEPT_TOKEN,
+    BUYER,
+    DENY_TOKEN,
+    FINAL_OFFER_RE,
+    SELLER,
+    Act,
+    Event,
+    Listing,
+    final_offer_price,
+)
 
 DEFAULT_EOS = "<|endoftext|>"  # Polyglot-Ko / KULLM's end-of-text token
 
@@ -168,8 +179,45 @@ def header_text(listing: Listing) -> str:
     )
 
 
+# What a buyer may not type into a prompt: line breaks (a new line could start a role line or a
+# hint), special-token text (`<|endoftext|>` is one token to the tokenizer), hint brackets, role
+# labels and protocol tokens other than their own final offer.
+_LINE_BREAKS = re.compile(r"\s*[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]+\s*")
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+_SPECIAL_TOKEN = re.compile(r"<\|[^<>]{0,40}?\|>|</?s>|<(?:pad|unk|mask|eos|bos)>", re.I)
+_BRACKETS = str.maketrans({"[": "(", "]": ")", "［": "(", "］": ")"})
+_HASHES = re.compile(r"#{2,}")
+
+
+def _neutral(text: str) -> str:
+    text = _CONTROL.sub("", text)
+    text = _LINE_BREAKS.sub(" ", text)
+    while True:  # removing one special token can join the halves of another
+        cleaned = _SPECIAL_TOKEN.sub("", text)
+        if cleaned == text:
+            break
+        text = cleaned
+    text = text.translate(_BRACKETS)
+    text = ROLE_LABEL.sub(lambda m: m.group().rstrip(":：").rstrip(), text)
+    return _HASHES.sub("#", text)
+
+
+def buyer_message_text(message: str) -> str:
+    """A buyer's message as the model may read it: one line in which nothing looks like a hint,
+    a role line, a special token or a protocol token, except the buyer's own final offer
+    (`##<29000>##`), which is the protocol's and is kept as written."""
+    parts: list[str] = []
+    last = 0
+    for match in FINAL_OFFER_RE.finditer(message):
+        parts += [_neutral(message[last : match.start()]), match.group()]
+        last = match.end()
+    parts.append(_neutral(message[last:]))
+    return "".join(parts).strip()
+
+
 def buyer_text(message: str) -> str:
-    return f"\n{BUYER}: {message}"
+    """A buyer turn, in training data and prompts alike."""
+    return f"\n{BUYER}: {buyer_message_text(message)}"
 
 
 def seller_prefix_text(hint: Hint) -> str:

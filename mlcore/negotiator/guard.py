@@ -14,7 +14,7 @@ import random
 import re
 from dataclasses import dataclass, field
 
-from mlcore.language.prices import Amount, find_amounts
+from mlcore.language.prices import Amount, find_amounts, implied_prices
 from mlcore.negotiator.advisor import ACCEPT_ACTS, Act, Decision, SellerPolicy
 from mlcore.negotiator.realizer import realize
 from mlcore.schema import ACCEPT_TOKEN, DENY_TOKEN, Listing
@@ -73,6 +73,36 @@ def price_problems(
             problems.append(f"wrong_price:{amount.value}")
     if decision.act not in ACCEPT_ACTS and (ACCEPT_TOKEN in text or AGREEMENT.search(text)):
         problems.append("accepts_without_decision")
+    return problems + relative_price_problems(text, decision=decision, policy=policy)
+
+
+# Bare agreement, with no price or a price only implied ("ㅇㅋ 그렇게 해요", "콜", "그 가격이면 좋아요"):
+# under any act but an accepting one it tells the buyer a deal is made.
+BARE_AGREEMENT = re.compile(
+    r"ㅇㅋ|ㅇㅇ\s*(?:그렇게|그\s*가격)|오케이|오키|(?<![가-힣])콜(?![라센럼])|"
+    r"그렇게\s*(?:해요|하죠|할게요|합시다|하시죠|해\s*드릴게요|드릴게요|하는\s*걸로)|"
+    r"그\s*가격(?:이면|에|으로|도)?\s*(?:좋아요|좋습니다|괜찮아요|괜찮습니다|오케이|ok)|"
+    r"(?:그\s*가격|그걸로|그렇게)\s*(?:할게요|갈게요|가요|가죠)",
+    re.I,
+)
+
+
+def relative_price_problems(text: str, *, decision: Decision, policy: SellerPolicy) -> list[str]:
+    """Prices a reply implies without writing them (반값, `20% 할인`, `3분의 2 가격`, `1할`, 무료),
+    read against the list price and held to the same rule as written ones, and agreement words
+    an act that accepts nothing must not use."""
+    problems: list[str] = []
+    floor = policy.floor_price
+    allowed = allowed_prices(decision, policy=policy)
+    for value in implied_prices(text, list_price=policy.list_price):
+        if value < floor:
+            problems.append(f"below_floor:{value}")
+        elif value == floor:
+            problems.append("floor_amount")
+        elif value not in allowed:
+            problems.append(f"wrong_price:{value}")
+    if decision.act not in ACCEPT_ACTS and BARE_AGREEMENT.search(text):
+        problems.append("agrees_without_decision")
     return problems
 
 

@@ -7,6 +7,7 @@ accepted is ever passed on, even while streaming.
 
 from __future__ import annotations
 
+import logging
 import random
 import re
 from collections.abc import Callable, Iterator, Sequence
@@ -14,9 +15,11 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from mlcore.negotiator.advisor import Advisor, Decision, Market, SellerPolicy
-from mlcore.negotiator.guard import ANY_TOKEN, check, guard_reply, safe_wording
+from mlcore.negotiator.guard import ANY_TOKEN, ROLE_LABEL, check, guard_reply, safe_wording
 from mlcore.negotiator.realizer import realize
 from mlcore.schema import BUYER, Event, Listing
+
+log = logging.getLogger(__name__)
 
 
 class Generator(Protocol):
@@ -54,21 +57,26 @@ class RuleGenerator:
 class Turn:
     decision: Decision
     text: str  # final, guarded text
-    generator: str  # "rules" | "llm" | "rules-fallback"
+    generator: str  # "rules" | "llm" | "openai" | "rules-fallback"
     repaired: bool  # the guard changed the generator's words
+    failure: str | None = None  # the generator raised (out of memory, a dead server): why
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data = {
             "decision": self.decision.to_dict(),
             "text": self.text,
             "generator": self.generator,
             "repaired": self.repaired,
         }
+        if self.failure:
+            data["failure"] = self.failure
+        return data
 
 
 # A piece of streamed text is released at the end of a sentence or clause, so that an amount
 # is never checked half-written ("3만" of "3만5천원").
 _BOUNDARY = re.compile(r"[.!?~。\n]+\s+|,\s+")
+_DIGIT_PRICE = re.compile(r"\d{1,3}(?:,\d{3})+|\d{4,}")  # what the original's regex rules read
 
 
 class Negotiator:
@@ -80,8 +88,10 @@ class Negotiator:
         generator: Generator | None = None,
         state: dict | None = None,
         seed: int | None = None,
+        guarded: bool = True,
     ) -> None:
         self.policy = policy
+        self.guarded = guarded  # False only for `evaluate --baseline`: the original's approach
         self.listing = listing
         self.generator: Generator = generator or RuleGenerator(seed=seed)
         self.advisor = Advisor(policy, description=listing.description, state=state)
@@ -116,9 +126,13 @@ class Negotiator:
         pending = ""
         # The generator sees the conversation up to and including the message it answers.
         conversation = [*history, Event(BUYER, buyer_message)]
-        stream = self.generator.stream(listing=self.listing, history=conversation, decision=decision)
+        if not self.guarded:
+            return self._respond_as_the_original(decision, conversation, emit, seed)
         failed = False
+        failure: str | None = None
+        stream: Any = None
         try:
+            stream = self.generator.stream(listing=self.listing, history=conversation, decision=decision)
             for piece in stream:
                 pending += piece
                 cut = _last_boundary(pending)
@@ -129,6 +143,11 @@ class Negotiator:
                     emitted, pending = emitted + pending[:cut], pending[cut:]
                 if failed:
                     break
+        except Exception as exc:
+            # A generator that raises (CUDA out of memory, a dead server, a timeout) must not
+            # leave the chat waiting: its unsent words are dropped and the realizer finishes.
+            log.warning("generator %s failed, falling back to the realizer: %s", self.generator.name, exc)
+            failed, failure, pending = True, f"{type(exc).__name__}: {exc}"[:200], ""
         finally:
             close = getattr(stream, "close", None)
             if close:
@@ -151,7 +170,29 @@ class Negotiator:
         for piece in chunks(tail):
             emit(piece)
         text = emitted + tail if emitted and not self._problems(emitted + tail, decision) else fallback
-        return Turn(decision=decision, text=text, generator="rules-fallback", repaired=True)
+        return Turn(decision=decision, text=text, generator="rules-fallback", repaired=True, failure=failure)
+
+    def _respond_as_the_original(
+        self, decision: Decision, conversation: list[Event], emit: Callable[[str], None], seed: int
+    ) -> Turn:
+        """The original's approach, for `evaluate --baseline` only: the model's words as written,
+        with only regex rules after the fact (role labels cut; a reply writing a number below
+        the floor in digits replaced). Never used by the site."""
+        failure = None
+        try:
+            raw = "".join(
+                self.generator.stream(listing=self.listing, history=conversation, decision=decision)
+            )
+        except Exception as exc:
+            raw, failure = "", f"{type(exc).__name__}: {exc}"[:200]
+        text = ROLE_LABEL.sub("", raw).strip()
+        digits = [int(d.replace(",", "")) for d in _DIGIT_PRICE.findall(text)]
+        generator = self.generator.name
+        if failure or not text or any(d < self.policy.floor_price for d in digits):
+            text = safe_wording(decision, policy=self.policy, listing=self.listing, seed=seed)
+            generator = "rules-fallback"
+        emit(text)
+        return Turn(decision, text, generator, repaired=text != raw, failure=failure)
 
     def _problems(self, text: str, decision: Decision, *, partial: bool = False) -> list[str]:
         return check(text, decision=decision, policy=self.policy, partial=partial)

@@ -1,8 +1,9 @@
-"""`manage.py eval_nellm --adapter DIR`: the new adapter and the serving one play the same
-simulated buyers, and the command prints both sides' figures."""
+"""`manage.py eval_nellm`: the site's configured backend through mlcore's evaluation, and with
+`--adapter DIR` the new adapter and the serving one on the same simulated buyers, side by side."""
 
 from __future__ import annotations
 
+import json
 from io import StringIO
 
 import pytest
@@ -11,8 +12,6 @@ from django.core.management.base import CommandError
 from django.test import override_settings
 
 from tests.mlcore.tiny import tiny_adapter, tiny_base  # noqa: F401
-
-pytestmark = pytest.mark.slow
 
 FEW = ("--per-cell", "1", "--style", "balanced", "--persona", "quick_buyer", "--persona", "lowballer")
 
@@ -30,6 +29,7 @@ def rows(output: str) -> dict[str, list[str]]:
     }
 
 
+@pytest.mark.slow
 def test_the_new_adapter_against_the_rules_serving_now(tiny_base, tiny_adapter):  # noqa: F811
     with override_settings(NELLM_BACKEND="rules", NELLM_BASE_MODEL=str(tiny_base), NELLM_LOAD_IN_4BIT=False):
         output = eval_nellm("--adapter", str(tiny_adapter), *FEW)
@@ -40,6 +40,7 @@ def test_the_new_adapter_against_the_rules_serving_now(tiny_base, tiny_adapter):
     assert table[f"new ({tiny_adapter})"][-1] == "0"  # safety violations
 
 
+@pytest.mark.slow
 def test_the_new_adapter_against_the_serving_adapter(tiny_base, tiny_adapter):  # noqa: F811
     settings = {"NELLM_BACKEND": "llm", "NELLM_ADAPTER": str(tiny_adapter), "NELLM_LOAD_IN_4BIT": False}
     with override_settings(NELLM_BASE_MODEL=str(tiny_base), **settings):
@@ -49,6 +50,7 @@ def test_the_new_adapter_against_the_serving_adapter(tiny_base, tiny_adapter):  
     assert table[f"serving ({tiny_adapter})"] == table[f"new ({tiny_adapter})"]
 
 
+@pytest.mark.slow
 def test_bad_options_are_clear_errors(tiny_base, tmp_path):  # noqa: F811
     with override_settings(NELLM_BASE_MODEL=""), pytest.raises(CommandError, match="No base model"):
         eval_nellm("--adapter", str(tmp_path))
@@ -57,3 +59,19 @@ def test_bad_options_are_clear_errors(tiny_base, tmp_path):  # noqa: F811
             eval_nellm("--adapter", str(tmp_path / "missing"), *FEW)
         with pytest.raises(CommandError, match="unknown persona"):
             eval_nellm("--adapter", str(tmp_path), "--persona", "alien")
+
+
+@override_settings(NELLM_BACKEND="rules")
+def test_eval_nellm_evaluates_the_sites_backend(tmp_path, capsys):
+    call_command(
+        "eval_nellm", "--per-cell", "1", "--style", "firm", "--persona", "lowballer", "--out", str(tmp_path)
+    )
+    report = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    assert list(report["backends"]) == ["rules"] and report["overall"]["safety_violations"] == 0
+    assert "| rules |" in capsys.readouterr().out
+
+
+def test_eval_nellm_says_why_a_backend_cannot_run(tmp_path, monkeypatch):
+    monkeypatch.delenv("NELLM_OPENAI_BASE_URL", raising=False)
+    with pytest.raises(CommandError, match="exit status 2"):
+        call_command("eval_nellm", "--backend", "openai", "--per-cell", "1", "--out", str(tmp_path))

@@ -10,7 +10,7 @@ import pytest
 from django.db import IntegrityError, connection
 from django.utils import timezone
 
-from mlcore.negotiator.pipeline import RuleGenerator
+from mlcore.negotiator.pipeline import Negotiator, RuleGenerator
 from negotiation import dispatch, generators, replies, services, tasks
 from negotiation.models import ChatSession, Message
 
@@ -35,12 +35,42 @@ class FlakyGenerator:
         yield from self.inner.stream(**kwargs)
 
 
+class FlakyPipeline:
+    """`Negotiator.respond` failing its first `failures` calls: a crash outside the generator (a
+    generator's own failure is answered by mlcore with the realizer's wording, see below)."""
+
+    def __init__(self, failures: int) -> None:
+        self.failures = failures
+        self.calls = 0
+        self.real = Negotiator.respond
+
+    def __call__(self, negotiator, *args, **kwargs):
+        self.calls += 1
+        if self.calls <= self.failures:
+            raise RuntimeError("the pipeline crashed")
+        return self.real(negotiator, *args, **kwargs)
+
+
 @pytest.fixture
 def flaky(monkeypatch):
+    pipeline = FlakyPipeline(failures=1)
+    monkeypatch.setattr(Negotiator, "respond", lambda self, *a, **k: pipeline(self, *a, **k))
+    monkeypatch.setattr(dispatch, "RETRY_DELAYS", (0,))
+    return pipeline
+
+
+def test_a_failing_generator_is_answered_at_once_with_the_realizers_wording(people, listing, monkeypatch):
     generator = FlakyGenerator(failures=1)
     monkeypatch.setattr(generators, "get_generator", lambda: generator)
-    monkeypatch.setattr(dispatch, "RETRY_DELAYS", (0,))
-    return generator
+    session = services.session_open(listing=listing, buyer=people["bob"])
+    message = services.message_submit(session_id=session.pk, user=people["bob"], text="3만원 가능해요?")
+    assert dispatch.drain(timeout=20)
+    assert generator.calls == 1, "no retry needed: the realizer answered"
+    assert roles(session) == ["system", "buyer", "bot"], "no failure notice"
+    reply = Message.objects.get(reply_to=message)
+    assert reply.generator == "rules-fallback" and reply.text
+    session.refresh_from_db()
+    assert session.pending_message_id is None
 
 
 @pytest.fixture

@@ -1,0 +1,366 @@
+"""Iteration-level batching: every chat a worker is answering decodes in the same forward pass.
+
+One `BatchScheduler` per model (per GPU) runs one thread. Each turn of its loop admits the
+requests that arrived since the last (their prompts run together through `SlotModel.prefill`,
+which also yields their first token), then decodes one token for every chat in the batch and
+hands each chat its token. A chat that finishes, hits its limit or is closed by its reader (the
+guard stopped it) leaves the batch at once and its slot is free for the next request. No
+request waits for a batch to finish: it waits at most for the step in flight.
+
+Callers in other threads (Celery's threads pool, the site's in-process pool, `evaluate`'s
+threads) call `submit()` and read the returned `TokenStream`; detokenising and guarding happen
+in their threads, not in the loop. `steps` and `prefills` record which requests each step and
+each prefill served, for tests and benchmarks.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import logging
+import queue
+import threading
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from mlcore.llm.sampling import Sampling, sample, table
+from mlcore.llm.slots import SlotModel
+
+log = logging.getLogger(__name__)
+
+THREAD_NAME = "nellm-scheduler"
+_END = object()
+_HISTORY = 10_000  # steps and prefills remembered
+
+
+@dataclass(frozen=True)
+class Prefill:
+    requests: tuple[int, ...]  # the requests whose prompts ran together
+    running: tuple[int, ...]  # the requests already decoding when they joined
+
+
+@dataclass
+class _Request:
+    id: int
+    prompt: list[int]
+    max_new_tokens: int
+    min_new_tokens: int
+    sampling: Sampling
+    seed: int | None
+    out: queue.SimpleQueue = field(default_factory=queue.SimpleQueue)
+    cancelled: threading.Event = field(default_factory=threading.Event)
+    generated: int = 0
+    slot: int = -1
+    generator: Any = None
+    finished: bool = False
+
+
+@dataclass
+class _Launched:
+    """A step queued on the device: its requests, their tokens (host copy) and when it is ready."""
+
+    requests: list[_Request]
+    tokens: Any
+    ready: Any
+
+
+class TokenStream(Iterator[int]):
+    """The token ids of one request as they are decoded; `close()` takes it out of the batch."""
+
+    def __init__(self, request: _Request, scheduler: BatchScheduler, *, timeout: float) -> None:
+        self._request, self._scheduler, self._timeout = request, scheduler, timeout
+        self.id = request.id
+
+    @property
+    def generated(self) -> int:
+        return self._request.generated
+
+    def __next__(self) -> int:
+        try:
+            item = self._request.out.get(timeout=self._timeout)
+        except queue.Empty:
+            self.close()
+            raise TimeoutError(f"no token within {self._timeout:.0f} s") from None
+        if item is _END:
+            raise StopIteration
+        if isinstance(item, BaseException):
+            raise RuntimeError(f"generation failed: {item}") from item
+        return item
+
+    def close(self) -> None:
+        if not self._request.cancelled.is_set():
+            self._request.cancelled.set()
+            self._scheduler._wake()
+
+
+class BatchScheduler:
+    """Serves many requests at once over one model's `SlotModel` cache."""
+
+    def __init__(
+        self,
+        model: Any,
+        *,
+        eos_token_id: int,
+        slots: int = 32,
+        max_length: int = 1024,
+        cuda_graphs: bool = True,
+        prefill_tokens: int = 8192,
+        stream_timeout: float = 300.0,
+    ) -> None:
+        import torch
+
+        self.torch = torch
+        self.slots = SlotModel(model, slots=slots, max_length=max_length, cuda_graphs=cuda_graphs)
+        self.eos = eos_token_id
+        self.vocab = self.slots.head.out_features
+        self.prefill_tokens = prefill_tokens
+        self.stream_timeout = stream_timeout
+        self.steps: deque[tuple[int, ...]] = deque(maxlen=_HISTORY)
+        self.prefills: deque[Prefill] = deque(maxlen=_HISTORY)
+        self._ids = itertools.count(1)
+        self._waiting: deque[_Request] = deque()
+        self._running: dict[int, _Request] = {}  # slot -> request
+        self._cv = threading.Condition()
+        self._pausing = 0
+        self._parked = False
+        self._closed = False
+        device = self.slots.device
+        self._seen = torch.zeros(slots, self.vocab, dtype=torch.bool, device=device)
+        self._next = torch.zeros(slots, dtype=torch.long, device=device)
+        self._positions = torch.zeros(slots, dtype=torch.long, device=device)
+        self._batch: Any = None  # (requests, their slots, their sampling table) while unchanged
+        self._shared = torch.Generator(device=device)
+        self._shared.seed()
+        self._count = torch.zeros(slots, dtype=torch.long, device=device)  # tokens sampled, per slot
+        self._min = torch.zeros(slots, dtype=torch.long, device=device)  # min_new_tokens, per slot
+        self.slots.capture()
+        self._thread = threading.Thread(target=self._loop, name=THREAD_NAME, daemon=True)
+        self._thread.start()
+
+    # --- the callers' side ---------------------------------------------------------------------------
+
+    def submit(
+        self,
+        prompt: list[int],
+        *,
+        max_new_tokens: int,
+        sampling: Sampling | None = None,
+        seed: int | None = None,
+        min_new_tokens: int = 0,
+    ) -> TokenStream:
+        if not prompt:
+            raise ValueError("empty prompt")
+        room = self.slots.max_length - len(prompt)
+        if room < 1:
+            raise ValueError(f"a prompt of {len(prompt)} tokens leaves no room in {self.slots.max_length}")
+        request = _Request(
+            id=next(self._ids),
+            prompt=list(prompt),
+            max_new_tokens=max(1, min(max_new_tokens, room)),
+            min_new_tokens=min_new_tokens,
+            sampling=sampling or Sampling(),
+            seed=seed,
+        )
+        with self._cv:
+            if self._closed:
+                raise RuntimeError("the scheduler is closed")
+            self._waiting.append(request)
+            self._cv.notify_all()
+        return TokenStream(request, self, timeout=self.stream_timeout)
+
+    @property
+    def running(self) -> int:
+        with self._cv:
+            return len(self._running)
+
+    @property
+    def waiting(self) -> int:
+        with self._cv:
+            return len(self._waiting)
+
+    @contextlib.contextmanager
+    def paused(self) -> Iterator[None]:
+        """Hold the loop between two steps (tests: submit several requests into one step)."""
+        with self._cv:
+            self._pausing += 1
+            self._cv.notify_all()
+            while not self._parked and self._thread.is_alive():
+                self._cv.wait()
+        try:
+            yield
+        finally:
+            with self._cv:
+                self._pausing -= 1
+                self._cv.notify_all()
+
+    def close(self) -> None:
+        with self._cv:
+            self._closed = True
+            self._cv.notify_all()
+        self._thread.join(timeout=30)
+
+    def _wake(self) -> None:
+        with self._cv:
+            self._cv.notify_all()
+
+    # --- the loop ----------------------------------------------------------------------------------------
+
+    def _loop(self) -> None:
+        in_flight: list[_Launched] = []
+        while True:
+            with self._cv:
+                while not in_flight and (
+                    self._pausing or not (self._closed or self._waiting or self._running)
+                ):
+                    self._parked = bool(self._pausing)
+                    self._cv.notify_all()
+                    self._cv.wait()
+                self._parked = False
+                if self._closed:
+                    break
+            try:
+                with self.torch.inference_mode():
+                    # The next step is queued on the GPU before the last one's tokens are handed
+                    # out, so the GPU decodes while this thread does the Python work.
+                    launched = [self._launch()] if self._running and not self._pausing else []
+                    for done in in_flight:
+                        self._deliver(done)
+                    joined = None if self._pausing else self._admit()
+                    in_flight = launched + ([joined] if joined else [])
+            except Exception as exc:  # e.g. CUDA out of memory: every chat in the batch falls back
+                in_flight = []
+                log.exception("batched generation failed; failing %d request(s)", len(self._running))
+                with self._cv:
+                    failed = list(self._running.values())
+                    self._running.clear()
+                    self._batch = None
+                self._positions.zero_()
+                for request in failed:
+                    request.out.put(exc)
+        with self._cv:
+            for request in [*self._running.values(), *self._waiting]:
+                request.out.put(RuntimeError("the scheduler closed"))
+            self._running.clear()
+            self._waiting.clear()
+
+    def _admit(self) -> _Launched | None:
+        """Prefill the waiting requests into free slots; their first tokens come back queued."""
+        torch = self.torch
+        with self._cv:
+            free = [s for s in range(self.slots.slots) if s not in self._running]
+            joining: list[_Request] = []
+            budget = self.prefill_tokens
+            while self._waiting and free:
+                request = self._waiting[0]
+                if request.cancelled.is_set():
+                    self._waiting.popleft().out.put(_END)
+                    continue
+                if joining and len(request.prompt) > budget:
+                    break
+                self._waiting.popleft()
+                request.slot = free.pop(0)
+                budget -= len(request.prompt)
+                joining.append(request)
+            running = tuple(r.id for r in self._running.values())
+        if not joining:
+            return None
+        slots = [r.slot for r in joining]
+        try:
+            logits = self.slots.prefill(slots, [r.prompt for r in joining])
+        except Exception as exc:
+            for request in joining:
+                request.out.put(exc)
+            raise
+        tensor = self.slots.tensor
+        rows = tensor(slots)
+        self._seen[rows] = False
+        self._seen[
+            tensor([r.slot for r in joining for _ in r.prompt]),
+            tensor([t for r in joining for t in r.prompt]),
+        ] = True
+        for request in joining:
+            if request.seed is not None:
+                request.generator = torch.Generator(device=self.slots.device)
+                request.generator.manual_seed(request.seed)
+        self._positions[rows] = tensor([len(r.prompt) for r in joining])
+        self._count[rows] = 0
+        self._min[rows] = tensor([r.min_new_tokens for r in joining])
+        self.prefills.append(Prefill(tuple(r.id for r in joining), running))
+        with self._cv:
+            for request in joining:
+                self._running[request.slot] = request
+            self._batch = None
+        return self._sample(joining, logits, rows, self._table_for(joining))
+
+    def _table_for(self, requests: list[_Request]) -> Any:
+        return table([r.sampling for r in requests], vocab=self.vocab, tensor=self.slots.tensor)
+
+    def _launch(self) -> _Launched:
+        """Queue one decode step for the batch and its sampling; nothing waits for the GPU."""
+        if self._batch is None:  # the batch changed: its rows and settings, once per change
+            requests = list(self._running.values())
+            slots = self.slots.tensor([r.slot for r in requests])
+            self._batch = (requests, slots, self._table_for(requests))
+        requests, slots, settings = self._batch
+        self.steps.append(tuple(r.id for r in requests))
+        # +2: the steps in flight (a prefill's first token, a decode step) are not counted yet.
+        longest = max(len(r.prompt) + r.generated for r in requests) + 2
+        logits = self.slots.decode(
+            self._next, self._positions, longest=min(longest, self.slots.max_length - 1)
+        )
+        self._positions[slots] += 1
+        return self._sample(requests, logits[slots], slots, settings)
+
+    def _sample(self, requests: list[_Request], logits: Any, rows: Any, settings: Any) -> _Launched:
+        if any(r.min_new_tokens for r in requests):  # counted on the device: no wait for the GPU
+            barred = self._count[rows] < self._min[rows]
+            logits[:, self.eos] = logits[:, self.eos].masked_fill(barred, float("-inf"))
+        self._count[rows] += 1
+        tokens = sample(
+            logits,
+            seen=self._seen[rows],
+            rows=settings,
+            generators=[r.generator for r in requests],
+            shared=self._shared,
+        )
+        self._next[rows] = tokens
+        self._seen[rows, tokens] = True
+        if self.slots.device.type != "cuda":
+            return _Launched(requests, tokens, None)
+        host = self.torch.empty(len(requests), dtype=tokens.dtype, pin_memory=True)
+        host.copy_(tokens, non_blocking=True)
+        done = self.torch.cuda.Event()
+        done.record()
+        return _Launched(requests, host, done)
+
+    def _deliver(self, launched: _Launched) -> None:
+        """Hand each request its token and retire the ones that are done."""
+        if launched.ready is not None:
+            launched.ready.synchronize()
+        done: list[_Request] = []
+        for request, token in zip(launched.requests, launched.tokens.tolist(), strict=True):
+            if request.finished:  # it left after the step before; this token was decoded anyway
+                continue
+            if request.cancelled.is_set():
+                done.append(request)
+                continue
+            request.generated += 1
+            if token == self.eos:
+                done.append(request)
+                continue
+            request.out.put(token)
+            full = len(request.prompt) + request.generated >= self.slots.max_length
+            if request.generated >= request.max_new_tokens or full:
+                done.append(request)
+        if done:
+            with self._cv:
+                for request in done:
+                    request.finished = True
+                    self._running.pop(request.slot, None)
+                self._batch = None
+            # An idle slot decodes at position 0, so it never widens the attention window.
+            self._positions[self.slots.tensor([r.slot for r in done])] = 0
+            for request in done:
+                request.out.put(_END)
