@@ -20,7 +20,6 @@ from .models import Category, Listing, Profile, Status
 from .selectors import SORTS, ListingFilters
 
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
-MAX_PHOTO_PIXELS = 40_000_000
 PHOTO_FORMATS = {"JPEG", "PNG", "WEBP", "GIF"}
 
 
@@ -174,8 +173,16 @@ class PhotosField(forms.FileField):
             upload.seek(0)
             with Image.open(upload) as image:
                 fmt = image.format
-                pixels = image.size[0] * image.size[1]
+                # Refused on the header's size before verify() or anything else reads pixels.
+                services.photo_check_pixels(image)
                 image.verify()
+        except (services.PhotoTooLarge, Image.DecompressionBombError) as exc:
+            limit = getattr(exc, "limit", settings.NELLM_PHOTO_MAX_PIXELS)
+            raise ValidationError(
+                # 12,000,000 -> "1,200만"
+                f"{name}: 이미지 해상도가 너무 커요. {limit // 10_000:,}만 화소 이하로 줄여서 올려 주세요.",
+                code="too_many_pixels",
+            ) from exc
         except Exception as exc:  # Pillow raises many types for non-images and broken files
             raise ValidationError(
                 f"{name}: 이미지 파일이 아니거나 손상된 파일이에요. JPG, PNG, WEBP, GIF만 올릴 수 있어요.",
@@ -183,8 +190,6 @@ class PhotosField(forms.FileField):
             ) from exc
         if fmt not in PHOTO_FORMATS:
             raise ValidationError(f"{name}: JPG, PNG, WEBP, GIF만 올릴 수 있어요.", code="bad_format")
-        if pixels > MAX_PHOTO_PIXELS:
-            raise ValidationError(f"{name}: 이미지 해상도가 너무 커요.", code="too_many_pixels")
         upload.seek(0)
         return upload
 

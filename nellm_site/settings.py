@@ -200,6 +200,9 @@ STORAGES = {
 }
 # Media is served by the app too (no CDN, no separate web server in the demo).
 NELLM_SERVE_MEDIA = env.bool("NELLM_SERVE_MEDIA", default=True)
+# Pixels an uploaded photo may declare: decoding costs about 4 bytes a pixel whatever the file's
+# size (a 5 KB 1-bit PNG can declare 40 MP), so this caps what one upload costs the web process.
+NELLM_PHOTO_MAX_PIXELS = env.int("NELLM_PHOTO_MAX_PIXELS", default=12_000_000)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 30 * 1024 * 1024
 
