@@ -23,11 +23,6 @@ MAX_PHOTO_BYTES = 5 * 1024 * 1024
 PHOTO_FORMATS = {"JPEG", "PNG", "WEBP", "GIF"}
 
 
-def client_ip(request: HttpRequest | None) -> str:
-    # REMOTE_ADDR only: X-Forwarded-For is client-controlled unless a trusted proxy sets it.
-    return (request.META.get("REMOTE_ADDR") if request else None) or "unknown"
-
-
 # --- Accounts -------------------------------------------------------------------------------------
 
 
@@ -85,7 +80,7 @@ class ThrottledLoginMixin:
 
     def clean(self) -> dict:
         username = self.cleaned_data.get("username") or ""
-        ip = client_ip(self.request)
+        ip = services.client_address(self.request)
         if services.login_is_throttled(username=username, ip=ip):
             raise ValidationError(
                 THROTTLED_MESSAGE,

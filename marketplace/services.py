@@ -15,6 +15,7 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Max
+from django.http import HttpRequest
 from PIL import Image, ImageOps
 
 from .models import Listing, ListingPhoto, Profile, Status
@@ -35,6 +36,16 @@ def user_signup(*, username: str, password: str, nickname: str) -> AbstractBaseU
     user = get_user_model().objects.create_user(username=username, password=password)
     Profile.objects.create(user=user, nickname=nickname)
     return user
+
+
+# --- The client's address ----------------------------------------------------------------------
+
+
+def client_address(request: HttpRequest | None) -> str:
+    """The address every per-address throttle keys on: the real client's, also behind the TLS
+    proxy (nellm_site/proxy.py rewrites REMOTE_ADDR only for a trusted proxy, so a forwarding
+    header from anyone else changes nothing)."""
+    return (request.META.get("REMOTE_ADDR") if request is not None else None) or "unknown"
 
 
 # --- Failed-login throttling -------------------------------------------------------------------

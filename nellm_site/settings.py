@@ -11,6 +11,8 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from .proxy import trusted_networks
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -159,6 +161,15 @@ CELERY_BEAT_SCHEDULE = {
     "negotiation-pending-sweep": {"task": "negotiation.tasks.pending_sweep", "schedule": 30.0},
 }
 
+# --- Behind the TLS proxy ------------------------------------------------------------------------
+# Addresses or networks of the proxies whose X-Forwarded-For / -Proto are believed (empty: none,
+# the demo serves clients directly). Every throttle keys on the address this resolves to.
+NELLM_TRUSTED_PROXIES = env.list("NELLM_TRUSTED_PROXIES", default=[])
+try:
+    trusted_networks(tuple(NELLM_TRUSTED_PROXIES))
+except ValueError as _error:
+    raise ImproperlyConfigured(f"NELLM_TRUSTED_PROXIES: {_error}") from None
+
 # --- Auth ---------------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -213,6 +224,8 @@ SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
+# X-Forwarded-Proto only ever reaches Django from a trusted proxy (nellm_site/proxy.py strips it
+# from everyone else).
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
