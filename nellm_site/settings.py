@@ -82,6 +82,20 @@ ASGI_APPLICATION = "nellm_site.asgi.application"
 # --- Database -------------------------------------------------------------------------------
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=0)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded default serves many buyers at once from threads of one process. SQLite's
+    # defaults (rollback journal, deferred transactions, 5 s timeout) make a reader block the
+    # writers and let two transactions that read first deadlock on upgrading their lock, which
+    # fails at once with "database is locked" whatever the timeout. WAL lets reads run beside the
+    # one writer; IMMEDIATE takes the write lock when a transaction begins, so writers queue for
+    # it (up to the timeout) instead of failing.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": env.int("NELLM_SQLITE_TIMEOUT", default=30),
+        }
+    )
 # Separate test databases let several checkouts run the suite on one server at once.
 DATABASES["default"]["TEST"] = {"NAME": env.str("NELLM_TEST_DB", default=None)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
