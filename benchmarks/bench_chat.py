@@ -38,7 +38,6 @@ sys.path.insert(0, str(ROOT))
 
 PG = "postgres://postgres@127.0.0.1:5432"
 REDIS_URL = "redis://127.0.0.1:6379/11"
-LIST_PRICE, FLOOR = 50_000, 41_000
 LINES = [
     "안녕하세요, 아직 판매 중인가요? 네고 가능할까요?",
     "{a}만원에 주시면 오늘 바로 직거래할게요",
@@ -59,22 +58,13 @@ def seed(buyers: int) -> list[tuple[int, str]]:
     """One listing and `buyers` buyers, each with an open chat: (session id, cookie) pairs."""
     from django.test import override_settings
 
-    from marketplace.models import Category
-    from marketplace.services import listing_create, user_signup
+    from marketplace.services import user_signup
     from negotiation.services import session_open
     from tests.negotiation import live
 
     # Throwaway accounts: a fast hasher spares seconds of PBKDF2 that nobody measures.
     with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
-        seller = user_signup(username="bench-seller", password=uuid.uuid4().hex, nickname="판매자")
-        listing = listing_create(
-            seller=seller,
-            title="닌텐도 스위치 OLED 화이트",
-            description="1년 사용, 박스와 충전기 포함, 액정 보호필름 부착해서 기스 없어요.",
-            category=Category.ELECTRONICS,
-            price=LIST_PRICE,
-            floor_price=FLOOR,
-        )
+        listing = live.crowd_listing(seller_name="bench-seller")
         chats = []
         for i in range(buyers):
             buyer = user_signup(username=f"bench-buyer{i}", password=uuid.uuid4().hex, nickname=f"구매자{i}")

@@ -165,6 +165,22 @@ NELLM_INPROCESS_WORKERS = env.int("NELLM_INPROCESS_WORKERS", default=4)
 NELLM_CHAT_MAX_LENGTH = env.int("NELLM_CHAT_MAX_LENGTH", default=500)
 NELLM_CHAT_RATE_LIMIT = env.int("NELLM_CHAT_RATE_LIMIT", default=8)  # messages per window per user
 NELLM_CHAT_RATE_WINDOW = env.int("NELLM_CHAT_RATE_WINDOW", default=30)  # seconds
+# Every received frame counts, error frames included: per socket and per user (all their sockets
+# in this web process) in each window; over either, the socket is closed (4429).
+NELLM_CHAT_FRAME_LIMIT = env.int("NELLM_CHAT_FRAME_LIMIT", default=20)
+NELLM_CHAT_FRAME_USER_LIMIT = env.int("NELLM_CHAT_FRAME_USER_LIMIT", default=40)
+NELLM_CHAT_FRAME_WINDOW = env.int("NELLM_CHAT_FRAME_WINDOW", default=10)  # seconds
+# Connects per user and per client address (the real one behind the proxy) in each window,
+# counted in the cache across web processes; chat sockets open at once per user per web process.
+NELLM_CHAT_CONNECT_LIMIT = env.int("NELLM_CHAT_CONNECT_LIMIT", default=30)
+NELLM_CHAT_CONNECT_IP_LIMIT = env.int("NELLM_CHAT_CONNECT_IP_LIMIT", default=300)
+NELLM_CHAT_CONNECT_WINDOW = env.int("NELLM_CHAT_CONNECT_WINDOW", default=60)  # seconds
+NELLM_CHAT_SOCKETS_PER_USER = env.int("NELLM_CHAT_SOCKETS_PER_USER", default=8)
+# A socket re-checks its user's account and session on every write it takes, and before a push
+# once this many seconds have passed since its last check.
+NELLM_CHAT_AUTH_RECHECK_SECONDS = env.int("NELLM_CHAT_AUTH_RECHECK_SECONDS", default=30)
+# Threads for the chat sockets' database calls (one slow chat must not hold the others).
+NELLM_CHAT_DB_THREADS = env.int("NELLM_CHAT_DB_THREADS", default=16)
 # Pause between streamed words, so instant rules replies read like typing (0: none; the LLM streams itself).
 NELLM_STREAM_DELAY_MS = env.int("NELLM_STREAM_DELAY_MS", default=40)
 # A generation refreshes its lock on every piece; a lock left by a dead worker expires after this.

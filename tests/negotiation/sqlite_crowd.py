@@ -47,25 +47,17 @@ def main(path: str, buyers: int, messages: int) -> dict:
     from django.db import connections
     from django.test import override_settings
 
-    from marketplace.models import Category
-    from marketplace.services import listing_create, user_signup
+    from marketplace.services import user_signup
     from negotiation import dispatch, services
     from negotiation.models import Message
+    from tests.negotiation import live
 
     errors = _Errors()
     logging.getLogger().addHandler(errors)
     call_command("migrate", verbosity=0)
     # Throwaway accounts: a fast hasher spares CPU seconds that test nothing here.
     override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]).enable()
-    seller = user_signup(username="seller", password=uuid.uuid4().hex, nickname="판매자")
-    listing = listing_create(
-        seller=seller,
-        title="닌텐도 스위치 OLED 화이트",
-        description="1년 사용, 박스와 충전기 포함, 기스 없어요.",
-        category=Category.ELECTRONICS,
-        price=50_000,
-        floor_price=41_000,
-    )
+    listing = live.crowd_listing(seller_name="seller")
     start = threading.Barrier(buyers)
     raised: list[str] = []
     lines = [
