@@ -12,7 +12,8 @@ also starts one Celery worker (`-P threads -c 4`) on Redis db 11 with its own qu
 prefixes, `--mode inprocess` leaves REDIS_URL unset (in-memory channel layer, in-process thread
 pool). Replies stream with NELLM_STREAM_DELAY_MS=0 (`--stream-delay-ms` sets it), so the figures
 are the system's own cost, not the cosmetic typing pause, and NELLM_CHAT_RATE_LIMIT is raised so
-the per-user limit never refuses a benchmark message.
+the per-user limit never refuses a benchmark message (and the per-address connect limit, as every
+buyer connects from 127.0.0.1).
 """
 
 from __future__ import annotations
@@ -169,6 +170,7 @@ def main() -> int:
             redis_url=REDIS_URL if args.mode == "celery" else None,
             NELLM_STREAM_DELAY_MS=args.stream_delay_ms,
             NELLM_CHAT_RATE_LIMIT=args.messages * 10,
+            NELLM_CHAT_CONNECT_IP_LIMIT=max(300, args.buyers * 10),  # every buyer is on 127.0.0.1
             DATABASE_URL=database_url,
         )
         port = live.free_port()

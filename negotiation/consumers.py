@@ -90,6 +90,14 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=FORBIDDEN)
             return
         self.registered = True
+        try:
+            await self._join(session)
+        except BaseException:
+            # A handshake that fails here never gets a disconnect: give the place back now.
+            await self.disconnect(1011)
+            raise
+
+    async def _join(self, session: Any) -> None:
         events.bind_loop(asyncio.get_running_loop())
         # The listing's seller and staff also see the Advisor's decisions; buyers never do.
         self.seller_view = session.buyer_id != self.user.pk

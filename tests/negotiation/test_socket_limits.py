@@ -19,7 +19,7 @@ from channels.testing import WebsocketCommunicator
 from django.conf import settings as django_settings
 from django.test import Client
 
-from negotiation import services
+from negotiation import replies, services
 from negotiation.models import ChatSession, group_name
 from nellm_site.asgi import application
 from tests.negotiation.wsutil import communicator, receive_until
@@ -92,6 +92,23 @@ async def test_sockets_per_user_are_capped(people, listing, settings) -> None:
     again = await connected(people["bob"], session.pk)
     for comm in (second, charlie, again):
         await comm.disconnect()
+
+
+async def test_a_handshake_that_fails_gives_its_place_back(people, listing, settings, monkeypatch) -> None:
+    settings.NELLM_CHAT_SOCKETS_PER_USER = 1
+    session = await open_session(listing=listing, buyer=people["bob"])
+
+    def broken(**kwargs: object) -> None:
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(replies, "pending_sweep", broken)
+    failing = communicator(people["bob"], session.pk)
+    await failing.connect()
+    assert (await failing.receive_json_from())["type"] == "history"
+    with pytest.raises(RuntimeError):
+        await failing.receive_output(timeout=5)  # the consumer crashed in its handshake
+    monkeypatch.undo()
+    await (await connected(people["bob"], session.pk)).disconnect()
 
 
 async def test_connects_are_rate_limited_per_user(people, listing, settings) -> None:
