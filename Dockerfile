@@ -20,6 +20,8 @@ FROM base AS web
 RUN DEBUG=0 SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput
 USER nellm
 EXPOSE 8000
+# No --proxy-headers: it believes X-Forwarded-For from anyone. The app believes it only from
+# NELLM_TRUSTED_PROXIES (nellm_site/proxy.py).
 CMD ["sh", "-c", "python manage.py migrate --noinput && daphne -b 0.0.0.0 -p 8000 nellm_site.asgi:application"]
 
 FROM base AS worker

@@ -30,7 +30,8 @@ migrate: install-base
 	$(PY) manage.py migrate --noinput
 
 # The demo runs with DEBUG off (error pages never show code or data) over plain HTTP on
-# localhost, with a secret key made once for this checkout.
+# localhost, with a secret key made once for this checkout. Clients connect directly: no
+# --proxy-headers and no NELLM_TRUSTED_PROXIES, so a forwarding header counts for nothing.
 DEMO_ENV = DEBUG=0 SECRET_KEY="$$(cat .demo-secret)" SECURE_SSL_REDIRECT=0 SESSION_COOKIE_SECURE=0 \
 	CSRF_COOKIE_SECURE=0 SECURE_HSTS_SECONDS=0
 

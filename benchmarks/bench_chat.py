@@ -3,13 +3,17 @@ haggling lines over the real WebSocket and waiting for every reply before the ne
 
     .venv/bin/python benchmarks/bench_chat.py --mode celery [--buyers 20] [--messages 5]
     .venv/bin/python benchmarks/bench_chat.py --mode inprocess
+    .venv/bin/python benchmarks/bench_chat.py --mode inprocess --database sqlite --buyers 50  # make demo
 
-It creates its own PostgreSQL database (dropped at the end, even on failure), migrates it, seeds a
-listing and the buyers, and starts daphne on 127.0.0.1; `--mode celery` also starts one Celery
-worker (`-P threads -c 4`) on Redis db 11 with its own queue and prefixes, `--mode inprocess`
-leaves REDIS_URL unset (in-memory channel layer, in-process thread pool). Replies stream with
-NELLM_STREAM_DELAY_MS=0, so the figures are the system's own cost, not the cosmetic typing pause,
-and NELLM_CHAT_RATE_LIMIT is raised so the per-user limit never refuses a benchmark message.
+It creates its own PostgreSQL database (dropped at the end, even on failure), or with
+`--database sqlite` a SQLite file in a temporary folder (the embedded default of `make demo`),
+migrates it, seeds a listing and the buyers, and starts daphne on 127.0.0.1; `--mode celery`
+also starts one Celery worker (`-P threads -c 4`) on Redis db 11 with its own queue and
+prefixes, `--mode inprocess` leaves REDIS_URL unset (in-memory channel layer, in-process thread
+pool). Replies stream with NELLM_STREAM_DELAY_MS=0 (`--stream-delay-ms` sets it), so the figures
+are the system's own cost, not the cosmetic typing pause, and NELLM_CHAT_RATE_LIMIT is raised so
+the per-user limit never refuses a benchmark message (and the per-address connect limit, as every
+buyer connects from 127.0.0.1).
 """
 
 from __future__ import annotations
@@ -35,7 +39,6 @@ sys.path.insert(0, str(ROOT))
 
 PG = "postgres://postgres@127.0.0.1:5432"
 REDIS_URL = "redis://127.0.0.1:6379/11"
-LIST_PRICE, FLOOR = 50_000, 41_000
 LINES = [
     "안녕하세요, 아직 판매 중인가요? 네고 가능할까요?",
     "{a}만원에 주시면 오늘 바로 직거래할게요",
@@ -56,22 +59,13 @@ def seed(buyers: int) -> list[tuple[int, str]]:
     """One listing and `buyers` buyers, each with an open chat: (session id, cookie) pairs."""
     from django.test import override_settings
 
-    from marketplace.models import Category
-    from marketplace.services import listing_create, user_signup
+    from marketplace.services import user_signup
     from negotiation.services import session_open
     from tests.negotiation import live
 
     # Throwaway accounts: a fast hasher spares seconds of PBKDF2 that nobody measures.
     with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
-        seller = user_signup(username="bench-seller", password=uuid.uuid4().hex, nickname="판매자")
-        listing = listing_create(
-            seller=seller,
-            title="닌텐도 스위치 OLED 화이트",
-            description="1년 사용, 박스와 충전기 포함, 액정 보호필름 부착해서 기스 없어요.",
-            category=Category.ELECTRONICS,
-            price=LIST_PRICE,
-            floor_price=FLOOR,
-        )
+        listing = live.crowd_listing(seller_name="bench-seller")
         chats = []
         for i in range(buyers):
             buyer = user_signup(username=f"bench-buyer{i}", password=uuid.uuid4().hex, nickname=f"구매자{i}")
@@ -145,6 +139,10 @@ def main() -> int:
     parser.add_argument("--mode", choices=["celery", "inprocess"], default="celery")
     parser.add_argument("--buyers", type=int, default=20, help="concurrent buyers (one chat each)")
     parser.add_argument("--messages", type=int, default=5, help="messages per buyer")
+    parser.add_argument(
+        "--database", choices=["postgres", "sqlite"], default="postgres", help="sqlite: the embedded default"
+    )
+    parser.add_argument("--stream-delay-ms", type=int, default=0, help="typing pace (the site's default: 40)")
     args = parser.parse_args()
     if args.buyers < 1 or args.messages < 1:
         parser.error("--buyers and --messages must be at least 1")
@@ -152,9 +150,12 @@ def main() -> int:
     db = f"nellm_bench_{uuid.uuid4().hex[:8]}"
     for key in [k for k in os.environ if k.startswith(("REDIS_URL", "CELERY_", "NELLM_", "CHANNELS_"))]:
         del os.environ[key]  # this process only seeds; the servers get their own environment
-    os.environ.update(DJANGO_SETTINGS_MODULE="nellm_site.settings", DATABASE_URL=f"{PG}/{db}", DEBUG="1")
     procs, env, logs = [], None, Path(tempfile.mkdtemp(prefix="nellm-bench-"))
-    admin(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(db)))
+    sqlite = args.database == "sqlite"
+    database_url = f"sqlite:///{logs / 'db.sqlite3'}" if sqlite else f"{PG}/{db}"
+    os.environ.update(DJANGO_SETTINGS_MODULE="nellm_site.settings", DATABASE_URL=database_url, DEBUG="1")
+    if not sqlite:
+        admin(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(db)))
     try:
         import django
         from django.core.management import call_command
@@ -167,8 +168,10 @@ def main() -> int:
         chats = seed(args.buyers)
         env = live.service_env(
             redis_url=REDIS_URL if args.mode == "celery" else None,
-            NELLM_STREAM_DELAY_MS=0,
+            NELLM_STREAM_DELAY_MS=args.stream_delay_ms,
             NELLM_CHAT_RATE_LIMIT=args.messages * 10,
+            NELLM_CHAT_CONNECT_IP_LIMIT=max(300, args.buyers * 10),  # every buyer is on 127.0.0.1
+            DATABASE_URL=database_url,
         )
         port = live.free_port()
         procs.append(live.start_daphne(env, port, logs / "daphne.log"))
@@ -177,7 +180,8 @@ def main() -> int:
         print(
             f"python {platform.python_version()}, {os.cpu_count()} CPUs, {dt.date.today().isoformat()}; "
             f"mode {args.mode}, {args.buyers} buyers x {args.messages} messages, "
-            f"NELLM_STREAM_DELAY_MS=0 (setup {time.perf_counter() - setup:.1f} s, database {db})"
+            f"NELLM_STREAM_DELAY_MS={args.stream_delay_ms} "
+            f"(setup {time.perf_counter() - setup:.1f} s, database {database_url})"
         )
         samples, wall = asyncio.run(crowd(port, chats, args.messages))
         answered = [s for s in samples if s["reply"] is not None]
@@ -187,20 +191,21 @@ def main() -> int:
         summary.append(spread("time to stored reply", [s["reply"] for s in answered]) if answered else "n/a")
         rate = len(answered) / wall
         print(f"{'throughput':<26} {rate:7.1f} replies/s ({len(answered)} replies in {wall:.2f} s)")
-        if errors:
-            from negotiation.models import Message
+        from negotiation.models import Message
 
-            unstored = Message.objects.filter(role="buyer", reply__isnull=True).count()
-            print(
-                f"errors: {len(samples) - len(answered)} messages unanswered ({', '.join(errors)}); "
-                f"{unstored} buyer messages have no stored reply (the rest were stored, never delivered)"
-            )
+        # Checked in the database, not only on the wire: a message refused or lost never got there.
+        stored = Message.objects.filter(role="buyer").count()
+        unanswered = Message.objects.filter(role="buyer", reply__isnull=True).count()
+        print(f"{'stored':<26} {stored} of {len(samples)} buyer messages, {unanswered} of them with no reply")
+        if errors:
+            print(f"errors: {len(samples) - len(answered)} messages unanswered ({', '.join(errors)})")
         print(
-            f"SUMMARY mode={args.mode} buyers={args.buyers} messages={args.messages} "
+            f"SUMMARY mode={args.mode} database={args.database} buyers={args.buyers} "
+            f"messages={args.messages} "
             f"first chunk {summary[0] if first else 'n/a'}, reply {summary[-1]}, {rate:.1f} replies/s, "
-            f"{len(samples) - len(answered)} errors"
+            f"{len(samples) - len(answered)} errors, {len(samples) - stored + unanswered} lost"
         )
-        if len(answered) < len(samples):
+        if len(answered) < len(samples) or stored < len(samples) or unanswered:
             print(f"server logs kept in {logs}")
             return 1
         shutil.rmtree(logs)
@@ -214,7 +219,8 @@ def main() -> int:
         for proc in reversed(procs):
             live.stop(proc)
         connections.close_all()
-        admin(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(db)))
+        if not sqlite:
+            admin(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(db)))
         if env and "CHANNELS_PREFIX" in env:
             redis_forget(env)
 

@@ -22,13 +22,7 @@ from .models import Category, Listing, Profile, Rating, ReportReason, Review, St
 from .selectors import SORT_LABELS, SORTS, ListingFilters
 
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
-MAX_PHOTO_PIXELS = 40_000_000
 PHOTO_FORMATS = {"JPEG", "PNG", "WEBP", "GIF"}
-
-
-def client_ip(request: HttpRequest | None) -> str:
-    # REMOTE_ADDR only: X-Forwarded-For is client-controlled unless a trusted proxy sets it.
-    return (request.META.get("REMOTE_ADDR") if request else None) or "unknown"
 
 
 # --- Accounts -------------------------------------------------------------------------------------
@@ -97,7 +91,7 @@ class ThrottledLoginMixin:
 
     def clean(self) -> dict:
         username = self.cleaned_data.get("username") or ""
-        ip = client_ip(self.request)
+        ip = services.client_address(self.request)
         if services.login_is_throttled(username=username, ip=ip):
             raise ValidationError(
                 THROTTLED_MESSAGE,
@@ -199,8 +193,16 @@ class PhotosField(forms.FileField):
             upload.seek(0)
             with Image.open(upload) as image:
                 fmt = image.format
-                pixels = image.size[0] * image.size[1]
+                # Refused on the header's size before verify() or anything else reads pixels.
+                services.photo_check_pixels(image)
                 image.verify()
+        except (services.PhotoTooLarge, Image.DecompressionBombError) as exc:
+            limit = getattr(exc, "limit", settings.NELLM_PHOTO_MAX_PIXELS)
+            raise ValidationError(
+                # 12,000,000 -> "1,200만"
+                f"{name}: 이미지 해상도가 너무 커요. {limit // 10_000:,}만 화소 이하로 줄여서 올려 주세요.",
+                code="too_many_pixels",
+            ) from exc
         except Exception as exc:  # Pillow raises many types for non-images and broken files
             raise ValidationError(
                 f"{name}: 이미지 파일이 아니거나 손상된 파일이에요. JPG, PNG, WEBP, GIF만 올릴 수 있어요.",
@@ -208,8 +210,6 @@ class PhotosField(forms.FileField):
             ) from exc
         if fmt not in PHOTO_FORMATS:
             raise ValidationError(f"{name}: JPG, PNG, WEBP, GIF만 올릴 수 있어요.", code="bad_format")
-        if pixels > MAX_PHOTO_PIXELS:
-            raise ValidationError(f"{name}: 이미지 해상도가 너무 커요.", code="too_many_pixels")
         upload.seek(0)
         return upload
 

@@ -18,6 +18,7 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max
+from django.http import HttpRequest
 from django.utils import timezone
 from PIL import Image, ImageOps
 
@@ -28,6 +29,9 @@ from .signals import chat_reported, listing_status_changed
 MAX_PHOTOS = 5
 PHOTO_MAX_SIDE = 1600
 THUMB_SIZE = (480, 480)
+# Modes Image.reduce() accepts; others ("1", "P", "I;16", ...) are converted first.
+REDUCIBLE_MODES = {"L", "LA", "La", "RGB", "RGBA", "RGBa", "RGBX", "CMYK", "YCbCr", "I", "F"}
+STRIPE_ROWS = 64  # output rows shrunk at a time
 
 # --- Accounts --------------------------------------------------------------------------------
 
@@ -37,6 +41,16 @@ def user_signup(*, username: str, password: str, nickname: str) -> AbstractBaseU
     user = get_user_model().objects.create_user(username=username, password=password)
     Profile.objects.create(user=user, nickname=nickname)
     return user
+
+
+# --- The client's address ----------------------------------------------------------------------
+
+
+def client_address(request: HttpRequest | None) -> str:
+    """The address every per-address throttle keys on: the real client's, also behind the TLS
+    proxy (nellm_site/proxy.py rewrites REMOTE_ADDR only for a trusted proxy, so a forwarding
+    header from anyone else changes nothing)."""
+    return (request.META.get("REMOTE_ADDR") if request is not None else None) or "unknown"
 
 
 # --- Failed-login throttling -------------------------------------------------------------------
@@ -342,6 +356,69 @@ def _jpeg(image: Image.Image, *, quality: int) -> ContentFile:
     return ContentFile(buffer.getvalue())
 
 
+class PhotoTooLarge(ValueError):
+    """More pixels than a photo may have: decoding it would cost the process too much memory."""
+
+    def __init__(self, *, size: tuple[int, int], limit: int) -> None:
+        super().__init__(f"{size[0]}x{size[1]} is over {limit} pixels")
+        self.limit = limit
+
+
+def photo_pixel_limit(image_format: str | None) -> int:
+    # Pillow decodes WebP through several full-size buffers (about 20 bytes a pixel against 4
+    # for the others), so a WebP gets a quarter of the pixels for the same memory.
+    return settings.NELLM_PHOTO_MAX_PIXELS // (4 if image_format == "WEBP" else 1)
+
+
+def photo_check_pixels(image: Image.Image) -> None:
+    """Refuse on the header's size, before any pixel is decoded: a few KB of 1-bit PNG can
+    declare 40 MP, which a mode conversion turns into hundreds of MB."""
+    limit = photo_pixel_limit(image.format)
+    if image.size[0] * image.size[1] > limit:
+        raise PhotoTooLarge(size=image.size, limit=limit)
+
+
+def _reduction(size: tuple[int, int]) -> int:
+    """The largest integer shrink that still leaves enough pixels for both renditions."""
+    return max(1, min(max(size) // PHOTO_MAX_SIDE, min(size) // min(THUMB_SIZE)))
+
+
+def _decoded_small(source: Image.Image) -> Image.Image:
+    """The source as RGB on white, at no more pixels than the renditions need.
+
+    JPEG decodes at 1/2, 1/4 or 1/8 scale directly (draft). Anything else is decoded whole once
+    and then shrunk and flattened stripe by stripe: a whole-image conversion of a palette or RGBA
+    image costs another 4 bytes a pixel (and reduce() itself makes a premultiplied copy of
+    RGBA), a stripe only a few MB.
+    """
+    factor = _reduction(source.size)
+    source.draft("RGB", (source.size[0] // factor, source.size[1] // factor))
+    factor = _reduction(source.size)
+    if factor == 1 and source.mode == "RGB":
+        return source
+    mode = "L" if source.mode == "1" else source.mode if source.mode in REDUCIBLE_MODES else "RGBA"
+    width, height = source.size
+    small = Image.new("RGB", (-(-width // factor), -(-height // factor)))
+    step = factor * STRIPE_ROWS
+    for top in range(0, height, step):
+        stripe = source.crop((0, top, width, min(height, top + step)))
+        stripe = stripe if stripe.mode == mode else stripe.convert(mode)
+        small.paste(_on_white(stripe.reduce(factor) if factor > 1 else stripe), (0, top // factor))
+    small.info = dict(source.info)  # the EXIF orientation travels with the pixels
+    return small
+
+
+def _on_white(image: Image.Image) -> Image.Image:
+    if image.mode == "RGB":
+        return image
+    if "A" not in image.getbands() and "a" not in image.getbands():
+        return image.convert("RGB")
+    background = Image.new("RGB", image.size, "white")
+    rgba = image if image.mode == "RGBA" else image.convert("RGBA")
+    background.paste(rgba, mask=rgba)  # an RGBA mask means its alpha channel
+    return background
+
+
 def photo_renditions(upload: UploadedFile) -> tuple[ContentFile, ContentFile]:
     """The stored photo and its card thumbnail, both re-encoded as JPEG.
 
@@ -349,17 +426,20 @@ def photo_renditions(upload: UploadedFile) -> tuple[ContentFile, ContentFile]:
     not pixels, and caps the stored size whatever the upload was.
     """
     upload.seek(0)
-    with Image.open(upload) as source:
-        image = ImageOps.exif_transpose(source)
-        if image.mode != "RGB":
-            background = Image.new("RGB", image.size, "white")
-            rgba = image.convert("RGBA")
-            background.paste(rgba, mask=rgba.getchannel("A"))
-            image = background
-        full = image.copy()
-        full.thumbnail((PHOTO_MAX_SIDE, PHOTO_MAX_SIDE))
+    source = Image.open(upload)
+    try:
+        photo_check_pixels(source)
+        image = _decoded_small(source)
+        if image is not source:
+            source.close()  # frees the full-size pixels as soon as the small copy exists
+        ImageOps.exif_transpose(image, in_place=True)
+        # Resized straight from `image`, never from a whole copy of it (thumbnail() needs one).
+        fits = max(image.size) <= PHOTO_MAX_SIDE
+        full = image if fits else ImageOps.contain(image, (PHOTO_MAX_SIDE, PHOTO_MAX_SIDE), Image.LANCZOS)
         thumb = ImageOps.fit(image, THUMB_SIZE, method=Image.Resampling.LANCZOS)
-    return _jpeg(full, quality=85), _jpeg(thumb, quality=80)
+        return _jpeg(full, quality=85), _jpeg(thumb, quality=80)
+    finally:
+        source.close()
 
 
 def photos_add(*, listing: Listing, files: Iterable[UploadedFile]) -> list[ListingPhoto]:

@@ -25,7 +25,6 @@ from .forms import (
     SignupForm,
     SoldForm,
     StatusForm,
-    client_ip,
 )
 from .models import Category, Listing, Status
 
@@ -52,7 +51,7 @@ def listing_index(request: HttpRequest) -> HttpResponse:
 
 def _viewer_key(request: HttpRequest) -> str:
     # Visitors by address, so that counting views never creates a session for a crawler.
-    return f"u{request.user.pk}" if request.user.is_authenticated else f"a{client_ip(request)}"
+    return f"u{request.user.pk}" if request.user.is_authenticated else f"a{services.client_address(request)}"
 
 
 def listing_detail(request: HttpRequest, pk: int) -> HttpResponse:

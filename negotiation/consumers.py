@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
+import threading
+import time
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from channels.db import database_sync_to_async
+from asgiref.sync import sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
+from django.db import close_old_connections
 
-from . import events, protocol, replies, selectors, services
+from . import events, limits, protocol, replies, selectors, services
 from .models import group_name, user_group_name
 
 log = logging.getLogger(__name__)
@@ -18,6 +25,38 @@ log = logging.getLogger(__name__)
 MAX_FRAME = 4096  # characters; a 500-character message plus JSON fits easily
 FORBIDDEN = 4403
 LOGGED_OUT = 4401
+RATE_LIMITED = protocol.ProtocolError(
+    "rate_limited", "메시지를 너무 빠르게 보내고 있어요. 잠시 후 다시 연결해 주세요."
+)
+
+_db_pool: ThreadPoolExecutor | None = None
+_db_pool_lock = threading.Lock()
+
+
+def _db(fn: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
+    """`fn` on a thread of the chat's own pool. Channels' default runs every consumer's database
+    call on one shared thread, so one chat's slow query, or a write whose after-commit event waits
+    on a blocked channel layer, stalled every chat of the process."""
+    global _db_pool
+    with _db_pool_lock:
+        if _db_pool is None:
+            _db_pool = ThreadPoolExecutor(settings.NELLM_CHAT_DB_THREADS, thread_name_prefix="nellm-chat-db")
+
+    @functools.wraps(fn)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        # Inside the call's own context: the connection it opened is the one to hand back
+        # (channels' own clean-up runs outside it and, on a pool of our own, misses it).
+        close_old_connections()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            close_old_connections()
+
+    return sync_to_async(run, thread_sensitive=False, executor=_db_pool)
+
+
+class _SignedOut(Exception):
+    """The socket's user was deactivated, changed their password or lost their session."""
 
 
 class UnknownSocket(AsyncJsonWebsocketConsumer):
@@ -26,15 +65,39 @@ class UnknownSocket(AsyncJsonWebsocketConsumer):
 
 
 class ChatConsumer(AsyncJsonWebsocketConsumer):
+    registered = False
+
     async def connect(self) -> None:
         self.session_id = int(self.scope["url_route"]["kwargs"]["session_id"])
         self.user = self.scope.get("user")
-        session = await database_sync_to_async(selectors.session_for_user)(
-            session_id=self.session_id, user=self.user
-        )
-        if session is None:
-            await self.close(code=FORBIDDEN)  # before accept: the handshake is refused
+        session = self.scope.get("session")
+        self.session_key = getattr(session, "session_key", None)
+        self.frames = limits.WindowCounter()
+        self.checked_at = time.monotonic()
+        client = self.scope.get("client") or ("unknown", 0)  # the real client: nellm_site/proxy.py
+        if self.user is None or not self.user.is_authenticated:
+            await self.close(code=FORBIDDEN)
             return
+        admitted, session = await _db(self._admit)(client[0])
+        # Refused before accept: the handshake fails (daphne answers HTTP 403).
+        if not admitted or (
+            session is not None
+            and not limits.socket_register(user_id=self.user.pk, channel_name=self.channel_name)
+        ):
+            await self.close(code=limits.LIMITED)
+            return
+        if session is None:
+            await self.close(code=FORBIDDEN)
+            return
+        self.registered = True
+        try:
+            await self._join(session)
+        except BaseException:
+            # A handshake that fails here never gets a disconnect: give the place back now.
+            await self.disconnect(1011)
+            raise
+
+    async def _join(self, session: Any) -> None:
         events.bind_loop(asyncio.get_running_loop())
         # The listing's seller and staff also see the Advisor's decisions; buyers never do.
         self.seller_view = session.buyer_id != self.user.pk
@@ -44,8 +107,14 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.channel_layer.group_add(self.user_group, self.channel_name)
         await self.accept()
-        await self.send_json(await database_sync_to_async(self._history)())
-        await database_sync_to_async(replies.pending_sweep)(session_id=self.session_id)
+        await self.send_json(await _db(self._history)())
+        await _db(replies.pending_sweep)(session_id=self.session_id)
+
+    def _admit(self, address: str) -> tuple[bool, Any]:
+        """(within the connect limits, the session if the user may join it)."""
+        if not limits.connect_allowed(user_id=self.user.pk, address=address):
+            return False, None
+        return True, selectors.session_for_user(session_id=self.session_id, user=self.user)
 
     def _history(self) -> dict[str, Any]:
         session = selectors.session_for_user(session_id=self.session_id, user=self.user)
@@ -57,6 +126,9 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         )
 
     async def disconnect(self, code: int) -> None:
+        if self.registered:
+            self.registered = False
+            limits.socket_unregister(user_id=self.user.pk, channel_name=self.channel_name)
         if hasattr(self, "group"):
             await self.channel_layer.group_discard(self.group, self.channel_name)
             await self.channel_layer.group_discard(self.user_group, self.channel_name)
@@ -64,6 +136,12 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
     async def receive(
         self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any
     ) -> None:
+        # Every frame counts, before anything else is spent on it: a flood of malformed, busy or
+        # finished requests costs the process as much as messages do.
+        if not limits.frame_allowed(socket=self.frames, user_id=self.user.pk):
+            await self._error(RATE_LIMITED)
+            await self.close(code=limits.LIMITED)
+            return
         if text_data is None or len(text_data) > MAX_FRAME:
             await self._error(
                 protocol.ProtocolError("bad_request", "메시지가 너무 크거나 형식이 올바르지 않아요.")
@@ -78,17 +156,11 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         try:
-            request = protocol.parse_client(content)
-            if isinstance(request, protocol.ClientMessage):
-                await database_sync_to_async(services.message_submit)(
-                    session_id=self.session_id, user=self.user, text=request.text
-                )
-            else:
-                await database_sync_to_async(services.offer_submit)(
-                    session_id=self.session_id, user=self.user, price=request.price
-                )
+            await _db(self._submit)(protocol.parse_client(content))
         except protocol.ProtocolError as error:
             await self._error(error)
+        except _SignedOut:
+            await self.close(code=LOGGED_OUT)
         except Exception:
             log.exception("chat request failed")
             await self._error(
@@ -97,12 +169,36 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
                 )
             )
 
+    def _submit(self, request: protocol.ClientMessage | protocol.ClientOffer) -> None:
+        # Every write re-checks the account and the session: the socket outlives both.
+        if not self._user_current():
+            raise _SignedOut
+        if isinstance(request, protocol.ClientMessage):
+            services.message_submit(session_id=self.session_id, user=self.user, text=request.text)
+        else:
+            services.offer_submit(session_id=self.session_id, user=self.user, price=request.price)
+
+    def _user_current(self) -> bool:
+        self.checked_at = time.monotonic()
+        return selectors.socket_user_current(user=self.user, session_key=self.session_key)
+
     async def _error(self, error: protocol.ProtocolError) -> None:
         await self.send_json(protocol.error_event(error.code, error.message))
 
     async def chat_event(self, event: dict[str, Any]) -> None:
+        # Pushes re-check too, at most every NELLM_CHAT_AUTH_RECHECK_SECONDS: the close that a
+        # deactivation or password change sends (chat_recheck) is the fast path, this the backstop.
+        stale = time.monotonic() - self.checked_at > settings.NELLM_CHAT_AUTH_RECHECK_SECONDS
+        if stale and not await _db(self._user_current)():
+            await self.close(code=LOGGED_OUT)
+            return
         seller_payload = event.get("seller_payload")
         await self.send_json(seller_payload if seller_payload and self.seller_view else event["payload"])
+
+    async def chat_recheck(self, event: dict[str, Any]) -> None:
+        # The user's account or one of their sessions changed: is this socket's login still good?
+        if not await _db(self._user_current)():
+            await self.close(code=LOGGED_OUT)
 
     async def chat_logout(self, event: dict[str, Any]) -> None:
         # The user logged out somewhere: this socket's authentication is gone with the session.

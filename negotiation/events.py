@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 
 EVENT_TYPE = "chat.event"  # handled by ChatConsumer.chat_event
 LOGOUT_TYPE = "chat.logout"  # handled by ChatConsumer.chat_logout
+RECHECK_TYPE = "chat.recheck"  # handled by ChatConsumer.chat_recheck
 _SEND_TIMEOUT = 10.0
 
 _lock = threading.Lock()
@@ -69,6 +70,13 @@ def group_send(group: str, payload: dict[str, Any], *, seller_payload: dict[str,
 def user_logout(user_id: int) -> None:
     """Close every chat socket of a user who logged out (their session cookie is gone)."""
     _layer_send(user_group_name(user_id), {"type": LOGOUT_TYPE})
+
+
+def user_sockets_recheck(user_id: int) -> None:
+    """After commit: every chat socket of the user checks that its login still holds (the account
+    was deactivated, deleted or given a new password, or one of its sessions was deleted) and
+    closes if not."""
+    after_commit(lambda: _layer_send(user_group_name(user_id), {"type": RECHECK_TYPE}))
 
 
 def _layer_send(group: str, event: dict[str, Any]) -> None:

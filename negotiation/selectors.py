@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from importlib import import_module
+from types import SimpleNamespace
 from typing import Any
 
 from django.conf import settings
+from django.contrib import auth
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
@@ -45,6 +49,19 @@ def session_for_user(*, session_id: int, user: Any) -> ChatSession | None:
     if not user.is_staff:
         sessions = sessions.filter(Q(buyer=user) | Q(listing__seller=user))
     return sessions.filter(pk=session_id).first()
+
+
+def socket_user_current(*, user: Any, session_key: str | None) -> bool:
+    """Whether a socket's user is still active and still logged in with the session it opened
+    with: a deactivated account, a changed password, a deleted or expired session all end it.
+
+    Django's own check (`auth.get_user`: the session, the backend, the password hash) on a fresh
+    read of the session, not the copy the socket loaded at its handshake."""
+    if session_key is None:  # a socket made without the session middleware (the consumer's tests)
+        return get_user_model().objects.filter(pk=user.pk, is_active=True).exists()
+    store = import_module(settings.SESSION_ENGINE).SessionStore(session_key=session_key)
+    current = auth.get_user(SimpleNamespace(session=store))
+    return current.is_authenticated and current.pk == user.pk
 
 
 def session_role(*, session: ChatSession, user: Any) -> str:

@@ -8,7 +8,6 @@ once the transaction that stored it has committed.
 from __future__ import annotations
 
 import logging
-import time
 from typing import Any
 
 from django.conf import settings
@@ -21,7 +20,7 @@ from marketplace.selectors import users_blocked_between
 from marketplace.services import listing_set_status
 from mlcore import schema
 
-from . import dispatch, events, protocol, selectors
+from . import dispatch, events, limits, protocol, selectors
 from .models import ChatSession, Message
 from .protocol import ProtocolError as ChatError
 
@@ -62,14 +61,7 @@ def system_message_create(*, session: ChatSession, text: str) -> Message:
 
 
 def _rate_limit(user: Any) -> None:
-    window = settings.NELLM_CHAT_RATE_WINDOW
-    key = f"chat:rate:{user.pk}:{int(time.time() // window)}"
-    cache.add(key, 0, timeout=window + 1)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=window + 1)
-        count = 1
+    count = limits.window_hit(f"chat:rate:{user.pk}", window=settings.NELLM_CHAT_RATE_WINDOW)
     if count > settings.NELLM_CHAT_RATE_LIMIT:
         raise ChatError("rate_limited", "메시지를 너무 빠르게 보내고 있어요. 잠시 후 다시 보내 주세요.")
 

@@ -17,9 +17,14 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 
 from negotiation.routing import websocket_urlpatterns  # noqa: E402
 
-application = ProtocolTypeRouter(
-    {
-        "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
-    }
+from .proxy import TrustedProxyMiddleware  # noqa: E402
+
+# The real client address first, so that everything after it (sessions, throttles) sees it.
+application = TrustedProxyMiddleware(
+    ProtocolTypeRouter(
+        {
+            "http": django_asgi_app,
+            "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        }
+    )
 )

@@ -12,6 +12,8 @@ import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
+from .proxy import trusted_networks
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -81,6 +83,20 @@ ASGI_APPLICATION = "nellm_site.asgi.application"
 # --- Database -------------------------------------------------------------------------------
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=0)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded default serves many buyers at once from threads of one process. SQLite's
+    # defaults (rollback journal, deferred transactions, 5 s timeout) make a reader block the
+    # writers and let two transactions that read first deadlock on upgrading their lock, which
+    # fails at once with "database is locked" whatever the timeout. WAL lets reads run beside the
+    # one writer; IMMEDIATE takes the write lock when a transaction begins, so writers queue for
+    # it (up to the timeout) instead of failing.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": env.int("NELLM_SQLITE_TIMEOUT", default=30),
+        }
+    )
 # Separate test databases let several checkouts run the suite on one server at once.
 DATABASES["default"]["TEST"] = {"NAME": env.str("NELLM_TEST_DB", default=None)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -162,6 +178,22 @@ NELLM_INPROCESS_WORKERS = env.int("NELLM_INPROCESS_WORKERS", default=4)
 NELLM_CHAT_MAX_LENGTH = env.int("NELLM_CHAT_MAX_LENGTH", default=500)
 NELLM_CHAT_RATE_LIMIT = env.int("NELLM_CHAT_RATE_LIMIT", default=8)  # messages per window per user
 NELLM_CHAT_RATE_WINDOW = env.int("NELLM_CHAT_RATE_WINDOW", default=30)  # seconds
+# Every received frame counts, error frames included: per socket and per user (all their sockets
+# in this web process) in each window; over either, the socket is closed (4429).
+NELLM_CHAT_FRAME_LIMIT = env.int("NELLM_CHAT_FRAME_LIMIT", default=20)
+NELLM_CHAT_FRAME_USER_LIMIT = env.int("NELLM_CHAT_FRAME_USER_LIMIT", default=40)
+NELLM_CHAT_FRAME_WINDOW = env.int("NELLM_CHAT_FRAME_WINDOW", default=10)  # seconds
+# Connects per user and per client address (the real one behind the proxy) in each window,
+# counted in the cache across web processes; chat sockets open at once per user per web process.
+NELLM_CHAT_CONNECT_LIMIT = env.int("NELLM_CHAT_CONNECT_LIMIT", default=30)
+NELLM_CHAT_CONNECT_IP_LIMIT = env.int("NELLM_CHAT_CONNECT_IP_LIMIT", default=300)
+NELLM_CHAT_CONNECT_WINDOW = env.int("NELLM_CHAT_CONNECT_WINDOW", default=60)  # seconds
+NELLM_CHAT_SOCKETS_PER_USER = env.int("NELLM_CHAT_SOCKETS_PER_USER", default=8)
+# A socket re-checks its user's account and session on every write it takes, and before a push
+# once this many seconds have passed since its last check.
+NELLM_CHAT_AUTH_RECHECK_SECONDS = env.int("NELLM_CHAT_AUTH_RECHECK_SECONDS", default=30)
+# Threads for the chat sockets' database calls (one slow chat must not hold the others).
+NELLM_CHAT_DB_THREADS = env.int("NELLM_CHAT_DB_THREADS", default=16)
 # Pause between streamed words, so instant rules replies read like typing (0: none; the LLM streams itself).
 NELLM_STREAM_DELAY_MS = env.int("NELLM_STREAM_DELAY_MS", default=40)
 # A generation refreshes its lock on every piece; a lock left by a dead worker expires after this.
@@ -192,6 +224,15 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=_export_hour, minute=_export_minute),
     },
 }
+
+# --- Behind the TLS proxy ------------------------------------------------------------------------
+# Addresses or networks of the proxies whose X-Forwarded-For / -Proto are believed (empty: none,
+# the demo serves clients directly). Every throttle keys on the address this resolves to.
+NELLM_TRUSTED_PROXIES = env.list("NELLM_TRUSTED_PROXIES", default=[])
+try:
+    trusted_networks(tuple(NELLM_TRUSTED_PROXIES))
+except ValueError as _error:
+    raise ImproperlyConfigured(f"NELLM_TRUSTED_PROXIES: {_error}") from None
 
 # --- Auth ---------------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -235,6 +276,9 @@ STORAGES = {
 }
 # Media is served by the app too (no CDN, no separate web server in the demo).
 NELLM_SERVE_MEDIA = env.bool("NELLM_SERVE_MEDIA", default=True)
+# Pixels an uploaded photo may declare: decoding costs about 4 bytes a pixel whatever the file's
+# size (a 5 KB 1-bit PNG can declare 40 MP), so this caps what one upload costs the web process.
+NELLM_PHOTO_MAX_PIXELS = env.int("NELLM_PHOTO_MAX_PIXELS", default=12_000_000)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 30 * 1024 * 1024
 
@@ -245,6 +289,8 @@ SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
+# X-Forwarded-Proto only ever reaches Django from a trusted proxy (nellm_site/proxy.py strips it
+# from everyone else).
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

@@ -87,6 +87,20 @@ def image_upload(name: str = "photo.jpg", fmt: str = "JPEG", **kwargs: object) -
     return SimpleUploadedFile(name, image_bytes(fmt, **kwargs), content_type=content_type)
 
 
+def listing_form_data(photos: list, **overrides: object) -> dict:
+    """A valid listing form post with `photos`; any field can be overridden."""
+    data = {
+        "title": "책상",
+        "category": "furniture",
+        "price": "30000",
+        "style": "balanced",
+        "description": "튼튼해요.",
+        "photos": photos,
+    }
+    data.update(overrides)
+    return data
+
+
 class BaseTestCase(TestCase):
     @classmethod
     def setUpClass(cls) -> None:

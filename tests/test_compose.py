@@ -50,6 +50,21 @@ def test_web_serves_asgi_with_daphne_after_its_services_are_healthy(compose: dic
     assert "collectstatic" in dockerfile
 
 
+def test_forwarding_headers_count_only_from_the_configured_proxy(compose: dict) -> None:
+    # daphne's --proxy-headers believes X-Forwarded-For from any client and takes the entry the
+    # client wrote; the app resolves it itself, from NELLM_TRUSTED_PROXIES only.
+    for path in (ROOT / "Dockerfile", ROOT / "Makefile", ROOT / "docker-compose.yml"):
+        lines = path.read_text(encoding="utf-8").splitlines()
+        commands = [line for line in lines if "daphne" in line and not line.lstrip().startswith("#")]
+        assert commands or path.name == "docker-compose.yml", path.name
+        assert not any("--proxy-headers" in line for line in commands), path.name
+    for name in ("web", "worker", "beat"):
+        trusted = compose["services"][name]["environment"]["NELLM_TRUSTED_PROXIES"]
+        assert trusted.startswith("${NELLM_TRUSTED_PROXIES:-"), "the operator must be able to name the proxy"
+        default = trusted.removeprefix("${NELLM_TRUSTED_PROXIES:-").removesuffix("}")
+        assert default and "0.0.0.0/0" not in default and "::/0" not in default
+
+
 def test_worker_holds_the_model_on_a_reserved_gpu(compose: dict) -> None:
     worker = compose["services"]["worker"]
     assert worker["build"]["target"] == "worker"

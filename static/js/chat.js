@@ -211,13 +211,19 @@
       try { onEvent(JSON.parse(e.data)); } catch (err) { console.error(err); }
     };
     ws.onclose = function (e) {
+      // 4401: this login ended (logged out, deactivated, a new password). A new session in this
+      // browser (a password change here) reconnects; otherwise three refusals end the retries.
+      if (e.code === 4401) everOpen = false;
       if (e.code === 4403 || (!everOpen && retries >= 3)) {
         conn.hidden = false;
         conn.textContent = "대화에 접속할 수 없어요. 새로고침하거나 다시 로그인해 주세요.";
         return;
       }
       conn.hidden = false;
-      conn.textContent = "연결이 끊겼어요. 다시 연결하는 중…";
+      conn.textContent = e.code === 4429
+        ? "요청이 너무 많아 잠시 연결을 끊었어요. 곧 다시 연결할게요."
+        : "연결이 끊겼어요. 다시 연결하는 중…";
+      if (e.code === 4429) retries = Math.max(retries, 3); // back off: the limit needs time
       setTyping(false);
       retries += 1;
       setTimeout(connect, Math.min(10000, 500 * Math.pow(2, retries)));

@@ -8,7 +8,7 @@ from django.urls import reverse
 from PIL import Image
 
 from marketplace.models import Listing, ListingPhoto
-from tests.base import BaseTestCase, image_upload, make_listing
+from tests.base import BaseTestCase, image_upload, listing_form_data, make_listing
 
 
 class PhotoUploadTests(BaseTestCase):
@@ -19,16 +19,7 @@ class PhotoUploadTests(BaseTestCase):
         self.login(self.alice)
 
     def data(self, photos: list, **overrides: object) -> dict:
-        data = {
-            "title": "책상",
-            "category": "furniture",
-            "price": "30000",
-            "style": "balanced",
-            "description": "튼튼해요.",
-            "photos": photos,
-        }
-        data.update(overrides)
-        return data
+        return listing_form_data(photos, **overrides)
 
     def test_photos_are_stored_reencoded_with_thumbnails(self) -> None:
         photos = [image_upload("a.png", fmt="PNG", size=(2400, 1200)), image_upload("b.jpg")]

@@ -131,6 +131,22 @@ def stop(proc: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
             proc.wait(5)
 
 
+def crowd_listing(*, seller_name: str) -> Any:
+    """A seller and one listing for a crowd of buyers (benchmarks and load tests)."""
+    from marketplace.models import Category
+    from marketplace.services import listing_create, user_signup
+
+    seller = user_signup(username=seller_name, password=uuid.uuid4().hex, nickname="판매자")
+    return listing_create(
+        seller=seller,
+        title="닌텐도 스위치 OLED 화이트",
+        description="1년 사용, 박스와 충전기 포함, 액정 보호필름 부착해서 기스 없어요.",
+        category=Category.ELECTRONICS,
+        price=50_000,
+        floor_price=41_000,
+    )
+
+
 def session_cookie(user: Any) -> str:
     client = Client()
     client.force_login(user)
