@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from . import selectors, services
-from .forms import ListingForm, LoginForm, SearchForm, SignupForm, StatusForm
+from .forms import ListingForm, LoginForm, SearchForm, SignupForm, StatusForm, client_ip
 from .models import Category, Status
 
 PAGE_SIZE = 20
@@ -116,12 +116,13 @@ def my_listings(request: HttpRequest) -> HttpResponse:
 def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("listing_index")
-    form = SignupForm(request.POST or None)
+    form = SignupForm(request.POST or None, request=request)
     if request.method == "POST" and form.is_valid():
         user = services.user_signup(
             username=form.cleaned_data["username"],
             password=form.cleaned_data["password1"],
             nickname=form.cleaned_data["nickname"],
+            ip=client_ip(request),
         )
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, f"{form.cleaned_data['nickname']}님, 낼름에 오신 걸 환영해요!")

@@ -155,6 +155,11 @@ NELLM_STREAM_DELAY_MS = env.int("NELLM_STREAM_DELAY_MS", default=40)
 NELLM_REPLY_LOCK_TTL = env.int("NELLM_REPLY_LOCK_TTL", default=20)
 # A buyer message unanswered this long with no live generation is re-queued by the sweeper.
 NELLM_REPLY_STALE_SECONDS = env.int("NELLM_REPLY_STALE_SECONDS", default=30)
+# Another buyer's final offer counts as a standing offer this long (seconds) while their chat is open.
+NELLM_STANDING_OFFER_TTL = env.int("NELLM_STANDING_OFFER_TTL", default=24 * 3600)
+# Accounts this young whose final offers on a listing were turned down count as probes of its
+# price: each raises the listing's secret acceptance line a little (`mlcore.negotiator.reserve`).
+NELLM_PROBE_ACCOUNT_AGE_DAYS = env.int("NELLM_PROBE_ACCOUNT_AGE_DAYS", default=7)
 CELERY_BEAT_SCHEDULE = {
     "negotiation-pending-sweep": {"task": "negotiation.tasks.pending_sweep", "schedule": 30.0},
 }
@@ -174,6 +179,9 @@ LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 LOGIN_FAILURE_USER_LIMIT = env.int("LOGIN_FAILURE_USER_LIMIT", default=30)
 LOGIN_FAILURE_IP_LIMIT = env.int("LOGIN_FAILURE_IP_LIMIT", default=50)
 LOGIN_FAILURE_WINDOW = env.int("LOGIN_FAILURE_WINDOW", default=15 * 60)
+# Sign-ups per address: fresh accounts are what probing a listing's price takes.
+SIGNUP_LIMIT = env.int("SIGNUP_LIMIT", default=5)
+SIGNUP_WINDOW = env.int("SIGNUP_WINDOW", default=3600)
 
 # --- I18N ---------------------------------------------------------------------------------------
 LANGUAGE_CODE = "ko-kr"
