@@ -16,7 +16,7 @@ from mlcore.negotiator import pipeline
 from negotiation import dispatch, services
 from negotiation.models import ChatSession, Message
 from negotiation.protocol import ACT_LABELS
-from tests.base import make_user
+from tests.base import make_listing, make_user
 from tests.negotiation.wsutil import communicator, is_reply, receive_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -107,3 +107,30 @@ def test_young_accounts_probing_with_final_offers_raise_the_reserve_old_ones_do_
     raised = reserves[-1]
     probe(listing, make_user("dana"))
     assert reserves[-1] > raised
+
+
+async def test_the_price_button_keeps_to_what_the_bot_said_in_the_chat(people):
+    # Before: "27만원이요" got "290,000원 어떠세요?" and a 가격 제안 of 260,000원 seconds later
+    # was accepted, so the chat's counter-offers meant nothing.
+    listing = await database_sync_to_async(make_listing)(
+        people["alice"], price=300_000, floor_price=240_000, style="flexible"
+    )
+    session = await database_sync_to_async(services.session_open)(listing=listing, buyer=people["bob"])
+    comm = communicator(people["bob"], session.pk)
+    assert (await comm.connect())[0]
+    await comm.receive_json_from()
+
+    async def answer(frame: dict) -> dict:
+        await comm.send_json_to(frame)
+        return (await receive_until(comm, is_reply))[-1]["message"]
+
+    counter = await answer({"type": "message", "text": "27만원이요"})
+    stated = counter["price"]
+    assert stated is not None and 270_000 < stated < 300_000, counter["text"]
+    lower = await answer({"type": "offer", "price": 260_000})
+    assert lower["text"].startswith("##<거절>##"), lower["text"]
+    taken = await answer({"type": "offer", "price": stated})  # the stated price is still there
+    assert taken["text"].startswith("##<수락>##"), taken["text"]
+    await comm.disconnect()
+    session = await database_sync_to_async(ChatSession.objects.get)(pk=session.pk)
+    assert (session.state, session.agreed_price) == (ChatSession.State.AGREED, stated)
