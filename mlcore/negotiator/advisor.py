@@ -72,7 +72,7 @@ STYLES: dict[Style, StyleParams] = {
         beta=0.5,
         reciprocity=0.4,
         time_weight=0.5,
-        final_keep=0.1,
+        final_keep=0.0,  # the firm style holds through its wider reserve margin instead
         lowball=0.6,
         max_concession=0.2,
     ),
@@ -80,7 +80,7 @@ STYLES: dict[Style, StyleParams] = {
         beta=1.0,
         reciprocity=0.7,
         time_weight=0.5,
-        final_keep=0.05,
+        final_keep=0.0,
         lowball=0.5,
         max_concession=0.25,
     ),

@@ -26,12 +26,13 @@ class ReserveMargin:
     high: float
 
 
-# Narrow enough that nearly every buyer able to pay the floor can still deal; wide enough that
-# the floor cannot be read off the bot's answers to within a few percent.
+# Wide enough that the floor cannot be read off the bot's answers to within a few percent, and
+# starting next to the floor, so that the buyers lost to it (budgets between the floor and the
+# reserve) are as few as that width allows.
 MARGINS: dict[str, ReserveMargin] = {
-    "firm": ReserveMargin(0.04, 0.16),
-    "balanced": ReserveMargin(0.03, 0.13),
-    "flexible": ReserveMargin(0.02, 0.14),
+    "firm": ReserveMargin(0.01, 0.14),
+    "balanced": ReserveMargin(0.005, 0.12),
+    "flexible": ReserveMargin(0.005, 0.12),
 }
 PROBE_STEP = 0.04  # each probing account raises the reserve by this share of the zone …
 PROBE_CAP = 0.2  # … up to this much
