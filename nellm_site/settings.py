@@ -149,17 +149,17 @@ NELLM_INPROCESS_WORKERS = env.int("NELLM_INPROCESS_WORKERS", default=4)
 NELLM_CHAT_MAX_LENGTH = env.int("NELLM_CHAT_MAX_LENGTH", default=500)
 NELLM_CHAT_RATE_LIMIT = env.int("NELLM_CHAT_RATE_LIMIT", default=8)  # messages per window per user
 NELLM_CHAT_RATE_WINDOW = env.int("NELLM_CHAT_RATE_WINDOW", default=30)  # seconds
+# Another buyer's final offer counts as a standing offer this long (seconds) while their chat is open.
+NELLM_STANDING_OFFER_TTL = env.int("NELLM_STANDING_OFFER_TTL", default=24 * 3600)
+# Accounts this young whose final offers on a listing were turned down count as probes of its
+# price: each raises the listing's secret acceptance line a little (`mlcore.negotiator.reserve`).
+NELLM_PROBE_ACCOUNT_AGE_DAYS = env.int("NELLM_PROBE_ACCOUNT_AGE_DAYS", default=7)
 # Pause between streamed words, so instant rules replies read like typing (0: none; the LLM streams itself).
 NELLM_STREAM_DELAY_MS = env.int("NELLM_STREAM_DELAY_MS", default=40)
 # A generation refreshes its lock on every piece; a lock left by a dead worker expires after this.
 NELLM_REPLY_LOCK_TTL = env.int("NELLM_REPLY_LOCK_TTL", default=20)
 # A buyer message unanswered this long with no live generation is re-queued by the sweeper.
 NELLM_REPLY_STALE_SECONDS = env.int("NELLM_REPLY_STALE_SECONDS", default=30)
-# Another buyer's final offer counts as a standing offer this long (seconds) while their chat is open.
-NELLM_STANDING_OFFER_TTL = env.int("NELLM_STANDING_OFFER_TTL", default=24 * 3600)
-# Accounts this young whose final offers on a listing were turned down count as probes of its
-# price: each raises the listing's secret acceptance line a little (`mlcore.negotiator.reserve`).
-NELLM_PROBE_ACCOUNT_AGE_DAYS = env.int("NELLM_PROBE_ACCOUNT_AGE_DAYS", default=7)
 CELERY_BEAT_SCHEDULE = {
     "negotiation-pending-sweep": {"task": "negotiation.tasks.pending_sweep", "schedule": 30.0},
 }
