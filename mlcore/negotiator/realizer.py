@@ -421,8 +421,8 @@ def realize(decision: Decision, *, listing: Listing, rng: random.Random | None =
 # Said only when another buyer's standing final offer really is higher; never its amount.
 HIGHER_OFFER = [
     " 참고로 지금 다른 분이 더 높은 가격을 제안해 주신 상태예요.",
-    " 솔직히 말씀드리면 다른 분 제안이 이보다 높아요.",
-    " 지금 이보다 높은 제안이 들어와 있어서요.",
+    " 솔직히 말씀드리면 다른 분께서 더 높은 제안을 주셨어요.",
+    " 지금 다른 분의 더 높은 제안이 들어와 있어서요.",
 ]
 
 
