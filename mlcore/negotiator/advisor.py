@@ -376,9 +376,9 @@ class Advisor:
 
     def _judge(self, offer: int, limit: int) -> tuple[str, int]:
         """What the seller does with `offer`, typed in the chat or sent as the final offer alike:
-        ("meets_own_offer" | "meets_target", price to accept) or ("offer_lowered" | "lowball" |
-        "concession" | "at_limit", the seller's offer). Counts the price round and moves the
-        seller's standing offer on a concession."""
+        (one of ACCEPTING, the price to accept) or ("offer_lowered" | "lowball" | "concession" |
+        "at_limit", the seller's offer). Counts the price round and moves the seller's standing
+        offer on a concession."""
         s, p = self.state, self.policy
         if offer >= s.own_offer:  # a price the seller stated stays available to this buyer
             return "meets_own_offer", s.own_offer
@@ -389,18 +389,20 @@ class Advisor:
             return "offer_lowered", s.own_offer
         if offer < p.list_price * p.params.lowball:
             return "lowball", s.own_offer
-        if s.price_rounds > p.rounds:  # past the deadline: no more concessions, only the final offer
-            return "at_limit", s.own_offer
+        # Against the serious offers before this one: the reciprocity baseline.
         aim, counter = self.aim(offer, limit=limit), self.next_offer(offer, limit=limit)
         s.serious_offers.append(offer)
-        if offer >= min(aim, counter) and offer >= limit:
-            return "meets_target", offer
         if (
             s.final_offers >= MAX_FINAL_OFFERS - 1
             and offer >= limit + (s.own_offer - limit) * p.params.final_keep
         ):
-            # One more no ends the chat: the seller takes what keeps its share of the gap.
+            # One more no ends the chat: the seller takes an offer at its reserve or above (less
+            # the share of the gap a style may keep back).
             return "last_chance", offer
+        if s.price_rounds > p.rounds:  # past the deadline: no more concessions, only the final offer
+            return "at_limit", s.own_offer
+        if offer >= min(aim, counter) and offer >= limit:
+            return "meets_target", offer
         if counter < s.own_offer and counter >= limit:
             s.own_offer = counter
             return "concession", counter

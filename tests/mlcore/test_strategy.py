@@ -274,3 +274,14 @@ def test_decision_round_trips_through_json():
     d = advisor().decide("26000원이요")
     assert Decision.from_dict(json.loads(json.dumps(d.to_dict()))) == d
     assert d.to_dict()["act"] == d.act.value
+
+
+def test_the_last_final_offer_at_or_above_the_reserve_is_taken_even_past_the_deadline():
+    # The third no would end the chat; a buyer who can pay the reserve is not sent away.
+    a = Advisor(SellerPolicy(35_000, 28_000, Style.FIRM, deadline=2, reserve=28_600))
+    for offer in (27_000, 27_500, 28_000, 28_200):
+        a.decide(f"{offer}원이요")
+    assert [a.decide(f"##<{p}>##").act for p in (28_300, 28_400)] == [Act.FINAL_DENY, Act.FINAL_DENY]
+    typed = Advisor.from_state(a.to_state(), policy=a.policy).decide("28,600원에 살게요")
+    last = a.decide("##<28600>##")
+    assert (typed.act, last.act, last.price) == (Act.ACCEPT, Act.FINAL_ACCEPT, 28_600)
