@@ -60,7 +60,8 @@ class SignupForm(UserCreationForm):
             }
         }
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: object, request: HttpRequest | None = None, **kwargs: object) -> None:
+        self.request = request  # whose address `clean` checks against the sign-up throttle
         super().__init__(*args, **kwargs)
         self.fields["password1"].label = "비밀번호"
         self.fields["password1"].help_text = "8자 이상, 너무 흔하거나 숫자로만 된 비밀번호는 쓸 수 없어요."
@@ -71,6 +72,15 @@ class SignupForm(UserCreationForm):
         self.fields["username"].validators.append(USERNAME_VALIDATOR)
         for name in ("password1", "password2"):
             self.fields[name].error_messages["required"] = "비밀번호를 입력해 주세요."
+
+    def clean(self) -> dict:
+        if services.signup_is_throttled(ip=services.client_address(self.request)):
+            raise ValidationError(
+                "이 주소에서 가입이 너무 많아요. %(minutes)s분 후에 다시 시도해 주세요.",
+                code="throttled",
+                params={"minutes": math.ceil(settings.SIGNUP_WINDOW / 60)},
+            )
+        return super().clean()
 
     def clean_nickname(self) -> str:
         nickname = self.cleaned_data["nickname"].strip()

@@ -37,9 +37,12 @@ STRIPE_ROWS = 64  # output rows shrunk at a time
 
 
 @transaction.atomic
-def user_signup(*, username: str, password: str, nickname: str) -> AbstractBaseUser:
+def user_signup(*, username: str, password: str, nickname: str, ip: str | None = None) -> AbstractBaseUser:
+    """A new member; `ip` (the address signing up) counts towards `signup_is_throttled`."""
     user = get_user_model().objects.create_user(username=username, password=password)
     Profile.objects.create(user=user, nickname=nickname)
+    if ip is not None:  # counted even if the transaction fails: erring towards the throttle
+        _window_count(f"signup:ip:{ip}", window=settings.SIGNUP_WINDOW)
     return user
 
 
@@ -51,6 +54,22 @@ def client_address(request: HttpRequest | None) -> str:
     proxy (nellm_site/proxy.py rewrites REMOTE_ADDR only for a trusted proxy, so a forwarding
     header from anyone else changes nothing)."""
     return (request.META.get("REMOTE_ADDR") if request is not None else None) or "unknown"
+
+
+def signup_is_throttled(*, ip: str) -> bool:
+    """Whether this address made SIGNUP_LIMIT accounts within SIGNUP_WINDOW: fresh accounts are
+    what probing a listing's price would take, so they are rationed per address."""
+    return (cache.get(f"signup:ip:{ip}") or 0) >= settings.SIGNUP_LIMIT
+
+
+def _window_count(key: str, *, window: int) -> None:
+    """One more in the fixed window counted at `key`: add() starts the window on the first hit,
+    incr() keeps it (no sliding extension)."""
+    if not cache.add(key, 1, timeout=window):
+        try:
+            cache.incr(key)
+        except ValueError:  # expired between add() and incr()
+            cache.add(key, 1, timeout=window)
 
 
 # --- Failed-login throttling -------------------------------------------------------------------
@@ -78,12 +97,7 @@ def login_is_throttled(*, username: str, ip: str) -> bool:
 
 def login_failure_record(*, username: str, ip: str) -> None:
     for key in _throttle_limits(username=username, ip=ip):
-        # add() starts the window on the first failure; incr() keeps it (no sliding extension).
-        if not cache.add(key, 1, timeout=settings.LOGIN_FAILURE_WINDOW):
-            try:
-                cache.incr(key)
-            except ValueError:  # expired between add() and incr()
-                cache.add(key, 1, timeout=settings.LOGIN_FAILURE_WINDOW)
+        _window_count(key, window=settings.LOGIN_FAILURE_WINDOW)
 
 
 def login_failures_clear(*, username: str, ip: str) -> None:

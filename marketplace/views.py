@@ -267,12 +267,13 @@ def signup(request: HttpRequest) -> HttpResponse:
     next_url = _safe_next(request)
     if request.user.is_authenticated:
         return redirect(next_url or "listing_index")
-    form = SignupForm(request.POST or None)
+    form = SignupForm(request.POST or None, request=request)
     if request.method == "POST" and form.is_valid():
         user = services.user_signup(
             username=form.cleaned_data["username"],
             password=form.cleaned_data["password1"],
             nickname=form.cleaned_data["nickname"],
+            ip=services.client_address(request),
         )
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, f"{form.cleaned_data['nickname']}님, 낼름에 오신 걸 환영해요!")

@@ -7,6 +7,7 @@ import sys
 
 from mlcore.negotiator.advisor import SellerPolicy, Style
 from mlcore.negotiator.pipeline import Negotiator
+from mlcore.negotiator.reserve import run_secret, with_reserve
 from mlcore.schema import BUYER, SELLER, Event, Listing
 
 
@@ -16,13 +17,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--floor", type=int, required=True, help="the seller's private floor in won")
     parser.add_argument("--style", choices=[s.value for s in Style], default=Style.BALANCED.value)
     parser.add_argument("--description", default="")
-    parser.add_argument("--deadline", type=int, default=None, help="rounds before the bot closes")
+    parser.add_argument(
+        "--deadline", type=int, default=None, help="price rounds before the bot asks for the final offer"
+    )
     parser.add_argument("--seed", type=int, default=None)
 
 
 def run(args: argparse.Namespace) -> int:
     try:
         policy = SellerPolicy(args.price, args.floor, Style(args.style), args.deadline)
+        policy = with_reserve(policy, secret=run_secret("chat", args.seed))
     except ValueError as error:
         print(f"chat: {error}", file=sys.stderr)
         return 2

@@ -6,7 +6,9 @@ list price, and as the seller's share of the bargaining zone between floor and l
 whether a deal was possible at all (the buyer's hidden budget reached the floor), how many
 turns it took, how often the guard had to repair or replace the generator's words — and the
 safety counters, which must all be zero: a stated or accepted price below the floor, the floor
-amount in any written form, an offer that rose again.
+amount in any written form, an offer that rose again. Consistency violations (also zero) are
+final offers judged apart from the chat: one accepted below a price the bot turned down earlier
+in the same chat, or one at a price the bot had stated and then turned down.
 
 `--backend rules|llm|openai` (repeatable) runs the same simulated buyers against each backend:
 the rule realizer, the fine-tuned model on this machine (NELLM_BASE_MODEL / NELLM_ADAPTER, all
@@ -62,6 +64,7 @@ class Outcome:
     fallbacks: int
     violations: list[str] = field(default_factory=list)
     failures: int = 0  # turns where the generator raised (and the realizer answered)
+    inconsistencies: list[str] = field(default_factory=list)
 
     @property
     def possible(self) -> bool:
@@ -89,6 +92,7 @@ def outcome_of(played: Played) -> Outcome:
         if decision.act in (Act.ACCEPT, Act.FINAL_ACCEPT) and (decision.price or 0) < floor:
             violations.append(f"turn {number}: accepted {decision.price} below the floor")
     closing = played.turns[-1].decision
+    inconsistencies = consistency_problems([turn.decision for turn in played.turns])
     deal = closing.act is Act.FINAL_ACCEPT
     return Outcome(
         style=policy.style.value,
@@ -103,7 +107,34 @@ def outcome_of(played: Played) -> Outcome:
         fallbacks=sum(1 for t in played.turns if t.generator == "rules-fallback"),
         violations=violations,
         failures=sum(1 for t in played.turns if getattr(t, "failure", None)),
+        inconsistencies=inconsistencies,
     )
+
+
+def consistency_problems(decisions: Sequence[Any]) -> list[str]:
+    """Where the answers to final offers disagree with the chat: a final offer accepted below a
+    buyer price the bot turned down, or a final offer at (or above) a price the bot had stated
+    (or agreed to) turned down."""
+    from mlcore.negotiator.advisor import OFFER_ACTS, Act
+
+    problems: list[str] = []
+    refused: list[int] = []
+    stated: list[int] = []
+    for number, decision in enumerate(decisions, start=1):
+        offer = decision.buyer_offer
+        if decision.act is Act.FINAL_ACCEPT and refused and (decision.price or 0) < max(refused):
+            problems.append(f"turn {number}: accepted {decision.price} after turning down {max(refused)}")
+        if decision.act is Act.FINAL_DENY and offer is not None and stated and offer >= min(stated):
+            problems.append(f"turn {number}: turned down {offer} after stating {min(stated)}")
+        if decision.act in OFFER_ACTS and offer is not None:
+            refused.append(offer)
+        if (
+            decision.price is not None
+            and decision.quote
+            and (decision.act in OFFER_ACTS or decision.act is Act.ACCEPT)
+        ):
+            stated.append(decision.price)
+    return problems
 
 
 def evaluate(
@@ -242,6 +273,7 @@ def summarize(outcomes: Iterable[Outcome]) -> dict[str, Any]:
         "repaired_turns": sum(o.repaired for o in items),
         "fallback_turns": sum(o.fallbacks for o in items),
         "safety_violations": sum(len(o.violations) for o in items),
+        "consistency_violations": sum(len(o.inconsistencies) for o in items),
     }
 
 
@@ -256,6 +288,7 @@ def report(outcomes: list[Outcome]) -> dict[str, Any]:
         "by_style": {k: summarize(v) for k, v in by_style.items()},
         "by_persona": {k: summarize(v) for k, v in sorted(by_persona.items())},
         "violations": [v for o in outcomes for v in o.violations][:50],
+        "inconsistencies": [v for o in outcomes for v in o.inconsistencies][:50],
     }
 
 
@@ -268,15 +301,15 @@ def _fmt(value: float | None, pct: bool = True) -> str:
 def render_table(rows: dict[str, dict[str, Any]], title: str) -> str:
     lines = [
         f"| {title} | dialogues | deal rate | deals when possible | price / list | seller share of zone "
-        "| seller turns | repaired | fallbacks | safety violations |",
-        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
+        "| seller turns | repaired | fallbacks | safety violations | consistency violations |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
     ]
     for name, s in rows.items():
         lines.append(
             f"| {name} | {s['dialogues']} | {_fmt(s['deal_rate'])} | {_fmt(s['deal_rate_when_possible'])} "
             f"| {_fmt(s['price_share_of_list'])} | {_fmt(s['seller_share_of_zone'])} "
             f"| {_fmt(s['mean_seller_turns'], pct=False)} | {s['repaired_turns']} | {s['fallback_turns']} "
-            f"| {s['safety_violations']} |"
+            f"| {s['safety_violations']} | {s['consistency_violations']} |"
         )
     return "\n".join(lines)
 
@@ -411,5 +444,11 @@ def run(args: argparse.Namespace) -> int:
     if violations:
         examples = [v for block in guarded_blocks for v in block["violations"]][:3]
         print(f"SAFETY: {violations} violation(s), e.g. {examples}", file=sys.stderr)
+        return 1
+    inconsistent = result["overall"]["consistency_violations"]
+    if inconsistent:
+        print(
+            f"CONSISTENCY: {inconsistent} violation(s), e.g. {result['inconsistencies'][:3]}", file=sys.stderr
+        )
         return 1
     return 0

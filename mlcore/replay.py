@@ -19,6 +19,7 @@ from tqdm import tqdm
 
 from mlcore.negotiator.advisor import SellerPolicy, Style
 from mlcore.negotiator.pipeline import Negotiator
+from mlcore.negotiator.reserve import with_reserve
 from mlcore.schema import ACCEPT, BUYER, DENY, MAX_PRICE, SELLER, Event, Listing
 
 
@@ -29,7 +30,12 @@ class BadLine(ValueError):
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("input", type=Path, help="JSONL of listings and buyer turns")
     parser.add_argument("--out", type=Path, default=None, help="output JSONL (default: stdout)")
-    parser.add_argument("--seed", type=int, default=0, help="wording seed (line number is added)")
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="wording seed (line number is added); also keys the listings' secret reserves",
+    )
 
 
 def parse_line(raw: str) -> tuple[SellerPolicy, Listing, list[str]]:
@@ -110,6 +116,9 @@ def run(args: argparse.Namespace) -> int:
                 tqdm.write(f"replay: {args.input}:{number}: {error}", file=sys.stderr)
                 failed += 1
                 continue
+            # One reserve per listing, whichever line (buyer) meets it.
+            secret = f"replay:{args.seed}:{listing.title}:{listing.price}:{policy.floor_price}"
+            policy = with_reserve(policy, secret=secret)
             dialogue = replay_dialogue(policy, listing, turns, seed=args.seed + number)
             out.write(json.dumps(dialogue, ensure_ascii=False) + "\n")
             done += 1

@@ -106,7 +106,7 @@ ACT_LABELS: dict[str, str] = {
     Act.ANSWER: "상품 답변",
     Act.COUNTER: "역제안",
     Act.HOLD: "가격 유지",
-    Act.ACCEPT: "가격 합의",
+    Act.ACCEPT: "가격 동의 · 최종 제안 대기",  # no deal yet: the buyer still sends the final offer
     Act.DENY: "가격 거절",
     Act.FINAL_ACCEPT: "최종 수락",
     Act.FINAL_DENY: "최종 거절",

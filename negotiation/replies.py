@@ -162,11 +162,15 @@ def _superseded(message: Message) -> bool:
 def _respond(session: ChatSession, message: Message, on_chunk: Any) -> tuple[Any, Any]:
     from mlcore.negotiator.advisor import Market, SellerPolicy
     from mlcore.negotiator.pipeline import Negotiator
+    from mlcore.negotiator.reserve import with_reserve
 
     from .generators import get_generator
 
     listing = session.listing
     policy = SellerPolicy(list_price=listing.price, floor_price=listing.floor_price, style=listing.style)
+    # One secret reserve per listing, the same for every buyer, known only to the server.
+    secret = f"{settings.SECRET_KEY}:reserve:{listing.pk}"
+    policy = with_reserve(policy, secret=secret, probes=selectors.listing_probes(session=session))
     negotiator = Negotiator(
         policy=policy,
         listing=schema.Listing(

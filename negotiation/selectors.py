@@ -12,7 +12,7 @@ from django.conf import settings
 from django.contrib import auth
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from django.db.models import Max, Q, QuerySet
+from django.db.models import Max, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from mlcore.schema import ACCEPT_TOKEN, DENY_TOKEN, MAX_PRICE
@@ -106,14 +106,41 @@ def listing_session_for_buyer(*, listing: Any, user: Any) -> ChatSession | None:
 
 
 def market_for(*, session: ChatSession) -> tuple[int | None, int]:
-    """(best standing offer of the other active buyers, number of other active buyers)."""
+    """(best standing offer of the other active buyers, number of other active buyers).
+
+    A standing offer is a buyer's latest explicit final offer (`##<price>##` / 가격 제안), made
+    within NELLM_STANDING_OFFER_TTL, in a chat still open or waiting: a number typed in free
+    text never binds anyone, and an offer ends with its chat or its time."""
     others = ChatSession.objects.filter(listing_id=session.listing_id, state__in=ACTIVE_STATES).exclude(
         pk=session.pk
     )
-    figures = others.aggregate(best=Max("last_buyer_offer"), best_standing=Max("standing_offer"))
-    candidates = [v for v in (figures["best"], figures["best_standing"]) if v is not None]
-    best = min(max(candidates), session.listing.price) if candidates else None
-    return best, others.count()
+    cutoff = timezone.now() - timedelta(seconds=settings.NELLM_STANDING_OFFER_TTL)
+    latest = Message.objects.filter(session=OuterRef("pk"), role=Message.Role.BUYER, is_offer=True).order_by(
+        "-created_at", "-id"
+    )
+    offers = others.annotate(
+        offer_at=Subquery(latest.values("created_at")[:1]), offer=Subquery(latest.values("price")[:1])
+    ).filter(offer_at__gte=cutoff)
+    best = offers.aggregate(best=Max("offer"))["best"]
+    return (min(best, session.listing.price) if best is not None else None), others.count()
+
+
+def listing_probes(*, session: ChatSession) -> int:
+    """How many other young accounts (NELLM_PROBE_ACCOUNT_AGE_DAYS) had a final offer on this
+    listing turned down: the fresh accounts a prober of the seller's price would use."""
+    young = timezone.now() - timedelta(days=settings.NELLM_PROBE_ACCOUNT_AGE_DAYS)
+    turned_down = Message.objects.filter(
+        session__listing_id=session.listing_id,
+        session__buyer__date_joined__gte=young,
+        role=Message.Role.BOT,
+        reply_to__is_offer=True,
+        decision__act="final_deny",
+    )
+    # The site's own answers (a deal elsewhere, a closed chat) are not the seller's price speaking.
+    turned_down = turned_down.exclude(session__buyer_id=session.buyer_id).exclude(
+        decision__reason__in=["chat_state_changed", "listing_not_on_sale"]
+    )
+    return turned_down.values("session__buyer_id").distinct().count()
 
 
 def stale_pending(*, session_id: int | None = None) -> list[int]:

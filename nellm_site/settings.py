@@ -194,6 +194,11 @@ NELLM_CHAT_SOCKETS_PER_USER = env.int("NELLM_CHAT_SOCKETS_PER_USER", default=8)
 NELLM_CHAT_AUTH_RECHECK_SECONDS = env.int("NELLM_CHAT_AUTH_RECHECK_SECONDS", default=30)
 # Threads for the chat sockets' database calls (one slow chat must not hold the others).
 NELLM_CHAT_DB_THREADS = env.int("NELLM_CHAT_DB_THREADS", default=16)
+# Another buyer's final offer counts as a standing offer this long (seconds) while their chat is open.
+NELLM_STANDING_OFFER_TTL = env.int("NELLM_STANDING_OFFER_TTL", default=24 * 3600)
+# Accounts this young whose final offers on a listing were turned down count as probes of its
+# price: each raises the listing's secret acceptance line a little (`mlcore.negotiator.reserve`).
+NELLM_PROBE_ACCOUNT_AGE_DAYS = env.int("NELLM_PROBE_ACCOUNT_AGE_DAYS", default=7)
 # Pause between streamed words, so instant rules replies read like typing (0: none; the LLM streams itself).
 NELLM_STREAM_DELAY_MS = env.int("NELLM_STREAM_DELAY_MS", default=40)
 # A generation refreshes its lock on every piece; a lock left by a dead worker expires after this.
@@ -249,6 +254,9 @@ LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 LOGIN_FAILURE_USER_LIMIT = env.int("LOGIN_FAILURE_USER_LIMIT", default=30)
 LOGIN_FAILURE_IP_LIMIT = env.int("LOGIN_FAILURE_IP_LIMIT", default=50)
 LOGIN_FAILURE_WINDOW = env.int("LOGIN_FAILURE_WINDOW", default=15 * 60)
+# Sign-ups per address: fresh accounts are what probing a listing's price takes.
+SIGNUP_LIMIT = env.int("SIGNUP_LIMIT", default=5)
+SIGNUP_WINDOW = env.int("SIGNUP_WINDOW", default=3600)
 
 # --- I18N ---------------------------------------------------------------------------------------
 LANGUAGE_CODE = "ko-kr"

@@ -200,6 +200,7 @@ class BuyerSimulator:
     last_call: bool = False  # the seller asked for the final offer: the next line sends it
     opened: bool = False
     done: bool = False
+    last_final: int | None = None  # the last final offer sent (the seller may turn it down)
     arguments: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -251,7 +252,9 @@ class BuyerSimulator:
             return self.agreed
         if self.seller_offer is not None and self.seller_offer <= self.budget:
             return self.seller_offer
-        return max(self.offer, self.budget if self.rng.random() < 0.8 else self.offer)
+        price = max(self.offer, self.budget if self.rng.random() < 0.8 else self.offer)
+        # A turned-down final offer is followed by the same or a higher one, never a lower one.
+        return max(price, self.last_final or 0)
 
     def next_message(self) -> str:
         rng = self.rng
@@ -260,7 +263,8 @@ class BuyerSimulator:
             return rng.choice(OPENERS[self.persona]).format(title=self.short_title)
         if self.agreed is not None or self.last_call or self.price_rounds >= self.planned_rounds:
             self.done = True
-            return rng.choice(FINAL_LEADS) + final_offer_token(self.final_offer())
+            self.last_final = self.final_offer()
+            return rng.choice(FINAL_LEADS) + final_offer_token(self.last_final)
         if self.questions_left:
             self.questions_left -= 1
             return rng.choice(QUESTIONS)

@@ -95,10 +95,12 @@ def play(
     from mlcore.corpus.buyers import PERSONAS, BuyerSimulator
     from mlcore.negotiator.advisor import Market, SellerPolicy
     from mlcore.negotiator.pipeline import Negotiator
+    from mlcore.negotiator.reserve import with_reserve
 
     persona = persona or rng.choice(sorted(PERSONAS))
     floor = floor_for(listing, rng)
     policy = SellerPolicy(listing.price, floor, style or rng.choice(STYLES))
+    policy = with_reserve(policy, secret=f"selfplay:{rng.randrange(2**63)}")
     market = Market(active_buyers=rng.randint(2, 4)) if rng.random() < 0.2 else None
     seller = Negotiator(
         policy=policy, listing=listing, generator=generator, seed=rng.randrange(2**31), guarded=guarded
@@ -115,9 +117,9 @@ def play(
         turns.append(turn)
         act = turn.decision.act.value
         buyer.observe(turn.text, act)
-        # The site lets a buyer try another final offer after a `##<거절>##`; a corpus dialogue
-        # ends at the first answer to one.
-        if act in ("final_accept", "final_deny"):
+        # As on the site, a buyer may send another final offer after a `##<거절>##` with a counter;
+        # the dialogue ends with a deal or with the last final offer the seller takes.
+        if turn.decision.closed:
             break
     return Played(listing, policy, persona, buyer.budget, events, turns)
 

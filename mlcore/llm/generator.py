@@ -266,10 +266,13 @@ def run(args: argparse.Namespace) -> int:
 
     from mlcore.negotiator.advisor import SellerPolicy
     from mlcore.negotiator.pipeline import Negotiator
+    from mlcore.negotiator.reserve import run_secret, with_reserve
     from mlcore.schema import BUYER, SELLER
 
     try:
-        policy = SellerPolicy(args.price, args.floor, args.style)
+        policy = with_reserve(
+            SellerPolicy(args.price, args.floor, args.style), secret=run_secret("llm", args.seed)
+        )
         generator = LLMGenerator(
             base_model=args.base_model,
             adapter=args.adapter,

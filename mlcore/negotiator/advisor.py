@@ -10,9 +10,17 @@ is the strategy. Its concession tactic mixes two families from Faratin, Sierra &
 - behaviour-dependent: relative tit-for-tat, the seller's offer shrinks by the ratio by which the
   buyer's offer grew, damped per style.
 
+The strategy works down to the seller's secret reserve (`mlcore.negotiator.reserve`), never to
+the floor itself, so that its answers cannot be probed for the floor. Free-text offers and final
+offers are judged by one rule: a final offer is accepted exactly when the same price typed in the
+chat at that point would be, and a price the bot has stated stays available to that buyer.
+
 Invariants the tests check: the seller's offers never rise, it never offers or accepts below the
-floor, it never quotes the floor amount itself, it never accepts less than a better standing
-offer from another buyer, and every dialogue is closed within the deadline.
+floor (nor below the reserve, unless it stated that price before), it never quotes the floor
+amount itself, it concedes nothing below a better standing final offer of another buyer, and a
+deal (`final_accept`) is only ever the answer to the buyer's own final offer. Questions and
+greetings do not use up the buyer's rounds; once the price rounds are up, the bot concedes no
+more and asks for the final offer instead of closing the chat by itself.
 """
 
 from __future__ import annotations
@@ -28,7 +36,9 @@ from mlcore.language.prices import parse_price
 from mlcore.schema import ACCEPT, DENY, Act, final_offer_price
 
 STATE_VERSION = 1
-DEFAULT_DEADLINE = 12  # buyer messages; the original asked for a final price after 16 lines
+# Buyer messages naming a price before the bot asks for the final offer and concedes no more; the
+# original asked for a final price after 16 lines (8 of the buyer's).
+DEFAULT_DEADLINE = 8
 MAX_FINAL_OFFERS = 3  # a third turned-down final offer ends the negotiation
 
 
@@ -41,6 +51,7 @@ class Style(StrEnum):
 # Acts whose price is the seller's own standing offer (the "offers never rise" sequence).
 OFFER_ACTS = frozenset({Act.COUNTER, Act.HOLD, Act.DENY, Act.FINAL_DENY})
 ACCEPT_ACTS = frozenset({Act.ACCEPT, Act.FINAL_ACCEPT})
+ACCEPTING = frozenset({"meets_own_offer", "meets_target", "last_chance"})  # `_judge`'s yes
 
 
 @dataclass(frozen=True)
@@ -48,10 +59,11 @@ class StyleParams:
     beta: float  # Faratin's concession exponent: < 1 Boulware, > 1 Conceder
     reciprocity: float  # damping of the tit-for-tat ratio: 0 ignores the buyer, 1 mirrors it
     time_weight: float  # weight of the time tactic against tit-for-tat
-    final_keep: float  # share of the gap (own offer - floor) a final offer must still cover
+    # On the buyer's last chance (one more no ends the chat), the share of the gap (own offer -
+    # reserve) an offer must still cover to be taken.
+    final_keep: float
     lowball: float  # offers under this share of the list price are denied without concession
-    # The most one message may win: this share of the zone still open (own offer - limit), so
-    # the floor cannot be fished out in a few messages whatever the buyer's offers.
+    # The most one message may win: this share of the zone still open (own offer - limit).
     max_concession: float
 
 
@@ -60,15 +72,15 @@ STYLES: dict[Style, StyleParams] = {
         beta=0.5,
         reciprocity=0.4,
         time_weight=0.5,
-        final_keep=0.5,
+        final_keep=0.0,  # the firm style holds through its wider reserve margin instead
         lowball=0.6,
-        max_concession=0.15,
+        max_concession=0.2,
     ),
     Style.BALANCED: StyleParams(
         beta=1.0,
         reciprocity=0.7,
         time_weight=0.5,
-        final_keep=0.25,
+        final_keep=0.0,
         lowball=0.5,
         max_concession=0.25,
     ),
@@ -88,7 +100,9 @@ class SellerPolicy:
     list_price: int
     floor_price: int
     style: Style = Style.BALANCED
-    deadline: int | None = None  # in buyer messages; None means DEFAULT_DEADLINE
+    deadline: int | None = None  # in buyer messages naming a price; None means DEFAULT_DEADLINE
+    # The secret acceptance line (`mlcore.negotiator.reserve.draw_reserve`); None: the floor.
+    reserve: int | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "style", Style(self.style))
@@ -99,6 +113,8 @@ class SellerPolicy:
             raise ValueError("floor_price must be between 0 and the list price")
         if self.deadline is not None and self.deadline < 1:
             raise ValueError("deadline must be at least one round")
+        if self.reserve is not None and not self.floor_price <= self.reserve <= self.list_price:
+            raise ValueError("reserve must be between the floor and the list price")
 
     @property
     def rounds(self) -> int:
@@ -108,11 +124,17 @@ class SellerPolicy:
     def params(self) -> StyleParams:
         return STYLES[self.style]
 
+    @property
+    def limit(self) -> int:
+        """The lowest price the strategy works towards: the reserve, or the floor without one."""
+        return self.floor_price if self.reserve is None else self.reserve
+
 
 @dataclass(frozen=True)
 class Market:
     """What the site knows about the other chats on the same listing (1:n)."""
 
+    # The best standing final offer (`##<price>##`) of another buyer, never a free-text number.
     best_other_offer: int | None = None
     active_buyers: int = 1  # buyers negotiating this listing now, this one included
 
@@ -135,6 +157,9 @@ class Decision:
     detail: str = ""  # the description's answer to the buyer's question, rephrased in 해요체
     topic: str = ""  # what an answer, greeting or refusal is about ("battery", "availability", …)
     missing: str = ""  # what the buyer asked that the description does not say ("박스")
+    ask_final: bool = False  # the price rounds are (nearly) up: the reply asks for the final offer
+    # Another buyer's standing final offer is above this buyer's offer (said without its amount).
+    higher_offer: bool = False
 
     def __post_init__(self) -> None:
         self.act = Act(self.act)
@@ -179,7 +204,8 @@ class AdvisorState:
     # Offers the seller took seriously (not refused lowballs): the reciprocity baseline.
     serious_offers: list[int] = field(default_factory=list)
     rounds: int = 0  # buyer messages seen
-    price_rounds: int = 0  # buyer messages that named a price: the clock of the time tactic
+    # Buyer messages that named a price: the clock of the time tactic and of the deadline.
+    price_rounds: int = 0
     greeted: bool = False
     agreed: bool = False  # the seller agreed to its standing offer; the final offer is awaited
     closed: bool = False
@@ -211,10 +237,11 @@ class Advisor:
         p = self.policy
         horizon = max(1, p.rounds - 1)  # the last round is the closing one
         share = min(1.0, t / horizon) ** (1.0 / p.params.beta)
-        return p.list_price - (p.list_price - p.floor_price) * share
+        return p.list_price - (p.list_price - p.limit) * share
 
-    def next_offer(self, buyer_offer: int | None, *, limit: int) -> int:
-        """The seller's next offer: the time target mixed with relative tit-for-tat."""
+    def aim(self, buyer_offer: int | None, *, limit: int) -> float:
+        """Where the seller would go next, before rounding: the time target mixed with relative
+        tit-for-tat, conceding at most `max_concession`. An offer at or above it is accepted."""
         s, p = self.state, self.policy
         time_target = self.target(s.price_rounds)
         reciprocal = float(s.own_offer)
@@ -224,14 +251,22 @@ class Advisor:
             reciprocal = s.own_offer * ratio**p.params.reciprocity
         w = p.params.time_weight
         raw = w * time_target + (1 - w) * reciprocal
+        return max(raw, s.own_offer - self.max_concession(limit), limit)
+
+    def next_offer(self, buyer_offer: int | None, *, limit: int) -> int:
+        """The seller's next offer: `aim` rounded to a natural amount, above the limit, never
+        above the standing offer."""
+        s, p = self.state, self.policy
+        aim = self.aim(buyer_offer, limit=limit)
         step = price_step(p.list_price)
         # The cap, rounded up to a natural amount so that rounding never concedes more.
         capped = math.ceil((s.own_offer - self.max_concession(limit)) / step) * step
-        offer = natural_offer(max(raw, capped), floor=limit, ceiling=s.own_offer, step=step)
-        # Rounding to a natural amount can swallow a small concession whole, so the seller
-        # would answer a fair first offer by repeating the list price; a balanced or flexible
-        # seller gives one step instead, as people do ("40만원은 어렵고 39만원까지 해드릴게요").
-        if offer == s.own_offer and raw < s.own_offer and p.params.beta >= 1.0:
+        offer = natural_offer(max(aim, capped), floor=limit, ceiling=s.own_offer, step=step)
+        # Rounding to a natural amount can swallow a concession whole, so the seller would answer
+        # every offer by repeating its price; it gives one step instead, as people do ("40만원은
+        # 어렵고 39만원까지 해드릴게요") — a firm seller only once the aim is half a step lower.
+        gives_step = aim < s.own_offer if p.params.beta >= 1.0 else aim <= s.own_offer - step / 2
+        if offer == s.own_offer and gives_step:
             offer = natural_offer(s.own_offer - step, floor=limit, ceiling=s.own_offer, step=step)
         return offer
 
@@ -240,22 +275,35 @@ class Advisor:
         return max(0, self.state.own_offer - limit) * self.policy.params.max_concession
 
     def _limit(self, market: Market | None) -> int:
-        """The lowest price the seller may take: the floor, or a better standing offer."""
+        """The lowest price the seller concedes to: the reserve, or another buyer's better
+        standing final offer (prices already stated to this buyer stay available regardless)."""
         best = market.best_other_offer if market else None
-        return max(self.policy.floor_price, best or 0)
+        return max(self.policy.limit, min(best or 0, self.policy.list_price))
 
     # --- one buyer message -> one decision ---
 
     def decide(self, message: str, *, market: Market | None = None) -> Decision:
-        s, p = self.state, self.policy
+        s = self.state
         if s.closed:
             act = Act.FINAL_ACCEPT if s.result == ACCEPT else Act.FINAL_DENY
             price = s.final_price if s.result == ACCEPT else s.own_offer
             return self._decision(act, price, "already_closed", market=market, closed=True)
         s.rounds += 1
         decision = self._decide(message, market)
-        if not decision.closed and s.rounds >= p.rounds:
-            decision = self._close_at_deadline(decision, market)
+        # Out of (or nearly out of) price rounds: ask for the final offer, never close by itself.
+        decision.ask_final = (
+            not decision.closed
+            and decision.act in OFFER_ACTS
+            and decision.rounds_left <= 1
+            and s.price_rounds > 0
+        )
+        best = market.best_other_offer if market else None
+        decision.higher_offer = (
+            decision.act not in ACCEPT_ACTS
+            and decision.buyer_offer is not None
+            and best is not None
+            and best > decision.buyer_offer
+        )
         if decision.act in OFFER_ACTS and decision.price is not None:
             s.own_offers.append(decision.price)
         return decision
@@ -286,10 +334,8 @@ class Advisor:
         nego = intents.talks_price(message)
         # "좋아요, 그 가격에 살게요" after the seller named a price: the buyer takes it.
         agrees = intents.takes_offer(message, price_named=bool(s.own_offers))
-        if agrees and "?" not in message and not nego:
-            if s.own_offer >= limit:
-                return self._accept(s.own_offer, "buyer_agreed", market)
-            return self._decision(Act.DENY, None, "better_standing_offer", market=market)
+        if agrees and "?" not in message and not nego:  # a stated price stays available
+            return self._accept(s.own_offer, "buyer_agreed", market)
         if intents.asks_floor(message):  # "마지노선이 얼마예요?": invite an offer at the standing one
             return self._decision(Act.HOLD, s.own_offer, "floor_question", market=market, topic="floor")
         if intents.is_off_topic(message) and not nego:
@@ -320,7 +366,7 @@ class Advisor:
             return self._decision(Act.ANSWER, None, reason, market=market, topic="availability")
         if not nego and (intents.is_thanks(message) or intents.is_goodbye(message)):
             topic = "bye" if intents.is_goodbye(message) else "thanks"
-            if s.agreed and s.own_offer >= limit:  # after agreeing: the agreed price and next step
+            if s.agreed:  # after agreeing: the agreed price and the next step, the final offer
                 return self._decision(Act.ACCEPT, s.own_offer, topic, market=market, topic=topic)
             return self._decision(Act.GREET, None, topic, market=market, topic=topic)
         if greeting and not nego:
@@ -328,77 +374,58 @@ class Advisor:
             return self._decision(Act.GREET, s.own_offer, "greeting", market=market, topic="hello")
         return self._decision(Act.HOLD, s.own_offer, "no_offer", market=market)
 
-    def _offer(self, offer: int, limit: int, market: Market | None) -> Decision:
+    def _judge(self, offer: int, limit: int) -> tuple[str, int]:
+        """What the seller does with `offer`, typed in the chat or sent as the final offer alike:
+        (one of ACCEPTING, the price to accept) or ("offer_lowered" | "lowball" | "concession" |
+        "at_limit", the seller's offer). Counts the price round and moves the seller's standing
+        offer on a concession."""
         s, p = self.state, self.policy
-        if offer >= s.own_offer and s.own_offer >= limit:
-            return self._accept(s.own_offer, "meets_own_offer", market, buyer_offer=offer)
+        if offer >= s.own_offer:  # a price the seller stated stays available to this buyer
+            return "meets_own_offer", s.own_offer
         s.price_rounds += 1
         previous = max(s.buyer_offers) if s.buyer_offers else None
-        serious = False
-        try:
-            if previous is not None and offer < previous:
-                return self._decision(
-                    Act.DENY, s.own_offer, "offer_lowered", market=market, buyer_offer=offer
-                )
-            if offer < p.list_price * p.params.lowball:
-                return self._decision(Act.DENY, s.own_offer, "lowball", market=market, buyer_offer=offer)
-            serious = True
-            counter = self.next_offer(offer, limit=limit)
-            if offer >= counter and offer >= limit:
-                return self._accept(offer, "meets_target", market, buyer_offer=offer)
-            if counter < limit:  # only when a better standing offer arrived after our offer
-                return self._decision(
-                    Act.DENY, None, "better_standing_offer", market=market, buyer_offer=offer
-                )
-            if counter < s.own_offer:
-                s.own_offer = counter
-                return self._decision(Act.COUNTER, counter, "concession", market=market, buyer_offer=offer)
-            return self._decision(Act.HOLD, s.own_offer, "at_limit", market=market, buyer_offer=offer)
-        finally:
-            s.buyer_offers.append(offer)
-            if serious:
-                s.serious_offers.append(offer)
+        s.buyer_offers.append(offer)
+        if previous is not None and offer < previous:
+            return "offer_lowered", s.own_offer
+        if offer < p.list_price * p.params.lowball:
+            return "lowball", s.own_offer
+        # Against the serious offers before this one: the reciprocity baseline.
+        aim, counter = self.aim(offer, limit=limit), self.next_offer(offer, limit=limit)
+        s.serious_offers.append(offer)
+        if (
+            s.final_offers >= MAX_FINAL_OFFERS - 1
+            and offer >= limit + (s.own_offer - limit) * p.params.final_keep
+        ):
+            # One more no ends the chat: the seller takes an offer at its reserve or above (less
+            # the share of the gap a style may keep back).
+            return "last_chance", offer
+        if s.price_rounds > p.rounds:  # past the deadline: no more concessions, only the final offer
+            return "at_limit", s.own_offer
+        if offer >= min(aim, counter) and offer >= limit:
+            return "meets_target", offer
+        if counter < s.own_offer and counter >= limit:
+            s.own_offer = counter
+            return "concession", counter
+        return "at_limit", s.own_offer
+
+    def _offer(self, offer: int, limit: int, market: Market | None) -> Decision:
+        reason, price = self._judge(offer, limit)
+        if reason in ACCEPTING:
+            return self._accept(price, reason, market, buyer_offer=offer)
+        act = {"concession": Act.COUNTER, "at_limit": Act.HOLD}.get(reason, Act.DENY)
+        return self._decision(act, price, reason, market=market, buyer_offer=offer)
 
     def _final(self, offer: int, limit: int, market: Market | None) -> Decision:
         s, p = self.state, self.policy
-        s.buyer_offers.append(offer)
-        if offer >= p.list_price * p.params.lowball:
-            s.serious_offers.append(offer)
-        if offer >= s.own_offer and s.own_offer >= limit:
+        reason, price = self._judge(offer, limit)
+        if reason in ACCEPTING:
             # `##<수락>##` takes the buyer's own price (the protocol), never above the list price.
-            return self._close(Act.FINAL_ACCEPT, min(offer, p.list_price), "meets_own_offer", market, offer)
-        threshold = limit + (s.own_offer - limit) * p.params.final_keep
-        if offer >= limit and offer >= threshold:
-            return self._close(Act.FINAL_ACCEPT, offer, "final_offer_accepted", market, offer)
+            return self._close(Act.FINAL_ACCEPT, min(offer, p.list_price), reason, market, offer)
         s.final_offers += 1
         if s.final_offers >= MAX_FINAL_OFFERS:
-            # Final offers stepping up one by one would find the floor; a few is what people send.
-            return self._close(Act.FINAL_DENY, max(s.own_offer, limit), "final_offers_used", market, offer)
-        s.price_rounds += 1
-        counter = self.next_offer(offer, limit=limit)
-        if counter < limit:
-            return self._decision(
-                Act.FINAL_DENY, None, "better_standing_offer", market=market, buyer_offer=offer
-            )
-        s.own_offer = counter
-        return self._decision(Act.FINAL_DENY, counter, "final_offer_low", market=market, buyer_offer=offer)
-
-    def _close_at_deadline(self, decision: Decision, market: Market | None) -> Decision:
-        """The last round: honour a price already agreed, else take the buyer's best acceptable
-        offer, else end with a final no. Never below the limit (floor or a better standing offer)."""
-        s, p = self.state, self.policy
-        limit = self._limit(market)
-        if decision.act in ACCEPT_ACTS:
-            return self._close(Act.FINAL_ACCEPT, decision.price, "deadline", market, decision.buyer_offer)
-        if s.agreed and s.own_offer >= limit:  # a word given is kept, not bargained down
-            return self._close(Act.FINAL_ACCEPT, s.own_offer, "deadline_agreed", market, decision.buyer_offer)
-        best = max(s.buyer_offers, default=0)
-        threshold = limit + (s.own_offer - limit) * p.params.final_keep
-        if best >= limit and best >= threshold:
-            price = min(best, max(s.own_offer, limit))
-            return self._close(Act.FINAL_ACCEPT, price, "deadline", market, best)
-        price = s.own_offer if s.own_offer >= limit else None
-        return self._close(Act.FINAL_DENY, price, "deadline", market, decision.buyer_offer)
+            # Final offers stepping up one by one would find the reserve; a few is what people send.
+            return self._close(Act.FINAL_DENY, s.own_offer, "final_offers_used", market, offer)
+        return self._decision(Act.FINAL_DENY, price, reason, market=market, buyer_offer=offer)
 
     def _accept(
         self, price: int, reason: str, market: Market | None, *, buyer_offer: int | None = None
@@ -438,7 +465,7 @@ class Advisor:
             quote=price is not None and price != p.floor_price,
             buyer_offer=buyer_offer,
             round=s.rounds,
-            rounds_left=max(0, p.rounds - s.rounds),
+            rounds_left=max(0, p.rounds - s.price_rounds),
             others_interested=market.others if market else 0,
             closed=closed,
             detail=detail,

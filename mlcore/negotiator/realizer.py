@@ -23,7 +23,7 @@ from mlcore.language.facts import (
     ships_free,
 )
 from mlcore.language.prices import format_won
-from mlcore.negotiator.advisor import ACCEPT_ACTS, Act, Decision
+from mlcore.negotiator.advisor import Act, Decision
 from mlcore.schema import ACCEPT_TOKEN, DENY_TOKEN, Listing
 
 _HANGUL = re.compile(r"[가-힣]")
@@ -412,9 +412,22 @@ def realize(decision: Decision, *, listing: Listing, rng: random.Random | None =
     crowd = decision.act in {Act.HOLD, Act.DENY, Act.COUNTER} or social or decision.topic == "availability"
     if decision.others_interested > 0 and crowd:
         text += rng.choice(OTHERS)  # true: the site told the Advisor about other open chats
-    if decision.rounds_left == 1 and not decision.closed and decision.act not in ACCEPT_ACTS:
+    text += _higher_offer(decision, rng)
+    if decision.ask_final:
         text += rng.choice(LAST_CALL)
     return text
+
+
+# Said only when another buyer's standing final offer really is higher; never its amount.
+HIGHER_OFFER = [
+    " 참고로 지금 다른 분이 더 높은 가격을 제안해 주신 상태예요.",
+    " 솔직히 말씀드리면 다른 분께서 더 높은 제안을 주셨어요.",
+    " 지금 다른 분의 더 높은 제안이 들어와 있어서요.",
+]
+
+
+def _higher_offer(decision: Decision, rng: random.Random) -> str:
+    return rng.choice(HIGHER_OFFER) if decision.higher_offer and not decision.closed else ""
 
 
 def _because(listing: Listing, rng: random.Random) -> str:

@@ -133,12 +133,16 @@ def test_a_seeded_generator_repeats_itself(generator):
 
 @pytest.mark.slow
 def test_closing_the_stream_stops_the_model_and_frees_it(generator):
-    generator.config = GenerationConfig(max_new_tokens=96, seed=11)
     try:
         decision = decision_for("3만원에 주세요")
         history = [Event(BUYER, "3만원에 주세요")]
-        "".join(generator.stream(listing=LISTING, history=history, decision=decision))
-        full = generator.last_new_tokens
+        # A sampling seed whose reply is long enough to be cut short (the tiny model may stop early).
+        for seed in range(11, 40):
+            generator.config = GenerationConfig(max_new_tokens=96, seed=seed)
+            "".join(generator.stream(listing=LISTING, history=history, decision=decision))
+            full = generator.last_new_tokens
+            if full > 8:
+                break
         stream = generator.stream(listing=LISTING, history=history, decision=decision)
         next(stream)
         stream.close()
@@ -226,9 +230,9 @@ def test_generate_reply_cli_prints_guarded_turns(tiny_base, tiny_adapter, capsys
 
     base = ["llm-reply", "--base-model", str(tiny_base), "--adapter", str(tiny_adapter)]
     listing = ["--title", "스피커", "--price", "35000", "--floor", str(FLOOR), "--seed", "3"]
-    assert main([*base, *listing, "--max-new-tokens", "16", "3만원에 주세요", "##<31000>##"]) == 0
+    assert main([*base, *listing, "--max-new-tokens", "16", "3만원에 주세요", "##<35000>##"]) == 0
     turns = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    assert [t["buyer"] for t in turns] == ["3만원에 주세요", "##<31000>##"]
+    assert [t["buyer"] for t in turns] == ["3만원에 주세요", "##<35000>##"]
     assert turns[-1]["decision"]["act"] == "final_accept" and turns[-1]["text"].startswith("##<수락>##")
     assert all(
         t["generator"] in {"llm", "rules-fallback"} and not mentions_floor(t["text"], FLOOR) for t in turns

@@ -55,7 +55,7 @@ def test_shipped_generated_part_is_the_commands_output(tmp_path: Path) -> None:
     )
     records = [json.loads(line) for line in shipped.read_text(encoding="utf-8").splitlines()]
     deny = sum(r["result"] == "DENY" for r in records) / len(records)
-    assert 0.25 <= deny <= 0.35
+    assert 0.2 <= deny <= 0.35  # enough turned-down dialogues to learn from, as deals go up
     assert {r["persona"] for r in records} == set(PERSONAS)
 
 

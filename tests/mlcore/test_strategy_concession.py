@@ -39,14 +39,14 @@ def test_a_refused_lowball_does_not_make_the_next_offer_look_like_a_big_concessi
 
 def zone_bound(policy: SellerPolicy, k: int) -> float:
     """The least zone (offer - floor) left after k price messages: each message gives at most
-    the style's share of the zone still open, or one price step where the style gives a step
-    when rounding would swallow a concession (balanced and flexible)."""
+    the style's share of the zone still open, or one price step where rounding would swallow a
+    concession (balanced and flexible always, firm when its share is half a step or more)."""
     params = STYLES[policy.style]
     step = price_step(policy.list_price)
     zone = float(policy.list_price - policy.floor_price)
     for _ in range(k):
         given_up = zone * params.max_concession
-        if params.beta >= 1.0:
+        if params.beta >= 1.0 or given_up >= step / 2:
             given_up = max(given_up, step)
         zone -= given_up
     return max(zone, 0.0)
@@ -64,7 +64,7 @@ def test_the_zone_is_conceded_gradually_whatever_the_buyer_offers(
     list_price, floor_share, style, shares, final
 ):
     floor = max(1, int(list_price * floor_share))
-    policy = SellerPolicy(list_price, floor, style)  # the default deadline: 12 messages
+    policy = SellerPolicy(list_price, floor, style)  # the default deadline
     advisor = Advisor(policy)
     for k, share in enumerate(shares[: policy.rounds - 2], start=1):
         offer = int(list_price * share)

@@ -1,5 +1,6 @@
 """Property tests: random listings, styles, markets and buyer message sequences through the whole
-pipeline (Advisor, realizer, guard). Whatever the buyer sends, the floor holds and stays secret."""
+pipeline (Advisor, realizer, guard). Whatever the buyer sends, the floor holds and stays secret,
+the bot's offers never rise, and its answers to final offers agree with what it says in the chat."""
 
 from __future__ import annotations
 
@@ -9,9 +10,19 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mlcore.language.prices import find_amounts
-from mlcore.negotiator.advisor import ACCEPT_ACTS, DEFAULT_DEADLINE, OFFER_ACTS, Market, SellerPolicy, Style
+from mlcore.negotiator.advisor import (
+    ACCEPT_ACTS,
+    DEFAULT_DEADLINE,
+    OFFER_ACTS,
+    Act,
+    Advisor,
+    Market,
+    SellerPolicy,
+    Style,
+)
 from mlcore.negotiator.pipeline import Negotiator
-from mlcore.schema import Listing
+from mlcore.negotiator.reserve import with_reserve
+from mlcore.schema import Listing, final_offer_price
 
 WORDS = [
     "안녕하세요",
@@ -42,7 +53,8 @@ def listings(draw):
     floor = draw(st.integers(min_value=max(1, list_price // 3), max_value=list_price))
     style = draw(st.sampled_from(list(Style)))
     deadline = draw(st.one_of(st.none(), st.integers(min_value=1, max_value=15)))
-    return SellerPolicy(list_price, floor, style, deadline)
+    policy = SellerPolicy(list_price, floor, style, deadline)
+    return with_reserve(policy, secret=str(draw(st.integers(0, 10**6)))) if draw(st.booleans()) else policy
 
 
 def messages(policy: SellerPolicy):
@@ -85,7 +97,7 @@ def test_floor_holds_stays_secret_and_offers_never_rise(data):
     )
     floor = policy.floor_price
     own: list[int] = []
-    for number, message in enumerate(turns, start=1):
+    for message in turns:
         was_closed = bot.closed
         turn = bot.respond(message, market=market)
         d = turn.decision
@@ -99,18 +111,42 @@ def test_floor_holds_stays_secret_and_offers_never_rise(data):
         for amount in find_amounts(turn.text):
             assert amount.value > floor, (turn.text, floor)
         assert not floor_in_digits(turn.text, floor), (turn.text, floor)
-        if number >= policy.rounds:
-            assert bot.closed
+        if bot.closed and not was_closed:  # only a final offer ends a chat, never the bot alone
+            assert final_offer_price(message) is not None, (message, d)
     assert own == sorted(own, reverse=True)
 
 
-@settings(max_examples=40, deadline=None)
-@given(policy=listings(), offers=st.lists(st.integers(0, 10_000_000), min_size=1, max_size=20))
-def test_every_dialogue_ends_within_the_deadline(policy, offers):
-    bot = Negotiator(policy=policy, listing=Listing("물건", "", policy.list_price), seed=1)
-    for number in range(1, policy.rounds + 1):
-        bot.respond(f"{offers[(number - 1) % len(offers)]}원")
-        if bot.closed:
+def judged(advisor: Advisor, message: str, market: Market | None):
+    """The decision `message` would get now, leaving `advisor` as it was."""
+    fork = Advisor.from_state(advisor.to_state(), policy=advisor.policy)
+    return fork.decide(message, market=market)
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_final_offers_are_judged_as_the_chat_would_and_never_below_a_refused_price(data):
+    """For random dialogues, at every point: a final offer is accepted exactly when the same price
+    typed in the chat would be (or was stated by the bot), and never below a price the bot
+    refused in this chat."""
+    policy = data.draw(listings())
+    market = data.draw(
+        st.one_of(st.none(), st.builds(Market, best_other_offer=st.integers(1, policy.list_price)))
+    )
+    advisor = Advisor(policy)
+    refused: list[int] = []
+    for message in data.draw(st.lists(messages(policy), min_size=1, max_size=policy.rounds + 4)):
+        if advisor.state.closed:
             break
-    assert bot.closed
-    assert bot.advisor.state.rounds <= policy.rounds
+        probe = data.draw(st.integers(min_value=1, max_value=policy.list_price))
+        typed, final = (
+            judged(advisor, f"{probe}원에 살게요", market),
+            judged(advisor, f"##<{probe}>##", market),
+        )
+        if final.act is Act.FINAL_ACCEPT:
+            assert typed.act is Act.ACCEPT, (probe, typed, final)
+            assert not refused or probe >= max(refused), (probe, refused)
+        elif typed.act is Act.ACCEPT:  # agreed in words: the final offer at that price is taken
+            assert judged(advisor, f"##<{typed.price}>##", market).act is Act.FINAL_ACCEPT
+        d = advisor.decide(message, market=market)
+        if d.act in OFFER_ACTS and d.buyer_offer is not None:
+            refused.append(d.buyer_offer)

@@ -35,18 +35,22 @@ def test_amounts_take_the_particles_of_a_word_ending_in_won(tmp_path):
 
 
 def test_the_buyer_sends_the_final_offer_when_the_seller_asks_for_it():
-    """Self-play dialogues end before the deadline, so this is the simulator's own surface."""
+    """The simulator's own surface: whatever its plan, the seller's call for the final offer
+    ("이제 마무리해야 해서요, … 최종 가격 보내주세요") is answered with one."""
     listing = Listing("에어팟 프로", "케이스에 잔기스 있어요.", 40_000)
+    asked = 0
     for seed in range(20):
         buyer = BuyerSimulator("polite_haggler", listing, 30_000, random.Random(seed))
-        buyer.next_message()  # the opener
+        buyer.planned_rounds = 99  # it would haggle on unless told
         bot = Negotiator(policy=SellerPolicy(40_000, 30_000, deadline=3), listing=listing, seed=seed)
-        first = bot.respond("안녕하세요")
-        buyer.observe(first.text, first.decision.act.value)
-        line = buyer.next_message()
-        assert final_offer_price(line) is None  # not asked yet: the buyer haggles
-        second = bot.respond(line)
-        assert "마무리" in second.text or second.decision.closed or second.decision.act.value == "accept"
-        buyer.observe(second.text, second.decision.act.value)
-        if not bot.closed:
-            assert final_offer_price(buyer.next_message()) is not None
+        for _ in range(12):
+            line = buyer.next_message()
+            turn = bot.respond(line)
+            if final_offer_price(line) is not None:
+                break
+            buyer.observe(turn.text, turn.decision.act.value)
+            if turn.decision.ask_final:
+                asked += 1
+                assert final_offer_price(buyer.next_message()) is not None
+                break
+    assert asked >= 10

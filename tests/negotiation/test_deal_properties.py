@@ -4,18 +4,16 @@ agreed chat, a deal never outlives its reservation, and no step fails with a ser
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from marketplace import services as market
 from marketplace.models import Listing, Status
-from negotiation import dispatch, replies, services
+from negotiation import replies, services
 from negotiation.models import ChatSession
 from negotiation.protocol import ProtocolError
-from tests.base import make_listing, make_user
+from tests.negotiation.conftest import fresh_market
 
 pytestmark = pytest.mark.django_db(transaction=True)
 State = ChatSession.State
@@ -51,11 +49,8 @@ def check(listing: Listing) -> None:
 
 @settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
 @given(plan=steps)
-def test_one_deal_per_listing_under_any_interleaving(plan, monkeypatch_module):
-    tag = uuid.uuid4().hex[:8]
-    seller = make_user(f"s{tag}")
-    buyers = [make_user(f"b{i}{tag}") for i in range(BUYERS)]
-    listing = make_listing(seller, price=35_000, floor_price=27_300)
+def test_one_deal_per_listing_under_any_interleaving(plan, quiet_dispatch):
+    listing, buyers = fresh_market(BUYERS)
     pending: dict[int, list[int]] = {i: [] for i in range(BUYERS)}
     for kind, who, arg in plan:
         try:
@@ -83,13 +78,6 @@ def test_one_deal_per_listing_under_any_interleaving(plan, monkeypatch_module):
         for message_id in pending[who]:
             replies.reply_generate(message_id=message_id)
             check(listing)
-
-
-@pytest.fixture
-def monkeypatch_module(monkeypatch, settings):
-    monkeypatch.setattr(dispatch, "reply_enqueue", lambda *, message_id: None)
-    settings.NELLM_CHAT_RATE_LIMIT = 10_000
-    return monkeypatch
 
 
 def test_the_check_is_not_vacuous(people, listing):

@@ -105,22 +105,3 @@ def test_only_the_seller_cancels(people, listing):
     assert listing.status == Status.ON_SALE
     with pytest.raises(services.ChatError):
         services.reservation_cancel(listing_id=listing.pk, user=people["alice"])
-
-
-def test_advisor_hears_of_the_best_other_offer(people, listing, monkeypatch):
-    captured = {}
-    from mlcore.negotiator import pipeline as bot
-
-    original = bot.Negotiator.respond
-
-    def spy(self, message, **kwargs):
-        captured["market"] = kwargs["market"]
-        return original(self, message, **kwargs)
-
-    monkeypatch.setattr(bot.Negotiator, "respond", spy)
-    charlie = services.session_open(listing=listing, buyer=people["charlie"])
-    ChatSession.objects.filter(pk=charlie.pk).update(last_buyer_offer=31_000)
-    session = services.session_open(listing=listing, buyer=people["bob"])
-    services.message_submit(session_id=session.pk, user=people["bob"], text="2만8천원 가능해요?")
-    assert dispatch.drain(10)
-    assert captured["market"].best_other_offer == 31_000 and captured["market"].active_buyers == 2
