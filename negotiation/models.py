@@ -38,6 +38,18 @@ class ChatSession(models.Model):
     flagged = models.BooleanField(
         "신고됨", default=False, help_text="신고된 대화는 학습 데이터에서 제외됩니다."
     )
+    # The lowest price the seller typed in this chat themselves: their word binds the bot, which
+    # never offers more from then on (and may go below the floor to honour it).
+    seller_price = models.PositiveIntegerField("판매자가 말한 가격", null=True, blank=True)
+    # `seller_in_control`: the seller took the chat over and the bot is silent until handback.
+    # `seller_took_over` stays set for good: such chats are not the bot's work, so they earn no
+    # ranking points and stay out of training exports.
+    seller_in_control = models.BooleanField("판매자 직접 대화 중", default=False)
+    seller_took_over = models.BooleanField(
+        "판매자 개입",
+        default=False,
+        help_text="판매자가 직접 대화한 채팅은 학습 데이터와 랭킹에서 제외됩니다.",
+    )
     # The buyer message waiting for its reply (None when nothing is pending); `pending_since`
     # lets the sweeper tell a reply in progress from one a dead worker left behind.
     pending_message = models.OneToOneField(

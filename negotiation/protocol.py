@@ -25,6 +25,7 @@ HISTORY = "history"
 TYPING = "typing"
 CHUNK = "chunk"
 STATE = "state"
+RETRACT = "retract"
 ERROR = "error"
 
 
@@ -174,6 +175,11 @@ def chunk_event(reply_to: int, text: str, offset: int) -> dict[str, Any]:
 
 def state_event(session: Any, *, typing: bool | None = None) -> dict[str, Any]:
     return {"type": STATE, **state_dict(session, typing=typing)}
+
+
+def retract_event(reply_to: int) -> dict[str, Any]:
+    """The reply being streamed for `reply_to` was stopped and never stored: drop its text."""
+    return {"type": RETRACT, "reply_to": reply_to}
 
 
 def error_event(code: str, message: str) -> dict[str, Any]:

@@ -43,6 +43,15 @@ FAILURE_NOTICE = "답장을 준비하다가 문제가 생겼어요. 보내신 �
 STALE_NOTICE = "답장이 늦어지고 있어요. 보내신 메시지는 저장되어 있으니 조금만 기다려 주세요."
 
 
+class _ReplyDropped(Exception):
+    """The reply being written must not be stored: the seller took the chat over (`rerun` off),
+    or named a price the reply's decision did not know about (`rerun` on: answered again)."""
+
+    def __init__(self, rerun: bool) -> None:
+        super().__init__("rerun" if rerun else "stopped")
+        self.rerun = rerun
+
+
 class _Stream:
     """The `on_chunk` callback: sends each guard-checked piece to the group as it comes, keeps
     the text so far in the cache for clients that reconnect, and keeps the lock alive."""
@@ -58,6 +67,8 @@ class _Stream:
         for word in _words(piece) if self.delay else [piece]:
             if self.delay:
                 time.sleep(self.delay)
+            if cache.get(selectors.stop_key(self.message_id)):
+                raise _ReplyDropped(rerun=False)  # closes the generator mid-stream: it stops
             offset = len(self.text)
             self.text += word
             ttl = settings.NELLM_REPLY_LOCK_TTL
@@ -86,33 +97,40 @@ def reply_generate(*, message_id: int) -> Message | None:
     if existing is not None:
         return existing
     session = message.session
-    if session.pending_message_id != message_id:
+    if session.pending_message_id != message_id or session.seller_in_control:
         return None
     token = uuid.uuid4().hex
     lock = selectors.lock_key(message_id)
     if not cache.add(lock, token, timeout=settings.NELLM_REPLY_LOCK_TTL):
         return None
+    rerun = False
     try:
         events.session_send(session.pk, protocol.typing_event(message_id))
         stream = _Stream(session.pk, message_id, token)
         negotiator, turn = _respond(session, message, stream)
         return _reply_store(message, turn, negotiator.to_state())
+    except _ReplyDropped as dropped:
+        # Clients drop what they were shown of it; nothing of it was stored.
+        events.session_send(session.pk, protocol.retract_event(message_id))
+        rerun = dropped.rerun
+        return None
     finally:
         if cache.get(lock) == token:
             cache.delete(lock)
         cache.delete(selectors.partial_key(message_id))
+        if rerun:  # queued once the lock is gone, so the new run can take it
+            dispatch.reply_enqueue(message_id=message_id)
 
 
 def _respond(session: ChatSession, message: Message, on_chunk: Any) -> tuple[Any, Any]:
-    from mlcore.negotiator.advisor import Market, SellerPolicy
+    from mlcore.negotiator.advisor import Market
     from mlcore.negotiator.pipeline import Negotiator
 
     from .generators import get_generator
 
     listing = session.listing
-    policy = SellerPolicy(list_price=listing.price, floor_price=listing.floor_price, style=listing.style)
     negotiator = Negotiator(
-        policy=policy,
+        policy=selectors.advisor_policy(session=session),
         listing=schema.Listing(
             listing.title,
             listing.description,
@@ -128,6 +146,8 @@ def _respond(session: ChatSession, message: Message, on_chunk: Any) -> tuple[Any
         for m in session.messages.filter(id__lt=message.pk).exclude(role=Role.SYSTEM).order_by("id")
     ]
     best, buyers = selectors.market_for(session=session)
+    if best is not None and session.seller_price is not None:
+        best = min(best, session.seller_price)  # the seller gave this buyer their word knowingly
     market = Market(best_other_offer=best, active_buyers=buyers + 1)
     turn = negotiator.respond(message.text, history=history, market=market, on_chunk=on_chunk)
     return negotiator, turn
@@ -149,6 +169,13 @@ def _reply_store(message: Message, turn: Any, advisor_state: dict[str, Any]) -> 
         existing = Message.objects.filter(reply_to=message).first()
         if existing is not None:
             return existing
+        # Checked under the chat's lock, which the seller's takeover and messages also take.
+        if session.seller_in_control or session.pending_message_id != message.pk:
+            raise _ReplyDropped(rerun=False)
+        if _breaks_seller_word(turn.decision, session.seller_price):
+            raise _ReplyDropped(rerun=True)
+        if session.seller_price is not None:
+            advisor_state = _seller_bound(session, advisor_state)
         decision = turn.decision.to_dict()
         text = turn.text
         fields = ["pending_message", "pending_since", "advisor_state", "updated_at"]
@@ -199,6 +226,22 @@ def _reply_store(message: Message, turn: Any, advisor_state: dict[str, Any]) -> 
         session.save(update_fields=fields)
         events.messages_announce(session=session, messages=[reply], typing=False)
     return reply
+
+
+def _breaks_seller_word(decision: Any, seller_price: int | None) -> bool:
+    """A decision made before the seller named a lower price (the seller typed while it was
+    written). Accepting the buyer's own final price is the buyer's word, not the bot's."""
+    if seller_price is None or decision.price is None or _act(decision) == "final_accept":
+        return False
+    return int(decision.price) > seller_price
+
+
+def _seller_bound(session: ChatSession, advisor_state: dict[str, Any]) -> dict[str, Any]:
+    from mlcore.negotiator.advisor import Advisor
+
+    advisor = Advisor(selectors.advisor_policy(session=session), state=advisor_state)
+    advisor.seller_stated(session.seller_price)
+    return advisor.to_state()
 
 
 def reply_failed(*, message_id: int) -> None:

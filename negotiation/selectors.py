@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -26,6 +27,11 @@ def partial_key(message_id: int) -> str:
 
 def lock_key(message_id: int) -> str:
     return f"chat:generating:{message_id}"
+
+
+def stop_key(message_id: int) -> str:
+    """Set when the seller took the chat over: the reply being written stops at its next piece."""
+    return f"chat:stop:{message_id}"
 
 
 def session_for_user(*, session_id: int, user: Any) -> ChatSession | None:
@@ -139,3 +145,38 @@ def price_in_text(*, text: str, list_price: int) -> int | None:
         log.exception("price parser failed on a chat message")
         return None
     return int(price) if price is not None and 0 < price <= MAX_PRICE else None
+
+
+# A seller naming an amount to turn it down ("3만원은 안돼요", "5천원은 못 깎아요") binds nothing;
+# the price parser reads buyers, who say "3만원은 안 될까요?" to propose it.
+_SELLER_REFUSAL = re.compile(
+    r"못|안\s?[돼되됩]|적어|적네|적은|적다|낮아|낮네|곤란|어렵|힘들|무리|불가|아니|말고|안\s?해|no\b", re.I
+)
+_CLAUSE_END = re.compile(r"[.!?~\n]")
+
+
+def seller_price_in_text(*, text: str, list_price: int) -> int | None:
+    """The price the seller's own message offers the buyer, or None (none, or one refused)."""
+    from mlcore.language.prices import find_amounts
+
+    price = price_in_text(text=text, list_price=list_price)
+    if price is None:
+        return None
+    amounts = find_amounts(text)
+    tail = text[amounts[-1].end :] if amounts else text
+    end = _CLAUSE_END.search(tail)
+    if _SELLER_REFUSAL.search(tail[: end.start()] if end else tail):
+        return None
+    return price
+
+
+def advisor_policy(*, session: ChatSession) -> Any:
+    """The seller's policy for this chat: the listing's, with the floor brought down to a lower
+    price the seller stated here themselves (their word binds the bot)."""
+    from mlcore.negotiator.advisor import SellerPolicy
+
+    listing = session.listing
+    floor = listing.floor_price
+    if session.seller_price is not None:
+        floor = min(floor, session.seller_price)
+    return SellerPolicy(list_price=listing.price, floor_price=floor, style=listing.style)

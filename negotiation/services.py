@@ -105,7 +105,10 @@ def message_submit(*, session_id: int, user: Any, text: str) -> Message:
         session, role = _locked_session(session_id, user)
         if role == Role.SELLER:
             _rate_limit(user)
-            message = Message.objects.create(session=session, role=Role.SELLER, text=text)
+            price = selectors.seller_price_in_text(text=text, list_price=session.listing.price)
+            message = Message.objects.create(session=session, role=Role.SELLER, text=text, price=price)
+            if price is not None:
+                _seller_price_bind(session, price)
             events.messages_announce(session=session, messages=[message])
             return message
         _check_buyer_can_talk(session, role)
@@ -142,6 +145,25 @@ def offer_submit(*, session_id: int, user: Any, price: Any, text: str | None = N
             events.messages_announce(session=session, messages=[message, ack])
             return message
         return _buyer_store(session, text=text, price=price, is_offer=True)
+
+
+def _seller_price_bind(session: ChatSession, price: int) -> None:
+    """The seller named `price` in the chat: from now on the bot never offers more there (the
+    lowest price they named wins), whether or not they took the chat over. A reply already being
+    written on older terms is re-run by the reply job, which checks this under the same lock."""
+    from mlcore.negotiator.advisor import Advisor
+
+    if session.seller_price is not None and session.seller_price <= price:
+        return
+    session.seller_price = price
+    advisor = Advisor(selectors.advisor_policy(session=session), state=session.advisor_state or None)
+    advisor.seller_stated(price)
+    session.advisor_state = advisor.to_state()
+    fields = ["seller_price", "advisor_state", "updated_at"]
+    if session.last_bot_offer is None or session.last_bot_offer > price:
+        session.last_bot_offer = price
+        fields.append("last_bot_offer")
+    session.save(update_fields=fields)
 
 
 def _check_buyer_can_talk(session: ChatSession, role: str) -> None:
