@@ -79,14 +79,9 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         try:
             request = protocol.parse_client(content)
-            if isinstance(request, protocol.ClientMessage):
-                await database_sync_to_async(services.message_submit)(
-                    session_id=self.session_id, user=self.user, text=request.text
-                )
-            else:
-                await database_sync_to_async(services.offer_submit)(
-                    session_id=self.session_id, user=self.user, price=request.price
-                )
+            await database_sync_to_async(services.chat_request)(
+                session_id=self.session_id, user=self.user, request=request
+            )
         except protocol.ProtocolError as error:
             await self._error(error)
         except Exception:

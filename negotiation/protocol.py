@@ -1,6 +1,7 @@
 """The chat's WebSocket protocol, in one place (documented in docs/PROTOCOL.md).
 
 client → server: {"type": "message", "text": str} | {"type": "offer", "price": int}
+                 | {"type": "takeover" | "handback" | "accept" | "decline"} (the seller's)
 server → client: history, message, typing, chunk, state, error (builders below).
 
 Every payload a buyer can receive is built here from explicit fields, so nothing private
@@ -20,6 +21,12 @@ from mlcore.schema import MAX_PRICE, Act
 # Client → server
 MESSAGE = "message"
 OFFER = "offer"
+# … from the listing's seller (takeover and handback: staff too)
+TAKEOVER = "takeover"
+HANDBACK = "handback"
+ACCEPT = "accept"
+DECLINE = "decline"
+SELLER_ACTIONS = (TAKEOVER, HANDBACK, ACCEPT, DECLINE)
 # Server → client
 HISTORY = "history"
 TYPING = "typing"
@@ -46,6 +53,13 @@ class ClientMessage:
 @dataclass(frozen=True)
 class ClientOffer:
     price: int
+
+
+@dataclass(frozen=True)
+class ClientAction:
+    """A seller's move in the chat: one of SELLER_ACTIONS, no fields."""
+
+    kind: str
 
 
 _ALLOWED_CONTROLS = {"\n", "\t"}
@@ -86,7 +100,7 @@ def clean_price(price: Any) -> int:
     return price
 
 
-def parse_client(content: Any) -> ClientMessage | ClientOffer:
+def parse_client(content: Any) -> ClientMessage | ClientOffer | ClientAction:
     """One frame from the client, validated; raises ProtocolError with a Korean message."""
     if not isinstance(content, dict):
         raise ProtocolError("bad_request", "메시지 형식이 올바르지 않아요.")
@@ -95,6 +109,8 @@ def parse_client(content: Any) -> ClientMessage | ClientOffer:
         return ClientMessage(clean_text(content.get("text")))
     if kind == OFFER:
         return ClientOffer(clean_price(content.get("price")))
+    if kind in SELLER_ACTIONS:
+        return ClientAction(kind)
     raise ProtocolError("bad_request", "알 수 없는 요청이에요.")
 
 
@@ -145,6 +161,7 @@ def state_dict(session: Any, *, typing: bool | None = None) -> dict[str, Any]:
         "listing_status": listing.status,
         "listing_status_label": listing.get_status_display(),
         "typing": session.pending_message_id is not None if typing is None else typing,
+        "seller_in_control": session.seller_in_control,  # the seller answers, not the bot
     }
 
 

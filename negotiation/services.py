@@ -181,17 +181,136 @@ def _buyer_store(session: ChatSession, *, text: str, price: int | None, is_offer
     message = Message.objects.create(
         session=session, role=Role.BUYER, text=text, price=price, is_offer=is_offer
     )
+    fields = ["last_buyer_offer", "updated_at"]
     if price is not None:
         session.last_buyer_offer = price
+    if is_offer:
+        # The buyer's final word stands until the seller takes it or turns it down (by hand),
+        # even after the bot declined it: the seller may still accept it from the cockpit.
+        session.standing_offer = price
+        fields.append("standing_offer")
+    if session.seller_in_control:  # the seller answers by hand: no reply job
+        session.save(update_fields=fields)
+        events.messages_announce(session=session, messages=[message], typing=False)
+        return message
     session.pending_message = message
     session.pending_since = timezone.now()
-    session.save(update_fields=["last_buyer_offer", "pending_message", "pending_since", "updated_at"])
+    session.save(update_fields=[*fields, "pending_message", "pending_since"])
     events.messages_announce(session=session, messages=[message], typing=True)
     events.after_commit(lambda: dispatch.reply_enqueue(message_id=message.pk))
     return message
 
 
 # --- seller actions ------------------------------------------------------------------------------------
+
+TAKEOVER_NOTICE = "판매자가 직접 대화 중이에요. 지금부터는 판매자가 직접 답장해요."
+HANDBACK_NOTICE = "판매자가 다시 낼름 봇에게 대화를 맡겼어요."
+ACCEPTED_NOTICE = "판매자가 {price}원 제안을 수락했어요! 거래가 성사되어 상품이 예약중이 되었어요."
+DECLINED_NOTICE = "판매자가 {price}원 제안을 거절했어요. 대화는 계속할 수 있어요."
+
+
+def _locked_for_seller(session_id: int, user: Any, *, staff: bool) -> ChatSession:
+    session, role = _locked_session(session_id, user)
+    if role != Role.SELLER and not (staff and user.is_staff):
+        raise ChatError("seller_only", "판매자만 할 수 있어요.")
+    if session.state in FINISHED:
+        raise ChatError("finished", "이미 끝난 협상이에요.")
+    return session
+
+
+def session_takeover(*, session_id: int, user: Any) -> ChatSession:
+    """The seller (or staff) takes the chat over: the bot is silent there until handback, and a
+    reply it is writing stops and is never stored (the reply job checks under the same lock)."""
+    with transaction.atomic():
+        session = _locked_for_seller(session_id, user, staff=True)
+        if session.seller_in_control:
+            return session
+        stopped = session.pending_message_id
+        session.seller_in_control = True
+        session.seller_took_over = True
+        session.pending_message = None
+        session.pending_since = None
+        fields = ["seller_in_control", "seller_took_over", "pending_message", "pending_since"]
+        session.save(update_fields=[*fields, "updated_at"])
+        if stopped is not None:
+            events.after_commit(lambda: cache.set(selectors.stop_key(stopped), 1, timeout=600))
+        notice = system_message_create(session=session, text=TAKEOVER_NOTICE)
+        events.messages_announce(session=session, messages=[notice], typing=False)
+    return session
+
+
+def session_handback(*, session_id: int, user: Any) -> ChatSession:
+    """The bot answers again from the buyer's next message, held to every price the seller
+    named meanwhile (bound as each was typed, `_seller_price_bind`)."""
+    with transaction.atomic():
+        session = _locked_for_seller(session_id, user, staff=True)
+        if not session.seller_in_control:
+            return session
+        session.seller_in_control = False
+        session.save(update_fields=["seller_in_control", "updated_at"])
+        notice = system_message_create(session=session, text=HANDBACK_NOTICE)
+        events.messages_announce(session=session, messages=[notice], typing=False)
+    return session
+
+
+def _offer_for_seller(session_id: int, user: Any, *, lock_listing: bool) -> tuple[ChatSession, int]:
+    found = selectors.session_for_user(session_id=session_id, user=user)
+    if found is None or found.listing.seller_id != user.pk:
+        raise ChatError("seller_only", "판매자만 구매자의 제안에 답할 수 있어요.")
+    if lock_listing:  # lock order everywhere: listing, then sessions
+        Listing.objects.select_for_update().get(pk=found.listing_id)
+    session = _locked_for_seller(session_id, user, staff=False)
+    if session.pending_message_id is not None:
+        raise ChatError("busy", "봇이 답장을 쓰는 중이에요. 잠시 후 다시 시도해 주세요.")
+    if session.standing_offer is None:
+        raise ChatError("no_offer", "답할 구매자의 가격 제안이 없어요.")
+    return session, session.standing_offer
+
+
+def offer_accept(*, session_id: int, user: Any) -> ChatSession:
+    """The seller takes the buyer's standing (final) offer by hand: the deal, as when the bot
+    accepts it: the listing is reserved and the other buyers are told."""
+    with transaction.atomic():
+        session, price = _offer_for_seller(session_id, user, lock_listing=True)
+        listing = session.listing
+        if session.state != State.OPEN or listing.is_hidden or listing.status != Status.ON_SALE:
+            raise ChatError("not_on_sale", "판매중인 상품의 협상 중인 제안만 수락할 수 있어요.")
+        session.state = State.AGREED
+        session.agreed_price = price
+        session.standing_offer = None
+        # Saved before the listing changes, so the other chats are the only ones told.
+        session.save(update_fields=["state", "agreed_price", "standing_offer", "updated_at"])
+        listing_set_status(listing=listing, status=Status.RESERVED)
+        notice = system_message_create(session=session, text=ACCEPTED_NOTICE.format(price=f"{price:,}"))
+        events.messages_announce(session=session, messages=[notice], typing=False)
+    return session
+
+
+def offer_decline(*, session_id: int, user: Any) -> ChatSession:
+    with transaction.atomic():
+        session, price = _offer_for_seller(session_id, user, lock_listing=False)
+        session.standing_offer = None
+        session.save(update_fields=["standing_offer", "updated_at"])
+        notice = system_message_create(session=session, text=DECLINED_NOTICE.format(price=f"{price:,}"))
+        events.messages_announce(session=session, messages=[notice], typing=False)
+    return session
+
+
+_ACTIONS = {
+    protocol.TAKEOVER: session_takeover,
+    protocol.HANDBACK: session_handback,
+    protocol.ACCEPT: offer_accept,
+    protocol.DECLINE: offer_decline,
+}
+
+
+def chat_request(*, session_id: int, user: Any, request: Any) -> Any:
+    """One validated frame of the chat socket (`protocol.parse_client`), to its service."""
+    if isinstance(request, protocol.ClientMessage):
+        return message_submit(session_id=session_id, user=user, text=request.text)
+    if isinstance(request, protocol.ClientOffer):
+        return offer_submit(session_id=session_id, user=user, price=request.price)
+    return _ACTIONS[request.kind](session_id=session_id, user=user)
 
 
 def reservation_cancel(*, listing_id: int, user: Any) -> Listing:
