@@ -1,4 +1,5 @@
-"""The chat WebSocket: `/ws/chat/<session id>/`. The protocol lives in `protocol.py`."""
+"""The chat WebSocket `/ws/chat/<session id>/` and the seller's cockpit `/ws/selling/`.
+The protocol lives in `protocol.py`."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from . import events, protocol, replies, selectors, services
-from .models import group_name, user_group_name
+from .models import group_name, seller_group_name, user_group_name
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         await self.channel_layer.group_add(self.user_group, self.channel_name)
         await self.accept()
         await self.send_json(await database_sync_to_async(self._history)())
+        await database_sync_to_async(services.session_read)(session_id=self.session_id, user=self.user)
         await database_sync_to_async(replies.pending_sweep)(session_id=self.session_id)
 
     def _history(self) -> dict[str, Any]:
@@ -102,3 +104,42 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
     async def chat_logout(self, event: dict[str, Any]) -> None:
         # The user logged out somewhere: this socket's authentication is gone with the session.
         await self.close(code=LOGGED_OUT)
+
+
+class SellingConsumer(ChatConsumer):
+    """The seller's cockpit: a snapshot of every chat on their listings, then a row per change;
+    the seller's moves name their chat (or listing). Same frame checks as the chat socket."""
+
+    async def connect(self) -> None:
+        self.user = self.scope.get("user")
+        if self.user is None or not self.user.is_authenticated:
+            await self.close(code=FORBIDDEN)
+            return
+        events.bind_loop(asyncio.get_running_loop())
+        self.group = seller_group_name(self.user.pk)
+        self.user_group = user_group_name(self.user.pk)
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.channel_layer.group_add(self.user_group, self.channel_name)
+        await self.accept()
+        await self.send_json(await database_sync_to_async(self._snapshot)())
+
+    def _snapshot(self) -> dict[str, Any]:
+        rows = selectors.cockpit_sessions(user=self.user)[: protocol.COCKPIT_ROWS]
+        return protocol.cockpit_event([protocol.cockpit_row(s) for s in rows])
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        try:
+            request = protocol.parse_selling(content)
+            await database_sync_to_async(services.selling_request)(user=self.user, request=request)
+        except protocol.ProtocolError as error:
+            await self._error(error)
+        except Exception:
+            log.exception("cockpit request failed")
+            await self._error(
+                protocol.ProtocolError(
+                    "server_error", "일시적인 오류가 생겼어요. 잠시 후 다시 시도해 주세요."
+                )
+            )
+
+    async def selling_event(self, event: dict[str, Any]) -> None:
+        await self.send_json(event["payload"])

@@ -50,6 +50,9 @@ class ChatSession(models.Model):
         default=False,
         help_text="판매자가 직접 대화한 채팅은 학습 데이터와 랭킹에서 제외됩니다.",
     )
+    # The last message each side has seen (a message id; 0: none): what is newer is unread.
+    buyer_read_id = models.PositiveBigIntegerField("구매자가 읽은 메시지", default=0)
+    seller_read_id = models.PositiveBigIntegerField("판매자가 읽은 메시지", default=0)
     # The buyer message waiting for its reply (None when nothing is pending); `pending_since`
     # lets the sweeper tell a reply in progress from one a dead worker left behind.
     pending_message = models.OneToOneField(
@@ -92,6 +95,11 @@ def group_name(session_id: int) -> str:
 def user_group_name(user_id: int) -> str:
     """Every chat socket of one user, so that logging out closes them all."""
     return f"chat.user.{user_id}"
+
+
+def seller_group_name(user_id: int) -> str:
+    """The seller's cockpit sockets (`/ws/selling/`): a row for each change on their listings."""
+    return f"selling.seller.{user_id}"
 
 
 class Message(models.Model):

@@ -2,6 +2,7 @@
 
 client → server: {"type": "message", "text": str} | {"type": "offer", "price": int}
                  | {"type": "takeover" | "handback" | "accept" | "decline"} (the seller's)
+                 | {"type": "read" | "typing"}
 server → client: history, message, typing, chunk, state, error (builders below).
 
 Every payload a buyer can receive is built here from explicit fields, so nothing private
@@ -27,6 +28,9 @@ HANDBACK = "handback"
 ACCEPT = "accept"
 DECLINE = "decline"
 SELLER_ACTIONS = (TAKEOVER, HANDBACK, ACCEPT, DECLINE)
+# … from either side: "I have read up to here", "I am typing" (a buyer's, shown to the seller)
+READ = "read"
+ACTIONS = (*SELLER_ACTIONS, READ, "typing")
 # Server → client
 HISTORY = "history"
 TYPING = "typing"
@@ -57,7 +61,7 @@ class ClientOffer:
 
 @dataclass(frozen=True)
 class ClientAction:
-    """A seller's move in the chat: one of SELLER_ACTIONS, no fields."""
+    """A move with no fields: one of ACTIONS (the seller's, or read / typing)."""
 
     kind: str
 
@@ -109,7 +113,7 @@ def parse_client(content: Any) -> ClientMessage | ClientOffer | ClientAction:
         return ClientMessage(clean_text(content.get("text")))
     if kind == OFFER:
         return ClientOffer(clean_price(content.get("price")))
-    if kind in SELLER_ACTIONS:
+    if kind in ACTIONS:
         return ClientAction(kind)
     raise ProtocolError("bad_request", "알 수 없는 요청이에요.")
 
@@ -197,6 +201,86 @@ def state_event(session: Any, *, typing: bool | None = None) -> dict[str, Any]:
 def retract_event(reply_to: int) -> dict[str, Any]:
     """The reply being streamed for `reply_to` was stopped and never stored: drop its text."""
     return {"type": RETRACT, "reply_to": reply_to}
+
+
+# --- the seller's cockpit (`/ws/selling/`) -------------------------------------------------------------
+
+COCKPIT = "cockpit"
+COCKPIT_ROWS = 300  # the most recent chats in the snapshot
+CANCEL = "cancel"  # cockpit: cancel a listing's reservation
+ROW = "row"
+BUYER_TYPING = "buyer_typing"
+LAST_MESSAGE_CHARS = 80
+
+
+def buyer_name(user: Any) -> str:
+    profile = getattr(user, "profile", None)
+    return profile.nickname if profile is not None else user.username
+
+
+@dataclass(frozen=True)
+class SellingRequest:
+    kind: str  # one of SELLER_ACTIONS (on chat `target`) or CANCEL (on listing `target`)
+    target: int
+
+
+def parse_selling(content: Any) -> SellingRequest:
+    """One frame of the cockpit socket: {"type": <seller action>, "session": id} or
+    {"type": "cancel", "listing": id}."""
+    if not isinstance(content, dict):
+        raise ProtocolError("bad_request", "메시지 형식이 올바르지 않아요.")
+    kind = content.get("type")
+    if kind not in (*SELLER_ACTIONS, CANCEL):
+        raise ProtocolError("bad_request", "알 수 없는 요청이에요.")
+    target = content.get("listing" if kind == CANCEL else "session")
+    if isinstance(target, bool) or not isinstance(target, int) or not 0 < target < 2**63:
+        raise ProtocolError("bad_request", "대상이 올바르지 않아요.")
+    return SellingRequest(kind, target)
+
+
+def cockpit_row(session: Any) -> dict[str, Any]:
+    """One chat as the seller's cockpit shows it (`selectors.cockpit_sessions` rows): the
+    seller's own view, so both sides' offers, never the Advisor's state or the floor."""
+    listing = session.listing
+    return {
+        "id": session.pk,
+        "url": f"/chat/{session.pk}/",
+        "listing": {
+            "id": listing.pk,
+            "title": listing.title,
+            "price": listing.price,
+            "status": listing.status,
+            "status_label": listing.get_status_display(),
+        },
+        "buyer": buyer_name(session.buyer),
+        "state": session.state,
+        "label": session.get_state_display(),
+        "bot_offer": session.last_bot_offer,
+        "buyer_offer": session.last_buyer_offer,
+        "standing_offer": session.standing_offer,
+        "agreed_price": session.agreed_price,
+        "seller_in_control": session.seller_in_control,
+        "typing": session.pending_message_id is not None,  # the bot is writing a reply
+        "unread": session.unread,
+        "last": {
+            "role": session.last_role,
+            "text": (session.last_text or "")[:LAST_MESSAGE_CHARS],
+            "created": session.last_at.isoformat() if session.last_at else None,
+        },
+        "updated": session.updated_at.isoformat(),
+    }
+
+
+def cockpit_event(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"type": COCKPIT, "rows": rows}
+
+
+def row_event(row: dict[str, Any]) -> dict[str, Any]:
+    return {"type": ROW, "row": row}
+
+
+def buyer_typing_event(session_id: int) -> dict[str, Any]:
+    return {"type": BUYER_TYPING, "session": session_id}
 
 
 def error_event(code: str, message: str) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Max, Q, QuerySet
+from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from mlcore.schema import MAX_PRICE
@@ -68,15 +68,84 @@ def session_pending(*, session: ChatSession) -> dict[str, Any] | None:
 
 
 def buyer_sessions(*, user: Any) -> QuerySet[ChatSession]:
-    return ChatSession.objects.filter(buyer=user).select_related("listing").order_by("-updated_at")
+    return (
+        ChatSession.objects.filter(buyer=user)
+        .annotate(unread=Count("messages", filter=_UNREAD_FOR_BUYER))
+        .select_related("listing")
+        .order_by("-updated_at")
+    )
 
 
 def seller_sessions(*, user: Any) -> QuerySet[ChatSession]:
     return (
         ChatSession.objects.filter(listing__seller=user)
+        .annotate(unread=Count("messages", filter=_UNREAD_FOR_SELLER))
         .select_related("listing", "buyer")
         .order_by("-updated_at")
     )
+
+
+# What each side has not read yet: the other side's messages (and the site's, for the buyer).
+_UNREAD_FOR_SELLER = Q(messages__role=Message.Role.BUYER, messages__id__gt=F("seller_read_id"))
+_UNREAD_FOR_BUYER = Q(
+    messages__role__in=[Message.Role.BOT, Message.Role.SELLER, Message.Role.SYSTEM],
+    messages__id__gt=F("buyer_read_id"),
+)
+
+
+def _with_last_message(sessions: QuerySet[ChatSession]) -> QuerySet[ChatSession]:
+    last = Message.objects.filter(session=OuterRef("pk")).order_by("-id")
+    return sessions.annotate(
+        last_text=Subquery(last.values("text")[:1]),
+        last_role=Subquery(last.values("role")[:1]),
+        last_at=Subquery(last.values("created_at")[:1]),
+    )
+
+
+def cockpit_sessions(*, user: Any) -> QuerySet[ChatSession]:
+    """Every chat on the seller's own listings (staff too: their own only), newest first, with
+    the seller's unread count and the last message."""
+    return _cockpit(ChatSession.objects.filter(listing__seller=user))
+
+
+def cockpit_session(*, session_id: int) -> ChatSession | None:
+    """One chat as its seller's cockpit shows it (for the row sent when it changes)."""
+    return _cockpit(ChatSession.objects.filter(pk=session_id)).first()
+
+
+def _cockpit(sessions: QuerySet[ChatSession]) -> QuerySet[ChatSession]:
+    sessions = sessions.annotate(unread=Count("messages", filter=_UNREAD_FOR_SELLER))
+    sessions = _with_last_message(sessions).select_related("listing", "buyer__profile")
+    return sessions.order_by("-updated_at", "-id")
+
+
+def cockpit_groups(*, user: Any) -> list[dict[str, Any]]:
+    """The cockpit: the seller's chats grouped by listing (the listing with the latest activity
+    first), each group with its best standing offer."""
+    groups: dict[int, dict[str, Any]] = {}
+    for session in cockpit_sessions(user=user):
+        group = groups.setdefault(session.listing_id, {"listing": session.listing, "sessions": []})
+        group["sessions"].append(session)
+    for group in groups.values():
+        group["best"] = best_standing(sessions=group["sessions"])
+    return list(groups.values())
+
+
+def best_standing(*, sessions: list[ChatSession]) -> ChatSession | None:
+    """The chat with the highest offer the seller could accept now or after a reservation."""
+    standing = [s for s in sessions if s.standing_offer is not None and s.state in ACTIVE_STATES]
+    return max(standing, key=lambda s: (s.standing_offer, -s.pk), default=None)
+
+
+def unread_total(*, user: Any) -> int:
+    """Unread messages in all of a user's chats, as buyer and as seller."""
+    if not user.is_authenticated:
+        return 0
+    selling = ChatSession.objects.filter(listing__seller=user)
+    buying = ChatSession.objects.filter(buyer=user)
+    as_seller = selling.aggregate(n=Count("messages", filter=_UNREAD_FOR_SELLER))["n"]
+    as_buyer = buying.aggregate(n=Count("messages", filter=_UNREAD_FOR_BUYER))["n"]
+    return (as_seller or 0) + (as_buyer or 0)
 
 
 def listing_session_for_buyer(*, listing: Any, user: Any) -> ChatSession | None:

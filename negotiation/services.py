@@ -14,6 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from marketplace.models import Listing, Status
@@ -88,6 +89,7 @@ def session_open(*, listing: Listing, buyer: Any) -> ChatSession:
         with transaction.atomic():
             session = ChatSession.objects.create(listing=listing, buyer=buyer)
             system_message_create(session=session, text=WELCOME)
+            events.cockpit_refresh(session_id=session.pk)
     except IntegrityError:  # the same buyer opened it twice at once: resume the winner
         return ChatSession.objects.get(listing=listing, buyer=buyer)
     return session
@@ -296,11 +298,44 @@ def offer_decline(*, session_id: int, user: Any) -> ChatSession:
     return session
 
 
+# --- reading and typing ----------------------------------------------------------------------------------
+
+TYPING_SIGNAL_SECONDS = 3  # one "buyer is typing" per chat this often, however fast they type
+
+
+def session_read(*, session_id: int, user: Any) -> int:
+    """The user (buyer or seller; staff read without marking) has seen every message so far;
+    returns the id read up to. Reading never moves the chat up the lists (no `updated_at`)."""
+    session = selectors.session_for_user(session_id=session_id, user=user)
+    if session is None:
+        raise ChatError("forbidden", "이 대화에 참여할 수 없어요.")
+    field = {Role.BUYER: "buyer_read_id", Role.SELLER: "seller_read_id"}.get(
+        selectors.session_role(session=session, user=user)
+    )
+    last = session.messages.aggregate(last=Max("id"))["last"] or 0
+    if field is None or not last:
+        return last
+    if ChatSession.objects.filter(pk=session_id, **{f"{field}__lt": last}).update(**{field: last}):
+        events.cockpit_refresh(session_id=session_id)
+    return last
+
+
+def buyer_typing(*, session_id: int, user: Any) -> None:
+    """The buyer is typing: the seller's cockpit shows it for a moment (nothing is stored)."""
+    session = selectors.session_for_user(session_id=session_id, user=user)
+    if session is None or session.buyer_id != user.pk or not session.is_active:
+        return
+    if cache.add(f"chat:typing:{session_id}", 1, timeout=TYPING_SIGNAL_SECONDS):
+        events.seller_send(session.listing.seller_id, protocol.buyer_typing_event(session_id))
+
+
 _ACTIONS = {
     protocol.TAKEOVER: session_takeover,
     protocol.HANDBACK: session_handback,
     protocol.ACCEPT: offer_accept,
     protocol.DECLINE: offer_decline,
+    protocol.READ: session_read,
+    "typing": buyer_typing,
 }
 
 
@@ -316,8 +351,8 @@ def chat_request(*, session_id: int, user: Any, request: Any) -> Any:
 def reservation_cancel(*, listing_id: int, user: Any) -> Listing:
     """The seller cancels the reservation: the agreed chat ends, the waiting ones go on."""
     with transaction.atomic():
-        listing = Listing.objects.select_for_update().get(pk=listing_id)
-        if listing.seller_id != user.pk and not user.is_staff:
+        listing = Listing.objects.select_for_update().filter(pk=listing_id).first()
+        if listing is None or (listing.seller_id != user.pk and not user.is_staff):
             raise ChatError("forbidden", "판매자만 예약을 취소할 수 있어요.")
         if listing.status != Status.RESERVED:
             raise ChatError("not_reserved", "예약중인 상품이 아니에요.")
@@ -351,3 +386,11 @@ def sessions_follow_listing(*, listing: Listing, old_status: str, **_: Any) -> N
         events.messages_announce(
             session=session, messages=[system_message_create(session=session, text=text)]
         )
+
+
+def selling_request(*, user: Any, request: protocol.SellingRequest) -> Any:
+    """One validated frame of the seller's cockpit socket, to its service (each checks that
+    the chat or listing is the user's)."""
+    if request.kind == protocol.CANCEL:
+        return reservation_cancel(listing_id=request.target, user=user)
+    return _ACTIONS[request.kind](session_id=request.target, user=user)

@@ -75,3 +75,11 @@ def reservation_cancel(request: HttpRequest, session_id: int) -> HttpResponse:
     else:
         messages.success(request, "예약을 취소했어요. 다른 구매자분들이 협상을 이어갈 수 있어요.")
     return redirect("negotiation:detail", session_id=session.pk)
+
+
+@login_required
+def cockpit(request: HttpRequest) -> HttpResponse:
+    """The seller's cockpit: every chat on their listings by listing; `?part=1` is the live
+    part alone, which the page fetches again when its socket says something changed."""
+    template = "negotiation/_cockpit.html" if request.GET.get("part") else "negotiation/selling.html"
+    return render(request, template, {"groups": selectors.cockpit_groups(user=request.user)})

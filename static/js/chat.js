@@ -235,7 +235,7 @@
           setTyping(true);
         }
         break;
-      case "message": addMessage(ev.message); break;
+      case "message": addMessage(ev.message); noteIncoming(ev.message); break;
       case "typing": streamFor(ev.reply_to); setTyping(true); break;
       case "chunk": addChunk(ev); break;
       case "retract": retract(ev.reply_to); break;
@@ -273,6 +273,36 @@
     showError("");
     ws.send(JSON.stringify(payload));
     return true;
+  }
+
+  // Read marks and the tab title: a message that arrives while the page is in the background
+  // counts in the title until the page is seen; a seen one is marked read on the server.
+  var baseTitle = document.title;
+  var unseen = 0;
+  function quietSend(payload) {
+    if (ws && ws.readyState === WebSocket.OPEN && (role === "buyer" || role === "seller")) ws.send(JSON.stringify(payload));
+  }
+  function noteIncoming(msg) {
+    if (msg.role === role) return;
+    if (document.hidden) {
+      unseen += 1;
+      document.title = "(" + unseen + ") 새 메시지 · " + baseTitle;
+    } else {
+      quietSend({type: "read"});
+    }
+  }
+  document.addEventListener("visibilitychange", function () {
+    if (document.hidden || !unseen) return;
+    unseen = 0;
+    document.title = baseTitle;
+    quietSend({type: "read"});
+  });
+  var lastTypingSignal = 0;
+  if (input && role === "buyer") {
+    input.addEventListener("input", function () {
+      var now = Date.now();
+      if (now - lastTypingSignal > 2500) { lastTypingSignal = now; quietSend({type: "typing"}); }
+    });
   }
 
   if (form) {
