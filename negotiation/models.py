@@ -50,6 +50,14 @@ class ChatSession(models.Model):
         default=False,
         help_text="판매자가 직접 대화한 채팅은 학습 데이터와 랭킹에서 제외됩니다.",
     )
+    # The deal's moment and the list price then: the ranking scores deals by them, so editing
+    # the listing's price afterwards changes no one's points.
+    agreed_at = models.DateTimeField("합의 시각", null=True, blank=True)
+    agreed_list_price = models.PositiveIntegerField("합의 당시 판매 가격", null=True, blank=True)
+    # The buyer's answer to "대화가 자연스러웠나요?" once the chat ended (None: not answered).
+    feedback_natural = models.BooleanField("자연스러웠나요", null=True, blank=True)
+    feedback_comment = models.TextField("피드백 의견", blank=True)
+    feedback_at = models.DateTimeField("피드백 시각", null=True, blank=True)
     # The last message each side has seen (a message id; 0: none): what is newer is unread.
     buyer_read_id = models.PositiveBigIntegerField("구매자가 읽은 메시지", default=0)
     seller_read_id = models.PositiveBigIntegerField("판매자가 읽은 메시지", default=0)
@@ -135,3 +143,35 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_role_display()}: {self.text[:40]}"
+
+
+class Notification(models.Model):
+    """An in-site notice for one user (the header's count, `/notifications/`)."""
+
+    class Kind(models.TextChoices):
+        NEW_CHAT = "new_chat", "새 협상"
+        DEAL = "deal", "거래 성사"
+        CANCELLED = "cancelled", "예약 취소"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        verbose_name="받는 사람",
+    )
+    kind = models.CharField("종류", max_length=20, choices=Kind.choices)
+    session = models.ForeignKey(
+        ChatSession, on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name="대화"
+    )
+    text = models.CharField("내용", max_length=200)
+    created_at = models.DateTimeField("시각", auto_now_add=True)
+    read_at = models.DateTimeField("읽은 시각", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "알림"
+        verbose_name_plural = "알림"
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "read_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.text[:40]}"

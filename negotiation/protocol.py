@@ -2,7 +2,7 @@
 
 client → server: {"type": "message", "text": str} | {"type": "offer", "price": int}
                  | {"type": "takeover" | "handback" | "accept" | "decline"} (the seller's)
-                 | {"type": "read" | "typing"}
+                 | {"type": "read" | "typing"} | {"type": "feedback", "natural": bool, "comment": str}
 server → client: history, message, typing, chunk, state, error (builders below).
 
 Every payload a buyer can receive is built here from explicit fields, so nothing private
@@ -30,6 +30,7 @@ DECLINE = "decline"
 SELLER_ACTIONS = (TAKEOVER, HANDBACK, ACCEPT, DECLINE)
 # … from either side: "I have read up to here", "I am typing" (a buyer's, shown to the seller)
 READ = "read"
+FEEDBACK = "feedback"  # the buyer's {"natural": bool, "comment": str} once the chat ended
 ACTIONS = (*SELLER_ACTIONS, READ, "typing")
 # Server → client
 HISTORY = "history"
@@ -57,6 +58,12 @@ class ClientMessage:
 @dataclass(frozen=True)
 class ClientOffer:
     price: int
+
+
+@dataclass(frozen=True)
+class ClientFeedback:
+    natural: bool
+    comment: str
 
 
 @dataclass(frozen=True)
@@ -104,7 +111,7 @@ def clean_price(price: Any) -> int:
     return price
 
 
-def parse_client(content: Any) -> ClientMessage | ClientOffer | ClientAction:
+def parse_client(content: Any) -> ClientMessage | ClientOffer | ClientFeedback | ClientAction:
     """One frame from the client, validated; raises ProtocolError with a Korean message."""
     if not isinstance(content, dict):
         raise ProtocolError("bad_request", "메시지 형식이 올바르지 않아요.")
@@ -113,6 +120,11 @@ def parse_client(content: Any) -> ClientMessage | ClientOffer | ClientAction:
         return ClientMessage(clean_text(content.get("text")))
     if kind == OFFER:
         return ClientOffer(clean_price(content.get("price")))
+    if kind == FEEDBACK:
+        natural, comment = content.get("natural"), content.get("comment", "")
+        if not isinstance(natural, bool) or not isinstance(comment, str):
+            raise ProtocolError("bad_request", "평가 형식이 올바르지 않아요.")
+        return ClientFeedback(natural, comment)
     if kind in ACTIONS:
         return ClientAction(kind)
     raise ProtocolError("bad_request", "알 수 없는 요청이에요.")
@@ -166,6 +178,7 @@ def state_dict(session: Any, *, typing: bool | None = None) -> dict[str, Any]:
         "listing_status_label": listing.get_status_display(),
         "typing": session.pending_message_id is not None if typing is None else typing,
         "seller_in_control": session.seller_in_control,  # the seller answers, not the bot
+        "feedback_given": session.feedback_natural is not None,
     }
 
 

@@ -182,10 +182,7 @@ def _reply_store(message: Message, turn: Any, advisor_state: dict[str, Any]) -> 
         if listing is not None:
             session.listing = listing
             if listing.status == Status.ON_SALE and not listing.is_hidden:
-                session.state = State.AGREED
-                session.agreed_price = turn.decision.price or message.price
-                # Saved before the listing changes, so the other chats are the only ones told.
-                session.save(update_fields=["state", "agreed_price", "updated_at"])
+                services.deal_record(session=session, price=turn.decision.price or message.price)
                 listing_set_status(listing=listing, status=Status.RESERVED)
             else:  # the listing changed while the reply was written: no deal, and say why
                 decision = {"act": "final_deny", "price": None, "reason": "listing_not_on_sale"}

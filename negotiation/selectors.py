@@ -4,17 +4,29 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    Count,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from mlcore.schema import MAX_PRICE
 
-from .models import ChatSession, Message
+from .models import ChatSession, Message, Notification
 
 log = logging.getLogger(__name__)
 
@@ -249,3 +261,70 @@ def advisor_policy(*, session: ChatSession) -> Any:
     if session.seller_price is not None:
         floor = min(floor, session.seller_price)
     return SellerPolicy(list_price=listing.price, floor_price=floor, style=listing.style)
+
+
+# --- notifications ------------------------------------------------------------------------------------
+
+
+def notifications_for(*, user: Any, limit: int = 50) -> list[Notification]:
+    return list(Notification.objects.filter(user=user).select_related("session")[:limit])
+
+
+def notifications_unread(*, user: Any) -> int:
+    if not user.is_authenticated:
+        return 0
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
+# --- the game: the ranking ----------------------------------------------------------------------------
+
+# A new seller account can feed a friend's points with cheap deals: its listings score nothing
+# for the first day.
+SELLER_MIN_AGE = timedelta(days=1)
+_POINTS = ExpressionWrapper(
+    (1.0 - Cast("agreed_price", FloatField()) / Cast("agreed_list_price", FloatField())) * 100.0,
+    output_field=FloatField(),
+)
+
+
+def scored_deals(*, since: Any = None) -> QuerySet[ChatSession]:
+    """Deals that earn 네고 points: agreed (a deal the seller cancelled is `closed`, not agreed),
+    never taken over by the seller, on a listing whose seller's account was a day old at the
+    deal. One chat per buyer and listing (the model's constraint), so one scored deal each."""
+    deals = ChatSession.objects.filter(
+        state=ChatSession.State.AGREED,
+        seller_took_over=False,
+        agreed_at__isnull=False,
+        agreed_price__isnull=False,
+        agreed_list_price__gt=0,
+        listing__seller__date_joined__lte=F("agreed_at") - SELLER_MIN_AGE,
+    ).exclude(buyer=F("listing__seller"))
+    if since is not None:
+        deals = deals.filter(agreed_at__gte=since)
+    return deals.annotate(points=_POINTS)
+
+
+def week_start() -> datetime:
+    """Monday 00:00 of this week, in the site's time zone (Asia/Seoul)."""
+    today = timezone.localdate()
+    monday = today - timedelta(days=today.weekday())
+    return timezone.make_aware(datetime.combine(monday, time.min))
+
+
+def ranking(*, weekly: bool = False, limit: int = 50) -> list[dict[str, Any]]:
+    """Buyers by 네고 points, `(1 - price / list price) * 100` summed over their scored deals."""
+    deals = scored_deals(since=week_start() if weekly else None)
+    rows = (
+        deals.values("buyer_id", "buyer__username", "buyer__profile__nickname")
+        .annotate(total=Sum(_POINTS), deals=Count("id"))
+        .order_by("-total", "buyer_id")[:limit]
+    )
+    return [
+        {
+            "rank": i,
+            "name": r["buyer__profile__nickname"] or r["buyer__username"],
+            "points": round(r["total"], 1),
+            "deals": r["deals"],
+        }
+        for i, r in enumerate(rows, start=1)
+    ]

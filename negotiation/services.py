@@ -22,7 +22,7 @@ from marketplace.services import listing_set_status
 from mlcore import schema
 
 from . import dispatch, events, protocol, selectors
-from .models import ChatSession, Message
+from .models import ChatSession, Message, Notification
 from .protocol import ProtocolError as ChatError
 
 log = logging.getLogger(__name__)
@@ -48,6 +48,37 @@ HIDDEN_NOTICE = "판매자가 판매글을 잠시 숨겨 두었어요. 다시 �
 def system_message_create(*, session: ChatSession, text: str) -> Message:
     """A notice from the site itself (not the bot, not a person) in a chat."""
     return Message.objects.create(session=session, role=Role.SYSTEM, text=text)
+
+
+def notification_create(*, user_id: int, kind: str, text: str, session: ChatSession | None = None) -> None:
+    Notification.objects.create(user_id=user_id, kind=kind, text=text[:200], session=session)
+
+
+def deal_record(*, session: ChatSession, price: int) -> None:
+    """`session` is agreed at `price` (the bot's or the seller's acceptance), inside the
+    transaction that holds the listing's lock; the caller then reserves the listing. Saved
+    before the listing changes, so the other chats are the only ones told."""
+    session.state = State.AGREED
+    session.agreed_price = price
+    session.agreed_at = timezone.now()
+    session.agreed_list_price = session.listing.price
+    session.standing_offer = None
+    session.save(
+        update_fields=[
+            "state",
+            "agreed_price",
+            "agreed_at",
+            "agreed_list_price",
+            "standing_offer",
+            "updated_at",
+        ]
+    )
+    notification_create(
+        user_id=session.listing.seller_id,
+        kind=Notification.Kind.DEAL,
+        session=session,
+        text=f"'{session.listing.title}' {price:,}원에 거래가 성사되었어요.",
+    )
 
 
 def _rate_limit(user: Any) -> None:
@@ -89,6 +120,12 @@ def session_open(*, listing: Listing, buyer: Any) -> ChatSession:
         with transaction.atomic():
             session = ChatSession.objects.create(listing=listing, buyer=buyer)
             system_message_create(session=session, text=WELCOME)
+            notification_create(
+                user_id=listing.seller_id,
+                kind=Notification.Kind.NEW_CHAT,
+                session=session,
+                text=f"'{listing.title}'에 새 협상이 시작되었어요.",
+            )
             events.cockpit_refresh(session_id=session.pk)
     except IntegrityError:  # the same buyer opened it twice at once: resume the winner
         return ChatSession.objects.get(listing=listing, buyer=buyer)
@@ -277,11 +314,7 @@ def offer_accept(*, session_id: int, user: Any) -> ChatSession:
         listing = session.listing
         if session.state != State.OPEN or listing.is_hidden or listing.status != Status.ON_SALE:
             raise ChatError("not_on_sale", "판매중인 상품의 협상 중인 제안만 수락할 수 있어요.")
-        session.state = State.AGREED
-        session.agreed_price = price
-        session.standing_offer = None
-        # Saved before the listing changes, so the other chats are the only ones told.
-        session.save(update_fields=["state", "agreed_price", "standing_offer", "updated_at"])
+        deal_record(session=session, price=price)
         listing_set_status(listing=listing, status=Status.RESERVED)
         notice = system_message_create(session=session, text=ACCEPTED_NOTICE.format(price=f"{price:,}"))
         events.messages_announce(session=session, messages=[notice], typing=False)
@@ -339,12 +372,18 @@ _ACTIONS = {
 }
 
 
+def _feedback(*, session_id: int, user: Any, request: Any) -> ChatSession:
+    return feedback_submit(session_id=session_id, user=user, natural=request.natural, comment=request.comment)
+
+
 def chat_request(*, session_id: int, user: Any, request: Any) -> Any:
     """One validated frame of the chat socket (`protocol.parse_client`), to its service."""
     if isinstance(request, protocol.ClientMessage):
         return message_submit(session_id=session_id, user=user, text=request.text)
     if isinstance(request, protocol.ClientOffer):
         return offer_submit(session_id=session_id, user=user, price=request.price)
+    if isinstance(request, protocol.ClientFeedback):
+        return _feedback(session_id=session_id, user=user, request=request)
     return _ACTIONS[request.kind](session_id=session_id, user=user)
 
 
@@ -381,8 +420,17 @@ def sessions_follow_listing(*, listing: Listing, old_status: str, **_: Any) -> N
     sessions = ChatSession.objects.select_for_update().filter(listing=listing, state__in=list(transitions))
     for session in sessions.order_by("pk"):
         session.listing = listing
+        cancelled = session.state == State.AGREED
         session.state, text = transitions[State(session.state)]
         session.save(update_fields=["state", "updated_at"])
+        if cancelled:
+            for user_id in (session.buyer_id, listing.seller_id):
+                notification_create(
+                    user_id=user_id,
+                    kind=Notification.Kind.CANCELLED,
+                    session=session,
+                    text=f"'{listing.title}' 예약이 취소되었어요.",
+                )
         events.messages_announce(
             session=session, messages=[system_message_create(session=session, text=text)]
         )
@@ -394,3 +442,31 @@ def selling_request(*, user: Any, request: protocol.SellingRequest) -> Any:
     if request.kind == protocol.CANCEL:
         return reservation_cancel(listing_id=request.target, user=user)
     return _ACTIONS[request.kind](session_id=request.target, user=user)
+
+
+# --- the game: feedback -----------------------------------------------------------------------------------
+
+FEEDBACK_COMMENT_MAX = 500
+
+
+def feedback_submit(*, session_id: int, user: Any, natural: bool, comment: str = "") -> ChatSession:
+    """The buyer's "대화가 자연스러웠나요?" once the chat has ended: once per chat."""
+    comment = protocol.clean_text(comment) if comment and comment.strip() else ""
+    with transaction.atomic():
+        session, role = _locked_session(session_id, user)
+        if role != Role.BUYER:
+            raise ChatError("buyer_only", "구매자만 대화를 평가할 수 있어요.")
+        if session.state not in FINISHED:
+            raise ChatError("not_finished", "대화가 끝난 뒤에 평가할 수 있어요.")
+        if session.feedback_natural is not None:
+            raise ChatError("feedback_done", "이미 이 대화를 평가해 주셨어요. 감사해요!")
+        session.feedback_natural = bool(natural)
+        session.feedback_comment = comment[:FEEDBACK_COMMENT_MAX]
+        session.feedback_at = timezone.now()
+        session.save(update_fields=["feedback_natural", "feedback_comment", "feedback_at"])
+        events.messages_announce(session=session, messages=[])
+    return session
+
+
+def notifications_read(*, user: Any) -> int:
+    return Notification.objects.filter(user=user, read_at__isnull=True).update(read_at=timezone.now())

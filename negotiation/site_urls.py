@@ -8,4 +8,6 @@ from . import views
 
 urlpatterns = [
     path("selling/", views.cockpit, name="selling"),
+    path("notifications/", views.notification_list, name="notifications"),
+    path("ranking/", views.ranking, name="ranking"),
 ]

@@ -219,6 +219,23 @@
     if (cancelForm) cancelForm.hidden = s.listing_status !== "reserved";
     if (!s.typing) { setTyping(false); settleStreams(); } else setTyping(true);
     applyControls(s);
+    applyFeedback(s);
+  }
+
+  // "대화가 자연스러웠나요?" once the chat has ended, answered once.
+  var feedbackForm = document.getElementById("feedback-form");
+  function applyFeedback(s) {
+    if (!feedbackForm) return;
+    var ended = s.state === "agreed" || s.state === "failed" || s.state === "closed";
+    feedbackForm.hidden = !ended || s.feedback_given;
+    document.getElementById("feedback-thanks").hidden = !s.feedback_given;
+  }
+  if (feedbackForm) {
+    feedbackForm.addEventListener("click", function (e) {
+      var answer = e.target.dataset && e.target.dataset.natural;
+      if (!answer) return;
+      send({type: "feedback", natural: answer === "true", comment: document.getElementById("feedback-comment").value});
+    });
   }
 
   function onEvent(ev) {
