@@ -79,11 +79,18 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         await self.receive_json(content)
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        await self._handle(content)
+
+    def _request(self, content: Any) -> None:
+        services.chat_request(
+            session_id=self.session_id, user=self.user, request=protocol.parse_client(content)
+        )
+
+    async def _handle(self, content: Any) -> None:
+        """Parse and serve one frame (`_request`, in a worker thread); a refusal is told to
+        the sender in Korean, a failure logged and told as a temporary error."""
         try:
-            request = protocol.parse_client(content)
-            await database_sync_to_async(services.chat_request)(
-                session_id=self.session_id, user=self.user, request=request
-            )
+            await database_sync_to_async(self._request)(content)
         except protocol.ProtocolError as error:
             await self._error(error)
         except Exception:
@@ -127,19 +134,8 @@ class SellingConsumer(ChatConsumer):
         rows = selectors.cockpit_sessions(user=self.user)[: protocol.COCKPIT_ROWS]
         return protocol.cockpit_event([protocol.cockpit_row(s) for s in rows])
 
-    async def receive_json(self, content: Any, **kwargs: Any) -> None:
-        try:
-            request = protocol.parse_selling(content)
-            await database_sync_to_async(services.selling_request)(user=self.user, request=request)
-        except protocol.ProtocolError as error:
-            await self._error(error)
-        except Exception:
-            log.exception("cockpit request failed")
-            await self._error(
-                protocol.ProtocolError(
-                    "server_error", "일시적인 오류가 생겼어요. 잠시 후 다시 시도해 주세요."
-                )
-            )
+    def _request(self, content: Any) -> None:
+        services.selling_request(user=self.user, request=protocol.parse_selling(content))
 
     async def selling_event(self, event: dict[str, Any]) -> None:
         await self.send_json(event["payload"])

@@ -21,7 +21,7 @@ from nellm_site.asgi import application
 from tests.base import korean_forms, make_listing
 from tests.negotiation.conftest import FLOOR
 from tests.negotiation.test_consumer_access import cookie_for
-from tests.negotiation.wsutil import communicator, is_reply, receive_until
+from tests.negotiation.wsutil import is_reply, joined, receive_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -38,13 +38,6 @@ async def cockpit_joined(user):
     snapshot = await comm.receive_json_from()
     assert snapshot["type"] == "cockpit"
     return comm, snapshot["rows"]
-
-
-async def chat_joined(user, session_id):
-    comm = communicator(user, session_id)
-    assert (await comm.connect())[0]
-    await comm.receive_json_from()
-    return comm
 
 
 def open_session(listing, buyer):
@@ -64,14 +57,14 @@ async def test_the_cockpit_gets_rows_of_its_own_listings_only(people, listing):
     seller, rows = await cockpit_joined(people["alice"])
     assert rows == []
     elsewhere = await database_sync_to_async(open_session)(charlies, people["bob"])
-    bob_elsewhere = await chat_joined(people["bob"], elsewhere.pk)
+    bob_elsewhere = await joined(people["bob"], elsewhere.pk)
     await bob_elsewhere.send_json_to({"type": "message", "text": "2만원 되나요?"})
     await receive_until(bob_elsewhere, is_reply)
 
     session = await database_sync_to_async(open_session)(listing, people["bob"])
     got = await receive_until(seller, row_for(session.pk))
     assert all(e["row"]["listing"]["id"] == listing.pk for e in got if e["type"] == "row")
-    buyer = await chat_joined(people["bob"], session.pk)
+    buyer = await joined(people["bob"], session.pk)
     await buyer.send_json_to({"type": "message", "text": "3만원에 가능할까요?"})
     typing = (await receive_until(seller, row_for(session.pk, typing=True)))[-1]["row"]
     assert typing["buyer_offer"] == 30_000 and typing["buyer"] == "밥구매자" and typing["unread"] == 1
@@ -117,7 +110,7 @@ async def test_the_cockpit_socket_needs_a_login_and_an_allowed_origin(people):
 
 async def test_the_seller_accepts_from_the_cockpit_and_no_one_else_can(people, listing):
     session = await database_sync_to_async(open_session)(listing, people["bob"])
-    buyer = await chat_joined(people["bob"], session.pk)
+    buyer = await joined(people["bob"], session.pk)
     await buyer.send_json_to({"type": "offer", "price": 20_000})  # the bot turns it down
     await receive_until(buyer, is_reply)
     intruder, _ = await cockpit_joined(people["charlie"])
@@ -139,8 +132,8 @@ async def test_the_seller_accepts_from_the_cockpit_and_no_one_else_can(people, l
 async def test_after_cancelling_a_reservation_the_best_standing_offer_can_be_taken_at_once(people, listing):
     first = await database_sync_to_async(open_session)(listing, people["bob"])
     second = await database_sync_to_async(open_session)(listing, people["charlie"])
-    bob = await chat_joined(people["bob"], first.pk)
-    charlie = await chat_joined(people["charlie"], second.pk)
+    bob = await joined(people["bob"], first.pk)
+    charlie = await joined(people["charlie"], second.pk)
     await bob.send_json_to({"type": "offer", "price": listing.price})  # bob's deal at the list price
     assert (await receive_until(bob, is_reply))[-1]["message"]["text"].startswith("##<수락>##")
     await receive_until(charlie, lambda e: e["type"] == "state" and e["state"] == "waiting")
@@ -175,7 +168,7 @@ def _page(user, query: str = "") -> str:
 
 async def test_the_page_groups_by_listing_with_offers_side_by_side_and_unread_counts(people, listing):
     session = await database_sync_to_async(open_session)(listing, people["bob"])
-    buyer = await chat_joined(people["bob"], session.pk)
+    buyer = await joined(people["bob"], session.pk)
     await buyer.send_json_to({"type": "message", "text": "3만원에 가능할까요?"})
     await receive_until(buyer, is_reply)
     page = await database_sync_to_async(_page)(people["alice"])
@@ -187,7 +180,7 @@ async def test_the_page_groups_by_listing_with_offers_side_by_side_and_unread_co
     assert "<html" not in part and f'data-session="{session.pk}"' in part
     assert listing.title not in await database_sync_to_async(_page)(people["charlie"])
 
-    seller = await chat_joined(people["alice"], session.pk)  # opening the chat reads it
+    seller = await joined(people["alice"], session.pk)  # opening the chat reads it
     page = await database_sync_to_async(_page)(people["alice"])
     assert "읽지 않은 메시지" not in page
     anonymous = await database_sync_to_async(Client().get)("/selling/")

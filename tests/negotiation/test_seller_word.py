@@ -12,16 +12,9 @@ from negotiation import services
 from negotiation.models import ChatSession, Message
 from negotiation.selectors import seller_price_in_text
 from tests.base import make_listing
-from tests.negotiation.wsutil import communicator, is_reply, receive_until
+from tests.negotiation.wsutil import is_reply, joined, receive_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-async def joined(user, session_id):
-    comm = communicator(user, session_id)
-    assert (await comm.connect())[0]
-    assert (await comm.receive_json_from())["type"] == "history"
-    return comm
 
 
 async def reply_to(comm, frame: dict) -> dict:

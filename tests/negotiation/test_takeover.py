@@ -11,16 +11,9 @@ from django.test import override_settings
 from marketplace.models import Listing, Status
 from negotiation import dispatch, selectors, services
 from negotiation.models import ChatSession, Message
-from tests.negotiation.wsutil import communicator, is_reply, receive_until
+from tests.negotiation.wsutil import communicator, is_reply, joined, receive_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-async def joined(user, session_id):
-    comm = communicator(user, session_id)
-    assert (await comm.connect())[0]
-    assert (await comm.receive_json_from())["type"] == "history"
-    return comm
 
 
 async def open_chat(people, listing, buyer="bob"):
