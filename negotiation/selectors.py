@@ -139,14 +139,15 @@ def cockpit_groups(*, user: Any) -> list[dict[str, Any]]:
         group = groups.setdefault(session.listing_id, {"listing": session.listing, "sessions": []})
         group["sessions"].append(session)
     for group in groups.values():
-        group["best"] = best_standing(sessions=group["sessions"])
+        group["offers"] = standing_offers(sessions=group["sessions"])
+        group["best"] = group["offers"][0] if group["offers"] else None
     return list(groups.values())
 
 
-def best_standing(*, sessions: list[ChatSession]) -> ChatSession | None:
-    """The chat with the highest offer the seller could accept now or after a reservation."""
+def standing_offers(*, sessions: list[ChatSession]) -> list[ChatSession]:
+    """The chats with an offer the seller could accept now or after a reservation, highest first."""
     standing = [s for s in sessions if s.standing_offer is not None and s.state in ACTIVE_STATES]
-    return max(standing, key=lambda s: (s.standing_offer, -s.pk), default=None)
+    return sorted(standing, key=lambda s: (-s.standing_offer, s.pk))
 
 
 def unread_total(*, user: Any) -> int:

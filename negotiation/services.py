@@ -264,6 +264,7 @@ def session_takeover(*, session_id: int, user: Any) -> ChatSession:
         session = _locked_for_seller(session_id, user, staff=True)
         if session.seller_in_control:
             return session
+        _rate_limit(user)  # each move leaves a notice in the chat
         stopped = session.pending_message_id
         session.seller_in_control = True
         session.seller_took_over = True
@@ -285,6 +286,7 @@ def session_handback(*, session_id: int, user: Any) -> ChatSession:
         session = _locked_for_seller(session_id, user, staff=True)
         if not session.seller_in_control:
             return session
+        _rate_limit(user)
         session.seller_in_control = False
         session.save(update_fields=["seller_in_control", "updated_at"])
         notice = system_message_create(session=session, text=HANDBACK_NOTICE)

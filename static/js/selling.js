@@ -42,7 +42,7 @@
     var group = body.querySelector('[data-listing="' + listingId + '"]');
     if (!group || group.dataset.status !== "on_sale") return;
     afterCancel = null;
-    var best = group.querySelector(".cockpit__best");
+    var best = group.querySelector(".cockpit__best--top");
     if (best) {
       best.classList.add("cockpit__best--now");
       best.scrollIntoView({block: "center"});
@@ -68,7 +68,17 @@
     showBuyerTyping(sessionId);
   }
 
+  var baseTitle = document.title;
+  var unseen = 0;
+  document.addEventListener("visibilitychange", function () {
+    if (!document.hidden) { unseen = 0; document.title = baseTitle; }
+  });
+
   function notify(row) {
+    if (document.hidden && row.unread && row.last.role === "buyer") {
+      unseen += 1;
+      document.title = "(" + unseen + ") 새 메시지 · " + baseTitle;
+    }
     // The browser's notifications, where the seller allowed them, for chats they are not watching.
     if (!document.hidden || !("Notification" in window) || Notification.permission !== "granted") return;
     if (row.unread) new Notification(row.listing.title, {body: row.buyer + ": " + row.last.text, tag: "chat-" + row.id});

@@ -96,3 +96,55 @@ def test_the_seller_watches_takes_over_types_and_hands_back(chromium, server):  
     shoot(cockpit, "cockpit-390")
     session = ChatSession.objects.get(pk=bob_session.pk)
     assert session.seller_took_over and not session.seller_in_control and session.seller_price == 340_000
+
+
+def test_cancelling_a_reservation_asks_first_then_offers_the_best_standing_offer(chromium, server):  # noqa: F811
+    from playwright.sync_api import expect
+
+    from marketplace.models import Status
+
+    seller = make_user("seller", "판매왕")
+    listing = make_listing(seller, title="닌텐도 스위치 OLED", price=300_000, status=Status.RESERVED)
+    deals = {"bob": ("agreed", None), "charlie": ("waiting", 280_000), "dave": ("waiting", 290_000)}
+    for name, (state, standing) in deals.items():
+        session = ChatSession.objects.create(
+            listing=listing, buyer=make_user(name, name.title()), state=state
+        )
+        ChatSession.objects.filter(pk=session.pk).update(
+            standing_offer=standing, agreed_price=300_000 if state == "agreed" else None
+        )
+    cockpit = page_for(chromium, server, seller, 390)
+    cockpit.goto(f"{server}/selling/")
+    compare = cockpit.locator(".cockpit__compare li")
+    expect(compare).to_have_count(2)
+    expect(compare.first).to_contain_text("290,000원 · Dave")  # highest first, side by side
+    expect(compare.last).to_contain_text("280,000원 · Charlie")
+
+    asked = []
+    cockpit.once("dialog", lambda d: (asked.append(d.message), d.dismiss()))
+    cockpit.get_by_role("button", name="예약 취소").click()
+    assert "예약을 취소할까요?" in asked[0]
+    cockpit.wait_for_timeout(700)
+    listing.refresh_from_db()
+    assert listing.status == Status.RESERVED  # dismissed: nothing was sent
+
+    cockpit.once("dialog", lambda d: d.accept())
+    cockpit.get_by_role("button", name="예약 취소").click()
+    expect(cockpit.locator("#cockpit-notice")).to_contain_text(
+        "가장 높은 대기 제안을 바로 수락", timeout=10_000
+    )
+    expect(cockpit.locator(".cockpit__best--now")).to_contain_text("290,000원")
+    shoot(cockpit, "cockpit-cancelled-390")
+
+    cockpit.once("dialog", lambda d: d.accept())
+    cockpit.get_by_role("button", name="바로 수락").click()
+    dave = ChatSession.objects.get(buyer__username="dave")
+    expect(cockpit.locator(f'.cockpit__row[data-session="{dave.pk}"]')).to_contain_text(
+        "합의", timeout=10_000
+    )
+    dave.refresh_from_db()
+    assert (dave.state, dave.agreed_price) == ("agreed", 290_000)
+    assert ChatSession.objects.get(buyer__username="bob").state == "closed"
+    # Reserved again for dave: charlie waits once more, offer kept.
+    charlie = ChatSession.objects.get(buyer__username="charlie")
+    assert (charlie.state, charlie.standing_offer) == ("waiting", 280_000)
