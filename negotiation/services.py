@@ -54,25 +54,23 @@ def notification_create(*, user_id: int, kind: str, text: str, session: ChatSess
     Notification.objects.create(user_id=user_id, kind=kind, text=text[:200], session=session)
 
 
+def session_state_set(*, session: ChatSession, state: str) -> list[str]:
+    """Move a locked chat to `state`; returns the fields to save. (Main's version of this
+    helper also bumps the chat's state version: at merge, keep main's.)"""
+    session.state = state
+    return ["state", "updated_at"]
+
+
 def deal_record(*, session: ChatSession, price: int) -> None:
     """`session` is agreed at `price` (the bot's or the seller's acceptance), inside the
     transaction that holds the listing's lock; the caller then reserves the listing. Saved
     before the listing changes, so the other chats are the only ones told."""
-    session.state = State.AGREED
+    fields = session_state_set(session=session, state=State.AGREED)
     session.agreed_price = price
     session.agreed_at = timezone.now()
     session.agreed_list_price = session.listing.price
     session.standing_offer = None
-    session.save(
-        update_fields=[
-            "state",
-            "agreed_price",
-            "agreed_at",
-            "agreed_list_price",
-            "standing_offer",
-            "updated_at",
-        ]
-    )
+    session.save(update_fields=[*fields, "agreed_price", "agreed_at", "agreed_list_price", "standing_offer"])
     notification_create(
         user_id=session.listing.seller_id,
         kind=Notification.Kind.DEAL,
