@@ -221,10 +221,11 @@ def _buyer_store(session: ChatSession, *, text: str, price: int | None, is_offer
     fields = ["last_buyer_offer", "updated_at"]
     if price is not None:
         session.last_buyer_offer = price
-    if is_offer:
+    if is_offer or (price is not None and session.standing_offer is not None):
         # The buyer's final word stands until the seller takes it or turns it down (by hand),
-        # even after the bot declined it: the seller may still accept it from the cockpit.
-        session.standing_offer = price
+        # even after the bot declined it: the seller may still accept it from the cockpit. A
+        # new price in words means the buyer moved on from it.
+        session.standing_offer = price if is_offer else None
         fields.append("standing_offer")
     if session.seller_in_control:  # the seller answers by hand: no reply job
         session.save(update_fields=fields)

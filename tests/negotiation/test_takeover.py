@@ -159,3 +159,16 @@ async def test_the_seller_declines_a_final_offer_the_bot_turned_down_and_it_stan
     assert (await refreshed(session)).state == "open"
     await buyer.disconnect()
     await seller.disconnect()
+
+
+async def test_a_new_price_in_words_withdraws_the_standing_final_offer(people, listing):
+    session, buyer, seller = await open_chat(people, listing)
+    await buyer.send_json_to({"type": "offer", "price": 20_000})
+    await receive_until(buyer, is_reply)
+    await buyer.send_json_to({"type": "message", "text": "그럼 2만5천원은요?"})
+    await receive_until(buyer, is_reply)
+    assert (await refreshed(session)).standing_offer is None
+    await seller.send_json_to({"type": "accept"})
+    assert (await receive_until(seller, of_type("error")))[-1]["code"] == "no_offer"
+    await buyer.disconnect()
+    await seller.disconnect()
