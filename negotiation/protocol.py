@@ -17,7 +17,7 @@ from typing import Any
 
 from django.conf import settings
 
-from mlcore.schema import MAX_PRICE, Act
+from mlcore.schema import ACCEPT_TOKEN, DENY_TOKEN, FINAL_OFFER_RE, MAX_PRICE, Act
 
 # Client → server
 MESSAGE = "message"
@@ -251,6 +251,13 @@ def parse_selling(content: Any) -> SellingRequest:
     return SellingRequest(kind, target)
 
 
+def message_preview(text: str | None) -> str:
+    """A message as one short line for the cockpit: protocol tokens in words."""
+    text = FINAL_OFFER_RE.sub(lambda m: f"최종 제안 {int(m.group(1).replace(',', '')):,}원", text or "")
+    text = text.replace(ACCEPT_TOKEN, "[수락]").replace(DENY_TOKEN, "[거절]")
+    return " ".join(text.split())[:LAST_MESSAGE_CHARS]
+
+
 def cockpit_row(session: Any) -> dict[str, Any]:
     """One chat as the seller's cockpit shows it (`selectors.cockpit_sessions` rows): the
     seller's own view, so both sides' offers, never the Advisor's state or the floor."""
@@ -277,7 +284,7 @@ def cockpit_row(session: Any) -> dict[str, Any]:
         "unread": session.unread,
         "last": {
             "role": session.last_role,
-            "text": (session.last_text or "")[:LAST_MESSAGE_CHARS],
+            "text": message_preview(session.last_text),
             "created": session.last_at.isoformat() if session.last_at else None,
         },
         "updated": session.updated_at.isoformat(),

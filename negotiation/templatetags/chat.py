@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django import template
 
-from negotiation import selectors
+from negotiation import protocol, selectors
 
 register = template.Library()
 
@@ -27,3 +27,9 @@ def header_counts(context: template.Context) -> dict[str, int]:
         "notices": selectors.notifications_unread(user=user),
         "messages": selectors.unread_total(user=user),
     }
+
+
+@register.filter
+def preview(text: str | None) -> str:
+    """A chat message as one short line (protocol tokens in words)."""
+    return protocol.message_preview(text)

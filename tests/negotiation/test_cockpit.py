@@ -187,3 +187,19 @@ async def test_the_page_groups_by_listing_with_offers_side_by_side_and_unread_co
     assert anonymous.status_code == 302
     for comm in (buyer, seller):
         await comm.disconnect()
+
+
+@pytest.mark.parametrize(
+    ("text", "preview"),
+    [
+        ("##<수락>## 감사합니다!", "[수락] 감사합니다!"),
+        ("##<거절>## 죄송해요", "[거절] 죄송해요"),
+        ("##<390000>##", "최종 제안 390,000원"),
+        ("줄\n바꿈   여러 칸", "줄 바꿈 여러 칸"),
+        (None, ""),
+    ],
+)
+def test_the_last_message_reads_without_protocol_tokens(text, preview):
+    from negotiation.protocol import message_preview
+
+    assert message_preview(text) == preview
