@@ -108,7 +108,7 @@ def reply_generate(*, message_id: int) -> Message | None:
         events.session_send(session.pk, protocol.typing_event(message_id))
         stream = _Stream(session.pk, message_id, token)
         negotiator, turn = _respond(session, message, stream)
-        return _reply_store(message, turn, negotiator.to_state())
+        return _reply_store(message, turn, negotiator.to_state(), known_seller_price=session.seller_price)
     except _ReplyDropped as dropped:
         # Clients drop what they were shown of it; nothing of it was stored.
         events.session_send(session.pk, protocol.retract_event(message_id))
@@ -158,7 +158,9 @@ def _act(decision: Any) -> str:
     return str(getattr(act, "value", act))
 
 
-def _reply_store(message: Message, turn: Any, advisor_state: dict[str, Any]) -> Message:
+def _reply_store(
+    message: Message, turn: Any, advisor_state: dict[str, Any], *, known_seller_price: int | None = None
+) -> Message:
     act = _act(turn.decision)
     with transaction.atomic():
         # Lock order everywhere: listing, then sessions (an acceptance also locks the others).
@@ -172,7 +174,10 @@ def _reply_store(message: Message, turn: Any, advisor_state: dict[str, Any]) -> 
         # Checked under the chat's lock, which the seller's takeover and messages also take.
         if session.seller_in_control or session.pending_message_id != message.pk:
             raise _ReplyDropped(rerun=False)
-        if _breaks_seller_word(turn.decision, session.seller_price):
+        # Decided again once only for each new word of the seller's (a decision made knowing
+        # it keeps to it: the Advisor's own offer was bound before it decided).
+        word = session.seller_price
+        if word != known_seller_price and _breaks_seller_word(turn.decision, word):
             raise _ReplyDropped(rerun=True)
         if session.seller_price is not None:
             advisor_state = _seller_bound(session, advisor_state)
