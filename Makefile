@@ -40,6 +40,7 @@ DEMO_ENV = DEBUG=0 SECRET_KEY="$$(cat .demo-secret)" SECURE_SSL_REDIRECT=0 SESSI
 
 demo: migrate .demo-secret
 	$(PY) manage.py seed_demo
+	$(PY) manage.py seed_demo_chats
 	$(DEMO_ENV) $(PY) manage.py collectstatic --noinput --verbosity 0
 	@echo "낼름 demo: http://$(HOST):$(PORT)/"
 	$(DEMO_ENV) $(VENV)/bin/daphne -b $(HOST) -p $(PORT) nellm_site.asgi:application

@@ -3,7 +3,10 @@ training exports, an action that exports the chats selected, and the export runs
 
 from __future__ import annotations
 
+import csv
+
 from django.contrib import admin, messages
+from django.http import HttpResponse
 
 from . import export
 from .models import ChatSession, ExportRun, Message
@@ -27,8 +30,18 @@ class MessageInline(admin.TabularInline):
 
 @admin.register(ChatSession)
 class ChatSessionAdmin(admin.ModelAdmin):
-    list_display = ("id", "listing", "buyer", "state", "agreed_price", "flagged", "updated_at")
-    list_filter = ("state", "flagged", "listing")
+    list_display = (
+        "id",
+        "listing",
+        "buyer",
+        "state",
+        "agreed_price",
+        "feedback_natural",
+        "seller_took_over",
+        "flagged",
+        "updated_at",
+    )
+    list_filter = ("state", "feedback_natural", "seller_took_over", "flagged", "listing")
     search_fields = ("listing__title", "buyer__username", "buyer__profile__nickname", "messages__text")
     list_select_related = ("listing", "buyer")
     readonly_fields = (
@@ -39,6 +52,14 @@ class ChatSessionAdmin(admin.ModelAdmin):
         "last_buyer_offer",
         "last_bot_offer",
         "standing_offer",
+        "seller_price",
+        "seller_in_control",
+        "seller_took_over",
+        "agreed_at",
+        "agreed_list_price",
+        "feedback_natural",
+        "feedback_comment",
+        "feedback_at",
         "advisor_state",
         "pending_message",
         "pending_since",
@@ -47,7 +68,7 @@ class ChatSessionAdmin(admin.ModelAdmin):
     )
     fields = ("flagged", *readonly_fields)
     inlines = [MessageInline]
-    actions = ["flag", "unflag", "export_selected"]
+    actions = ["flag", "unflag", "export_selected", "export_feedback"]
 
     def get_search_results(self, request, queryset, search_term):
         queryset, _ = super().get_search_results(request, queryset, search_term)
@@ -86,6 +107,27 @@ class ChatSessionAdmin(admin.ModelAdmin):
             + (f" 제외: {left_out}" if left_out else ""),
             messages.SUCCESS,
         )
+
+    @admin.action(description="선택한 대화의 피드백 내보내기 (CSV)", permissions=["view"])
+    def export_feedback(self, request, queryset) -> HttpResponse:
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="nellm-feedback.csv"'
+        response.write("\ufeff")  # so that spreadsheet programs read the Korean as UTF-8
+        writer = csv.writer(response)
+        writer.writerow(["session", "listing", "state", "seller_took_over", "natural", "comment", "at"])
+        for session in queryset.filter(feedback_natural__isnull=False).order_by("pk"):
+            writer.writerow(
+                [
+                    session.pk,
+                    session.listing_id,
+                    session.state,
+                    session.seller_took_over,
+                    "yes" if session.feedback_natural else "no",
+                    _cell(session.feedback_comment),
+                    session.feedback_at.isoformat() if session.feedback_at else "",
+                ]
+            )
+        return response
 
 
 @admin.register(ExportRun)
@@ -131,3 +173,8 @@ class ExportRunAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+def _cell(text: str) -> str:
+    """A buyer's free text as a CSV cell a spreadsheet will not run as a formula."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

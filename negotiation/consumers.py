@@ -1,4 +1,5 @@
-"""The chat WebSocket: `/ws/chat/<session id>/`. The protocol lives in `protocol.py`."""
+"""The chat WebSocket `/ws/chat/<session id>/` and the seller's cockpit `/ws/selling/`.
+The protocol lives in `protocol.py`."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from django.conf import settings
 from django.db import close_old_connections
 
 from . import events, limits, protocol, replies, selectors, services
-from .models import group_name, user_group_name
+from .models import group_name, seller_group_name, user_group_name
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +70,12 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
 
     async def connect(self) -> None:
         self.session_id = int(self.scope["url_route"]["kwargs"]["session_id"])
+        await self._open(lambda: selectors.session_for_user(session_id=self.session_id, user=self.user))
+
+    async def _open(self, target: Callable[[], Any]) -> None:
+        """The checks every socket of the site passes before it is accepted: a logged-in user,
+        the connect limits, the user's socket cap, and `target()` (what the socket is for: None
+        refuses it); then `_join`. Refused before accept, the handshake fails (HTTP 403)."""
         self.user = self.scope.get("user")
         session = self.scope.get("session")
         self.session_key = getattr(session, "session_key", None)
@@ -78,20 +85,19 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         if self.user is None or not self.user.is_authenticated:
             await self.close(code=FORBIDDEN)
             return
-        admitted, session = await _db(self._admit)(client[0])
-        # Refused before accept: the handshake fails (daphne answers HTTP 403).
+        admitted, found = await _db(self._admit)(client[0], target)
         if not admitted or (
-            session is not None
+            found is not None
             and not limits.socket_register(user_id=self.user.pk, channel_name=self.channel_name)
         ):
             await self.close(code=limits.LIMITED)
             return
-        if session is None:
+        if found is None:
             await self.close(code=FORBIDDEN)
             return
         self.registered = True
         try:
-            await self._join(session)
+            await self._join(found)
         except BaseException:
             # A handshake that fails here never gets a disconnect: give the place back now.
             await self.disconnect(1011)
@@ -108,13 +114,14 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         await self.channel_layer.group_add(self.user_group, self.channel_name)
         await self.accept()
         await self.send_json(await _db(self._history)())
+        await _db(services.session_read)(session_id=self.session_id, user=self.user)
         await _db(replies.pending_sweep)(session_id=self.session_id)
 
-    def _admit(self, address: str) -> tuple[bool, Any]:
-        """(within the connect limits, the session if the user may join it)."""
+    def _admit(self, address: str, target: Callable[[], Any]) -> tuple[bool, Any]:
+        """(within the connect limits, what the socket is for if the user may have it)."""
         if not limits.connect_allowed(user_id=self.user.pk, address=address):
             return False, None
-        return True, selectors.session_for_user(session_id=self.session_id, user=self.user)
+        return True, target()
 
     def _history(self) -> dict[str, Any]:
         session = selectors.session_for_user(session_id=self.session_id, user=self.user)
@@ -155,8 +162,20 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         await self.receive_json(content)
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        await self._handle(content)
+
+    def _request(self, content: Any) -> None:
+        request = protocol.parse_client(content)
+        # Every write re-checks the account and the session: the socket outlives both.
+        if not self._user_current():
+            raise _SignedOut
+        services.chat_request(session_id=self.session_id, user=self.user, request=request)
+
+    async def _handle(self, content: Any) -> None:
+        """Parse and serve one frame (`_request`, in a worker thread); a refusal is told to
+        the sender in Korean, a failure logged and told as a temporary error."""
         try:
-            await _db(self._submit)(protocol.parse_client(content))
+            await _db(self._request)(content)
         except protocol.ProtocolError as error:
             await self._error(error)
         except _SignedOut:
@@ -168,15 +187,6 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
                     "server_error", "일시적인 오류가 생겼어요. 잠시 후 다시 시도해 주세요."
                 )
             )
-
-    def _submit(self, request: protocol.ClientMessage | protocol.ClientOffer) -> None:
-        # Every write re-checks the account and the session: the socket outlives both.
-        if not self._user_current():
-            raise _SignedOut
-        if isinstance(request, protocol.ClientMessage):
-            services.message_submit(session_id=self.session_id, user=self.user, text=request.text)
-        else:
-            services.offer_submit(session_id=self.session_id, user=self.user, price=request.price)
 
     def _user_current(self) -> bool:
         self.checked_at = time.monotonic()
@@ -203,3 +213,31 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
     async def chat_logout(self, event: dict[str, Any]) -> None:
         # The user logged out somewhere: this socket's authentication is gone with the session.
         await self.close(code=LOGGED_OUT)
+
+
+class SellingConsumer(ChatConsumer):
+    """The seller's cockpit: a snapshot of every chat on their listings, then a row per change;
+    the seller's moves name their chat (or listing). Same frame checks as the chat socket."""
+
+    async def connect(self) -> None:
+        await self._open(lambda: self.user)  # every member has a cockpit (empty without listings)
+
+    async def _join(self, user: Any) -> None:
+        events.bind_loop(asyncio.get_running_loop())
+        self.seller_view = True
+        self.group = seller_group_name(self.user.pk)
+        self.user_group = user_group_name(self.user.pk)
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.channel_layer.group_add(self.user_group, self.channel_name)
+        await self.accept()
+        await self.send_json(await _db(self._snapshot)())
+
+    def _snapshot(self) -> dict[str, Any]:
+        rows = selectors.cockpit_sessions(user=self.user)[: protocol.COCKPIT_ROWS]
+        return protocol.cockpit_event([protocol.cockpit_row(s) for s in rows])
+
+    def _request(self, content: Any) -> None:
+        services.selling_request(user=self.user, request=protocol.parse_selling(content))
+
+    async def selling_event(self, event: dict[str, Any]) -> None:
+        await self.send_json(event["payload"])

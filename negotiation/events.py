@@ -23,11 +23,12 @@ from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.db import transaction
 
 from . import protocol
-from .models import group_name, user_group_name
+from .models import group_name, seller_group_name, user_group_name
 
 log = logging.getLogger(__name__)
 
 EVENT_TYPE = "chat.event"  # handled by ChatConsumer.chat_event
+SELLING_TYPE = "selling.event"  # handled by SellingConsumer.selling_event
 LOGOUT_TYPE = "chat.logout"  # handled by ChatConsumer.chat_logout
 RECHECK_TYPE = "chat.recheck"  # handled by ChatConsumer.chat_recheck
 _SEND_TIMEOUT = 10.0
@@ -123,5 +124,25 @@ def messages_announce(*, session: Any, messages: Iterable[Any], typing: bool | N
     def send() -> None:
         for payload, seller_payload in payloads:
             session_send(session_id, payload, seller_payload)
+
+    # The seller's cockpit row first: whoever sees the chat event next finds the row sent too.
+    cockpit_refresh(session_id=session_id)
+    after_commit(send)
+
+
+def seller_send(seller_id: int, payload: dict[str, Any]) -> None:
+    """Send to every cockpit socket of one seller now."""
+    _layer_send(seller_group_name(seller_id), {"type": SELLING_TYPE, "payload": payload})
+
+
+def cockpit_refresh(*, session_id: int) -> None:
+    """After commit: the chat's row, as it now stands, to its seller's cockpit."""
+
+    def send() -> None:
+        from . import selectors
+
+        session = selectors.cockpit_session(session_id=session_id)
+        if session is not None:
+            seller_send(session.listing.seller_id, protocol.row_event(protocol.cockpit_row(session)))
 
     after_commit(send)

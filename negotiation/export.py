@@ -177,7 +177,7 @@ def _exclusion(session: ChatSession, finished_only: bool, min_buyer_turns: int) 
     if found is None:
         return NO_ANSWER
     record, turns = found
-    if any(m.role == Message.Role.SELLER for m in turns):
+    if session.seller_took_over or any(m.role == Message.Role.SELLER for m in turns):
         return TAKEN_OVER
     if sum(m.role == Message.Role.BUYER for m in turns) < min_buyer_turns:
         return _too_short(min_buyer_turns)

@@ -38,6 +38,29 @@ class ChatSession(models.Model):
     flagged = models.BooleanField(
         "신고됨", default=False, help_text="신고된 대화는 학습 데이터에서 제외됩니다."
     )
+    # The lowest price the seller typed in this chat themselves: their word binds the bot, which
+    # never offers more from then on (and may go below the floor to honour it).
+    seller_price = models.PositiveIntegerField("판매자가 말한 가격", null=True, blank=True)
+    # `seller_in_control`: the seller took the chat over and the bot is silent until handback.
+    # `seller_took_over` stays set for good: such chats are not the bot's work, so they earn no
+    # ranking points and stay out of training exports.
+    seller_in_control = models.BooleanField("판매자 직접 대화 중", default=False)
+    seller_took_over = models.BooleanField(
+        "판매자 개입",
+        default=False,
+        help_text="판매자가 직접 대화한 채팅은 학습 데이터와 랭킹에서 제외됩니다.",
+    )
+    # The deal's moment and the list price then: the ranking scores deals by them, so editing
+    # the listing's price afterwards changes no one's points.
+    agreed_at = models.DateTimeField("합의 시각", null=True, blank=True)
+    agreed_list_price = models.PositiveIntegerField("합의 당시 판매 가격", null=True, blank=True)
+    # The buyer's answer to "대화가 자연스러웠나요?" once the chat ended (None: not answered).
+    feedback_natural = models.BooleanField("자연스러웠나요", null=True, blank=True)
+    feedback_comment = models.TextField("피드백 의견", blank=True)
+    feedback_at = models.DateTimeField("피드백 시각", null=True, blank=True)
+    # The last message each side has seen (a message id; 0: none): what is newer is unread.
+    buyer_read_id = models.PositiveBigIntegerField("구매자가 읽은 메시지", default=0)
+    seller_read_id = models.PositiveBigIntegerField("판매자가 읽은 메시지", default=0)
     # The buyer message waiting for its reply (None when nothing is pending); `pending_since`
     # lets the sweeper tell a reply in progress from one a dead worker left behind.
     pending_message = models.OneToOneField(
@@ -88,6 +111,11 @@ def group_name(session_id: int) -> str:
 def user_group_name(user_id: int) -> str:
     """Every chat socket of one user, so that logging out closes them all."""
     return f"chat.user.{user_id}"
+
+
+def seller_group_name(user_id: int) -> str:
+    """The seller's cockpit sockets (`/ws/selling/`): a row for each change on their listings."""
+    return f"selling.seller.{user_id}"
 
 
 class Message(models.Model):
@@ -174,3 +202,35 @@ class ExportRun(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.get_status_display()} ({self.exported})"
+
+
+class Notification(models.Model):
+    """An in-site notice for one user (the header's count, `/notifications/`)."""
+
+    class Kind(models.TextChoices):
+        NEW_CHAT = "new_chat", "새 협상"
+        DEAL = "deal", "거래 성사"
+        CANCELLED = "cancelled", "예약 취소"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        verbose_name="받는 사람",
+    )
+    kind = models.CharField("종류", max_length=20, choices=Kind.choices)
+    session = models.ForeignKey(
+        ChatSession, on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name="대화"
+    )
+    text = models.CharField("내용", max_length=200)
+    created_at = models.DateTimeField("시각", auto_now_add=True)
+    read_at = models.DateTimeField("읽은 시각", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "알림"
+        verbose_name_plural = "알림"
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "read_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.text[:40]}"

@@ -1,6 +1,8 @@
 """The chat's WebSocket protocol, in one place (documented in docs/PROTOCOL.md).
 
 client → server: {"type": "message", "text": str} | {"type": "offer", "price": int}
+                 | {"type": "takeover" | "handback" | "accept" | "decline"} (the seller's)
+                 | {"type": "read" | "typing"} | {"type": "feedback", "natural": bool, "comment": str}
 server → client: history, message, typing, chunk, state, error (builders below).
 
 Every payload a buyer can receive is built here from explicit fields, so nothing private
@@ -15,16 +17,27 @@ from typing import Any
 
 from django.conf import settings
 
-from mlcore.schema import MAX_PRICE, Act
+from mlcore.schema import ACCEPT_TOKEN, DENY_TOKEN, FINAL_OFFER_RE, MAX_PRICE, Act
 
 # Client → server
 MESSAGE = "message"
 OFFER = "offer"
+# … from the listing's seller (takeover and handback: staff too)
+TAKEOVER = "takeover"
+HANDBACK = "handback"
+ACCEPT = "accept"
+DECLINE = "decline"
+SELLER_ACTIONS = (TAKEOVER, HANDBACK, ACCEPT, DECLINE)
+# … from either side: "I have read up to here", "I am typing" (a buyer's, shown to the seller)
+READ = "read"
+FEEDBACK = "feedback"  # the buyer's {"natural": bool, "comment": str} once the chat ended
+ACTIONS = (*SELLER_ACTIONS, READ, "typing")
 # Server → client
 HISTORY = "history"
 TYPING = "typing"
 CHUNK = "chunk"
 STATE = "state"
+RETRACT = "retract"
 ERROR = "error"
 
 
@@ -45,6 +58,19 @@ class ClientMessage:
 @dataclass(frozen=True)
 class ClientOffer:
     price: int
+
+
+@dataclass(frozen=True)
+class ClientFeedback:
+    natural: bool
+    comment: str
+
+
+@dataclass(frozen=True)
+class ClientAction:
+    """A move with no fields: one of ACTIONS (the seller's, or read / typing)."""
+
+    kind: str
 
 
 _ALLOWED_CONTROLS = {"\n", "\t"}
@@ -85,7 +111,7 @@ def clean_price(price: Any) -> int:
     return price
 
 
-def parse_client(content: Any) -> ClientMessage | ClientOffer:
+def parse_client(content: Any) -> ClientMessage | ClientOffer | ClientFeedback | ClientAction:
     """One frame from the client, validated; raises ProtocolError with a Korean message."""
     if not isinstance(content, dict):
         raise ProtocolError("bad_request", "메시지 형식이 올바르지 않아요.")
@@ -94,6 +120,13 @@ def parse_client(content: Any) -> ClientMessage | ClientOffer:
         return ClientMessage(clean_text(content.get("text")))
     if kind == OFFER:
         return ClientOffer(clean_price(content.get("price")))
+    if kind == FEEDBACK:
+        natural, comment = content.get("natural"), content.get("comment", "")
+        if not isinstance(natural, bool) or not isinstance(comment, str):
+            raise ProtocolError("bad_request", "평가 형식이 올바르지 않아요.")
+        return ClientFeedback(natural, comment)
+    if kind in ACTIONS:
+        return ClientAction(kind)
     raise ProtocolError("bad_request", "알 수 없는 요청이에요.")
 
 
@@ -144,6 +177,8 @@ def state_dict(session: Any, *, typing: bool | None = None) -> dict[str, Any]:
         "listing_status": listing.status,
         "listing_status_label": listing.get_status_display(),
         "typing": session.pending_message_id is not None if typing is None else typing,
+        "seller_in_control": session.seller_in_control,  # the seller answers, not the bot
+        "feedback_given": session.feedback_natural is not None,
     }
 
 
@@ -174,6 +209,98 @@ def chunk_event(reply_to: int, text: str, offset: int) -> dict[str, Any]:
 
 def state_event(session: Any, *, typing: bool | None = None) -> dict[str, Any]:
     return {"type": STATE, **state_dict(session, typing=typing)}
+
+
+def retract_event(reply_to: int) -> dict[str, Any]:
+    """The reply being streamed for `reply_to` was stopped and never stored: drop its text."""
+    return {"type": RETRACT, "reply_to": reply_to}
+
+
+# --- the seller's cockpit (`/ws/selling/`) -------------------------------------------------------------
+
+COCKPIT = "cockpit"
+COCKPIT_ROWS = 300  # the most recent chats in the snapshot
+CANCEL = "cancel"  # cockpit: cancel a listing's reservation
+ROW = "row"
+BUYER_TYPING = "buyer_typing"
+LAST_MESSAGE_CHARS = 80
+
+
+def buyer_name(user: Any) -> str:
+    profile = getattr(user, "profile", None)
+    return profile.nickname if profile is not None else user.username
+
+
+@dataclass(frozen=True)
+class SellingRequest:
+    kind: str  # one of SELLER_ACTIONS (on chat `target`) or CANCEL (on listing `target`)
+    target: int
+
+
+def parse_selling(content: Any) -> SellingRequest:
+    """One frame of the cockpit socket: {"type": <seller action>, "session": id} or
+    {"type": "cancel", "listing": id}."""
+    if not isinstance(content, dict):
+        raise ProtocolError("bad_request", "메시지 형식이 올바르지 않아요.")
+    kind = content.get("type")
+    if kind not in (*SELLER_ACTIONS, CANCEL):
+        raise ProtocolError("bad_request", "알 수 없는 요청이에요.")
+    target = content.get("listing" if kind == CANCEL else "session")
+    if isinstance(target, bool) or not isinstance(target, int) or not 0 < target < 2**63:
+        raise ProtocolError("bad_request", "대상이 올바르지 않아요.")
+    return SellingRequest(kind, target)
+
+
+def message_preview(text: str | None) -> str:
+    """A message as one short line for the cockpit: protocol tokens in words."""
+    text = FINAL_OFFER_RE.sub(lambda m: f"최종 제안 {int(m.group(1).replace(',', '')):,}원", text or "")
+    text = text.replace(ACCEPT_TOKEN, "[수락]").replace(DENY_TOKEN, "[거절]")
+    return " ".join(text.split())[:LAST_MESSAGE_CHARS]
+
+
+def cockpit_row(session: Any) -> dict[str, Any]:
+    """One chat as the seller's cockpit shows it (`selectors.cockpit_sessions` rows): the
+    seller's own view, so both sides' offers, never the Advisor's state or the floor."""
+    listing = session.listing
+    return {
+        "id": session.pk,
+        "url": f"/chat/{session.pk}/",
+        "listing": {
+            "id": listing.pk,
+            "title": listing.title,
+            "price": listing.price,
+            "status": listing.status,
+            "status_label": listing.get_status_display(),
+        },
+        "buyer": buyer_name(session.buyer),
+        "state": session.state,
+        "label": session.get_state_display(),
+        "bot_offer": session.last_bot_offer,
+        "buyer_offer": session.last_buyer_offer,
+        "standing_offer": session.standing_offer,
+        "agreed_price": session.agreed_price,
+        "seller_in_control": session.seller_in_control,
+        "typing": session.pending_message_id is not None,  # the bot is writing a reply
+        "unread": session.unread,
+        "last": {
+            "role": session.last_role,
+            "text": message_preview(session.last_text),
+            "created": session.last_at.isoformat() if session.last_at else None,
+        },
+        "updated": session.updated_at.isoformat(),
+    }
+
+
+def cockpit_event(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"type": COCKPIT, "rows": rows}
+
+
+def row_event(row: dict[str, Any]) -> dict[str, Any]:
+    return {"type": ROW, "row": row}
+
+
+def buyer_typing_event(session_id: int) -> dict[str, Any]:
+    return {"type": BUYER_TYPING, "session": session_id}
 
 
 def error_event(code: str, message: str) -> dict[str, Any]:

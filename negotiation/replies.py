@@ -44,14 +44,21 @@ FAILURE_NOTICE = "답장을 준비하다가 문제가 생겼어요. 보내신 �
 STALE_NOTICE = "답장이 늦어지고 있어요. 보내신 메시지는 저장되어 있으니 조금만 기다려 주세요."
 
 
-class Superseded(Exception):
-    """The chat changed state (a deal elsewhere, a status change) after this reply was decided."""
+class ReplyDropped(Exception):
+    """The reply being written must not be stored: the chat changed state under it (`state`: a
+    deal elsewhere, a status change), the seller took the chat over (`takeover`), or the seller
+    named a price the reply's decision did not know about (`seller_word`: answered again)."""
+
+    def __init__(self, why: str) -> None:
+        super().__init__(why)
+        self.why = why
 
 
 class _Stream:
     """The `on_chunk` callback: sends each guard-checked piece to the group as it comes, keeps
     the text so far in the cache for clients that reconnect, and keeps the lock alive. It stops
-    the reply (`Superseded`) as soon as the chat's state changed under it."""
+    the reply (`ReplyDropped`) as soon as the chat's state changed under it or the seller took
+    over."""
 
     def __init__(self, session_id: int, message_id: int, lock_token: str, version: int) -> None:
         self.session_id = session_id
@@ -69,7 +76,9 @@ class _Stream:
                 selectors.state_version_current(session_id=self.session_id, default=self.version)
                 != self.version
             ):
-                raise Superseded
+                raise ReplyDropped("state")
+            if cache.get(selectors.stop_key(self.message_id)):
+                raise ReplyDropped("takeover")  # closes the generator mid-stream: it stops
             offset = len(self.text)
             self.text += word
             ttl = settings.NELLM_REPLY_LOCK_TTL
@@ -98,7 +107,7 @@ def reply_generate(*, message_id: int) -> Message | None:
     if existing is not None:
         return existing
     session = message.session
-    if session.pending_message_id != message_id:
+    if session.pending_message_id != message_id or session.seller_in_control:
         return None
     token = uuid.uuid4().hex
     lock = selectors.lock_key(message_id)
@@ -107,13 +116,17 @@ def reply_generate(*, message_id: int) -> Message | None:
     version, requeue = session.state_version, False
     try:
         if session.state != State.OPEN:  # it changed after the message was stored: no bot turn
-            raise Superseded
+            raise ReplyDropped("state")
         events.session_send(session.pk, protocol.typing_event(message_id))
         stream = _Stream(session.pk, message_id, token, version)
         negotiator, turn = _respond(session, message, stream)
-        return _reply_store(message, turn, negotiator.to_state(), version)
-    except Superseded:
-        requeue = _superseded(message)
+        return _reply_store(
+            message, turn, negotiator.to_state(), version, known_seller_price=session.seller_price
+        )
+    except ReplyDropped as dropped:
+        # Clients drop what they were shown of it; nothing of it was stored.
+        events.session_send(session.pk, protocol.retract_event(message_id))
+        requeue = _superseded(message) if dropped.why == "state" else dropped.why == "seller_word"
         return None
     finally:
         if cache.get(lock) == token:
@@ -160,19 +173,14 @@ def _superseded(message: Message) -> bool:
 
 
 def _respond(session: ChatSession, message: Message, on_chunk: Any) -> tuple[Any, Any]:
-    from mlcore.negotiator.advisor import Market, SellerPolicy
+    from mlcore.negotiator.advisor import Market
     from mlcore.negotiator.pipeline import Negotiator
-    from mlcore.negotiator.reserve import with_reserve
 
     from .generators import get_generator
 
     listing = session.listing
-    policy = SellerPolicy(list_price=listing.price, floor_price=listing.floor_price, style=listing.style)
-    # One secret reserve per listing, the same for every buyer, known only to the server.
-    secret = f"{settings.SECRET_KEY}:reserve:{listing.pk}"
-    policy = with_reserve(policy, secret=secret, probes=selectors.listing_probes(session=session))
     negotiator = Negotiator(
-        policy=policy,
+        policy=selectors.advisor_policy(session=session),
         listing=schema.Listing(
             listing.title,
             listing.description,
@@ -188,6 +196,8 @@ def _respond(session: ChatSession, message: Message, on_chunk: Any) -> tuple[Any
         for m in session.messages.filter(id__lt=message.pk).exclude(role=Role.SYSTEM).order_by("id")
     ]
     best, buyers = selectors.market_for(session=session)
+    if best is not None and session.seller_price is not None:
+        best = min(best, session.seller_price)  # the seller gave this buyer their word knowingly
     market = Market(best_other_offer=best, active_buyers=buyers + 1)
     turn = negotiator.respond(message.text, history=history, market=market, on_chunk=on_chunk)
     return negotiator, turn
@@ -198,7 +208,14 @@ def _act(decision: Any) -> str:
     return str(getattr(act, "value", act))
 
 
-def _reply_store(message: Message, turn: Any, advisor_state: dict[str, Any], version: int) -> Message:
+def _reply_store(
+    message: Message,
+    turn: Any,
+    advisor_state: dict[str, Any],
+    version: int,
+    *,
+    known_seller_price: int | None = None,
+) -> Message:
     act = _act(turn.decision)
     with transaction.atomic():
         # Lock order everywhere: listing, then sessions (an acceptance also locks the others).
@@ -210,7 +227,17 @@ def _reply_store(message: Message, turn: Any, advisor_state: dict[str, Any], ver
         if existing is not None:
             return existing
         if session.state_version != version or session.state != State.OPEN:
-            raise Superseded  # checked under the lock that a status change takes too
+            raise ReplyDropped("state")  # checked under the lock that a status change takes too
+        # Checked under the chat's lock, which the seller's takeover and messages also take.
+        if session.seller_in_control or session.pending_message_id != message.pk:
+            raise ReplyDropped("takeover")
+        # Decided again once only for each new word of the seller's (a decision made knowing
+        # it keeps to it: the Advisor's own offer was bound before it decided).
+        word = session.seller_price
+        if word != known_seller_price and _breaks_seller_word(turn.decision, word):
+            raise ReplyDropped("seller_word")
+        if session.seller_price is not None:
+            advisor_state = _seller_bound(session, advisor_state)
         decision = turn.decision.to_dict()
         text = turn.text
         fields = ["pending_message", "pending_since", "advisor_state", "updated_at"]
@@ -220,10 +247,7 @@ def _reply_store(message: Message, turn: Any, advisor_state: dict[str, Any], ver
                 pk=session.pk
             )
             if listing.status == Status.ON_SALE and not listing.is_hidden and not other_deal.exists():
-                session.agreed_price = turn.decision.price or message.price
-                # Saved before the listing changes, so the other chats are the only ones told.
-                agreed = services.session_state_set(session=session, state=State.AGREED)
-                session.save(update_fields=[*agreed, "agreed_price"])
+                services.deal_record(session=session, price=turn.decision.price or message.price)
                 listing_set_status(listing=listing, status=Status.RESERVED)
             else:  # the listing changed while the reply was written: no deal, and say why
                 decision = {"act": "final_deny", "price": None, "reason": "listing_not_on_sale"}
@@ -264,6 +288,22 @@ def _reply_store(message: Message, turn: Any, advisor_state: dict[str, Any], ver
         session.save(update_fields=fields)
         events.messages_announce(session=session, messages=[reply], typing=False)
     return reply
+
+
+def _breaks_seller_word(decision: Any, seller_price: int | None) -> bool:
+    """A decision made before the seller named a lower price (the seller typed while it was
+    written). Accepting the buyer's own final price is the buyer's word, not the bot's."""
+    if seller_price is None or decision.price is None or _act(decision) == "final_accept":
+        return False
+    return int(decision.price) > seller_price
+
+
+def _seller_bound(session: ChatSession, advisor_state: dict[str, Any]) -> dict[str, Any]:
+    from mlcore.negotiator.advisor import Advisor
+
+    advisor = Advisor(selectors.advisor_policy(session=session), state=advisor_state)
+    advisor.seller_stated(session.seller_price)
+    return advisor.to_state()
 
 
 def reply_failed(*, message_id: int) -> None:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+import re
+from datetime import datetime, time, timedelta
 from importlib import import_module
 from types import SimpleNamespace
 from typing import Any
@@ -12,12 +13,24 @@ from django.conf import settings
 from django.contrib import auth
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from django.db.models import Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    Count,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from mlcore.schema import ACCEPT_TOKEN, DENY_TOKEN, MAX_PRICE
 
-from .models import ChatSession, ExportRun, Message
+from .models import ChatSession, ExportRun, Message, Notification
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +52,11 @@ def state_version_key(session_id: int) -> str:
 
 def state_version_current(*, session_id: int, default: int) -> int:
     return int(cache.get(state_version_key(session_id), default))
+
+
+def stop_key(message_id: int) -> str:
+    """Set when the seller took the chat over: the reply being written stops at its next piece."""
+    return f"chat:stop:{message_id}"
 
 
 def session_for_user(*, session_id: int, user: Any) -> ChatSession | None:
@@ -88,15 +106,85 @@ def session_pending(*, session: ChatSession) -> dict[str, Any] | None:
 
 
 def buyer_sessions(*, user: Any) -> QuerySet[ChatSession]:
-    return ChatSession.objects.filter(buyer=user).select_related("listing").order_by("-updated_at")
+    return (
+        ChatSession.objects.filter(buyer=user)
+        .annotate(unread=Count("messages", filter=_UNREAD_FOR_BUYER))
+        .select_related("listing")
+        .order_by("-updated_at")
+    )
 
 
 def seller_sessions(*, user: Any) -> QuerySet[ChatSession]:
     return (
         ChatSession.objects.filter(listing__seller=user)
+        .annotate(unread=Count("messages", filter=_UNREAD_FOR_SELLER))
         .select_related("listing", "buyer")
         .order_by("-updated_at")
     )
+
+
+# What each side has not read yet: the other side's messages (and the site's, for the buyer).
+_UNREAD_FOR_SELLER = Q(messages__role=Message.Role.BUYER, messages__id__gt=F("seller_read_id"))
+_UNREAD_FOR_BUYER = Q(
+    messages__role__in=[Message.Role.BOT, Message.Role.SELLER, Message.Role.SYSTEM],
+    messages__id__gt=F("buyer_read_id"),
+)
+
+
+def _with_last_message(sessions: QuerySet[ChatSession]) -> QuerySet[ChatSession]:
+    last = Message.objects.filter(session=OuterRef("pk")).order_by("-id")
+    return sessions.annotate(
+        last_text=Subquery(last.values("text")[:1]),
+        last_role=Subquery(last.values("role")[:1]),
+        last_at=Subquery(last.values("created_at")[:1]),
+    )
+
+
+def cockpit_sessions(*, user: Any) -> QuerySet[ChatSession]:
+    """Every chat on the seller's own listings (staff too: their own only), newest first, with
+    the seller's unread count and the last message."""
+    return _cockpit(ChatSession.objects.filter(listing__seller=user))
+
+
+def cockpit_session(*, session_id: int) -> ChatSession | None:
+    """One chat as its seller's cockpit shows it (for the row sent when it changes)."""
+    return _cockpit(ChatSession.objects.filter(pk=session_id)).first()
+
+
+def _cockpit(sessions: QuerySet[ChatSession]) -> QuerySet[ChatSession]:
+    sessions = sessions.annotate(unread=Count("messages", filter=_UNREAD_FOR_SELLER))
+    sessions = _with_last_message(sessions).select_related("listing", "buyer__profile")
+    return sessions.order_by("-updated_at", "-id")
+
+
+def cockpit_groups(*, user: Any) -> list[dict[str, Any]]:
+    """The cockpit: the seller's chats grouped by listing (the listing with the latest activity
+    first), each group with its best standing offer."""
+    groups: dict[int, dict[str, Any]] = {}
+    for session in cockpit_sessions(user=user):
+        group = groups.setdefault(session.listing_id, {"listing": session.listing, "sessions": []})
+        group["sessions"].append(session)
+    for group in groups.values():
+        group["offers"] = standing_offers(sessions=group["sessions"])
+        group["best"] = group["offers"][0] if group["offers"] else None
+    return list(groups.values())
+
+
+def standing_offers(*, sessions: list[ChatSession]) -> list[ChatSession]:
+    """The chats with an offer the seller could accept now or after a reservation, highest first."""
+    standing = [s for s in sessions if s.standing_offer is not None and s.state in ACTIVE_STATES]
+    return sorted(standing, key=lambda s: (-s.standing_offer, s.pk))
+
+
+def unread_total(*, user: Any) -> int:
+    """Unread messages in all of a user's chats, as buyer and as seller."""
+    if not user.is_authenticated:
+        return 0
+    selling = ChatSession.objects.filter(listing__seller=user)
+    buying = ChatSession.objects.filter(buyer=user)
+    as_seller = selling.aggregate(n=Count("messages", filter=_UNREAD_FOR_SELLER))["n"]
+    as_buyer = buying.aggregate(n=Count("messages", filter=_UNREAD_FOR_BUYER))["n"]
+    return (as_seller or 0) + (as_buyer or 0)
 
 
 def listing_session_for_buyer(*, listing: Any, user: Any) -> ChatSession | None:
@@ -235,3 +323,110 @@ def export_latest_file() -> ExportRun | None:
         .order_by("-finished_at", "-id")
         .first()
     )
+
+
+# A seller naming an amount to turn it down ("3만원은 안돼요", "5천원은 못 깎아요") binds nothing;
+# the price parser reads buyers, who say "3만원은 안 될까요?" to propose it.
+_SELLER_REFUSAL = re.compile(
+    r"못|안\s?[돼되됩]|적어|적네|적은|적다|낮아|낮네|곤란|어렵|힘들|무리|불가|아니|말고|안\s?해|no\b", re.I
+)
+_CLAUSE_END = re.compile(r"[.!?~\n]")
+
+
+def seller_price_in_text(*, text: str, list_price: int) -> int | None:
+    """The price the seller's own message offers the buyer, or None (none, or one refused)."""
+    from mlcore.language.prices import find_amounts
+
+    price = price_in_text(text=text, list_price=list_price)
+    if price is None:
+        return None
+    amounts = find_amounts(text)
+    tail = text[amounts[-1].end :] if amounts else text
+    end = _CLAUSE_END.search(tail)
+    if _SELLER_REFUSAL.search(tail[: end.start()] if end else tail):
+        return None
+    return price
+
+
+def advisor_policy(*, session: ChatSession) -> Any:
+    """The seller's policy for this chat: the listing's, with the floor brought down to a lower
+    price the seller stated here themselves (their word binds the bot), and the listing's secret
+    reserve above it (`mlcore.negotiator.reserve`)."""
+    from mlcore.negotiator.advisor import SellerPolicy
+    from mlcore.negotiator.reserve import with_reserve
+
+    listing = session.listing
+    floor = listing.floor_price
+    if session.seller_price is not None:
+        floor = min(floor, session.seller_price)
+    policy = SellerPolicy(list_price=listing.price, floor_price=floor, style=listing.style)
+    # One secret reserve per listing, the same for every buyer, known only to the server.
+    secret = f"{settings.SECRET_KEY}:reserve:{listing.pk}"
+    return with_reserve(policy, secret=secret, probes=listing_probes(session=session))
+
+
+# --- notifications ------------------------------------------------------------------------------------
+
+
+def notifications_for(*, user: Any, limit: int = 50) -> list[Notification]:
+    return list(Notification.objects.filter(user=user).select_related("session")[:limit])
+
+
+def notifications_unread(*, user: Any) -> int:
+    if not user.is_authenticated:
+        return 0
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
+# --- the game: the ranking ----------------------------------------------------------------------------
+
+# A new seller account can feed a friend's points with cheap deals: its listings score nothing
+# for the first day.
+SELLER_MIN_AGE = timedelta(days=1)
+_POINTS = ExpressionWrapper(
+    (1.0 - Cast("agreed_price", FloatField()) / Cast("agreed_list_price", FloatField())) * 100.0,
+    output_field=FloatField(),
+)
+
+
+def scored_deals(*, since: Any = None) -> QuerySet[ChatSession]:
+    """Deals that earn 네고 points: agreed (a deal the seller cancelled is `closed`, not agreed),
+    never taken over by the seller, on a listing whose seller's account was a day old at the
+    deal. One chat per buyer and listing (the model's constraint), so one scored deal each."""
+    deals = ChatSession.objects.filter(
+        state=ChatSession.State.AGREED,
+        seller_took_over=False,
+        agreed_at__isnull=False,
+        agreed_price__isnull=False,
+        agreed_list_price__gt=0,
+        listing__seller__date_joined__lte=F("agreed_at") - SELLER_MIN_AGE,
+    ).exclude(buyer=F("listing__seller"))
+    if since is not None:
+        deals = deals.filter(agreed_at__gte=since)
+    return deals.annotate(points=_POINTS)
+
+
+def week_start() -> datetime:
+    """Monday 00:00 of this week, in the site's time zone (Asia/Seoul)."""
+    today = timezone.localdate()
+    monday = today - timedelta(days=today.weekday())
+    return timezone.make_aware(datetime.combine(monday, time.min))
+
+
+def ranking(*, weekly: bool = False, limit: int = 50) -> list[dict[str, Any]]:
+    """Buyers by 네고 points, `(1 - price / list price) * 100` summed over their scored deals."""
+    deals = scored_deals(since=week_start() if weekly else None)
+    rows = (
+        deals.values("buyer_id", "buyer__username", "buyer__profile__nickname")
+        .annotate(total=Sum(_POINTS), deals=Count("id"))
+        .order_by("-total", "buyer_id")[:limit]
+    )
+    return [
+        {
+            "rank": i,
+            "name": r["buyer__profile__nickname"] or r["buyer__username"],
+            "points": round(r["total"], 1),
+            "deals": r["deals"],
+        }
+        for i, r in enumerate(rows, start=1)
+    ]

@@ -13,6 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from marketplace.models import Listing, Status
@@ -21,7 +22,7 @@ from marketplace.services import listing_set_status
 from mlcore import schema
 
 from . import dispatch, events, limits, protocol, selectors
-from .models import ChatSession, Message
+from .models import ChatSession, Message, Notification
 from .protocol import ProtocolError as ChatError
 
 log = logging.getLogger(__name__)
@@ -58,6 +59,28 @@ def session_state_set(*, session: ChatSession, state: str) -> list[str]:
 def system_message_create(*, session: ChatSession, text: str) -> Message:
     """A notice from the site itself (not the bot, not a person) in a chat."""
     return Message.objects.create(session=session, role=Role.SYSTEM, text=text)
+
+
+def notification_create(*, user_id: int, kind: str, text: str, session: ChatSession | None = None) -> None:
+    Notification.objects.create(user_id=user_id, kind=kind, text=text[:200], session=session)
+
+
+def deal_record(*, session: ChatSession, price: int) -> None:
+    """`session` is agreed at `price` (the bot's or the seller's acceptance), inside the
+    transaction that holds the listing's lock; the caller then reserves the listing. Saved
+    before the listing changes, so the other chats are the only ones told."""
+    fields = session_state_set(session=session, state=State.AGREED)
+    session.agreed_price = price
+    session.agreed_at = timezone.now()
+    session.agreed_list_price = session.listing.price
+    session.standing_offer = None
+    session.save(update_fields=[*fields, "agreed_price", "agreed_at", "agreed_list_price", "standing_offer"])
+    notification_create(
+        user_id=session.listing.seller_id,
+        kind=Notification.Kind.DEAL,
+        session=session,
+        text=f"'{session.listing.title}' {price:,}원에 거래가 성사되었어요.",
+    )
 
 
 def _rate_limit(user: Any) -> None:
@@ -110,6 +133,13 @@ def session_open(*, listing: Listing, buyer: Any) -> ChatSession:
         with transaction.atomic():
             session = ChatSession.objects.create(listing=listing, buyer=buyer)
             system_message_create(session=session, text=WELCOME)
+            notification_create(
+                user_id=listing.seller_id,
+                kind=Notification.Kind.NEW_CHAT,
+                session=session,
+                text=f"'{listing.title}'에 새 협상이 시작되었어요.",
+            )
+            events.cockpit_refresh(session_id=session.pk)
     except IntegrityError:  # the same buyer opened it twice at once: resume the winner
         return ChatSession.objects.get(listing=listing, buyer=buyer)
     return session
@@ -127,7 +157,10 @@ def message_submit(*, session_id: int, user: Any, text: str) -> Message:
         session, role = _locked_session(session_id, user)
         if role == Role.SELLER:
             _rate_limit(user)
-            message = Message.objects.create(session=session, role=Role.SELLER, text=text)
+            price = selectors.seller_price_in_text(text=text, list_price=session.listing.price)
+            message = Message.objects.create(session=session, role=Role.SELLER, text=text, price=price)
+            if price is not None:
+                _seller_price_bind(session, price)
             events.messages_announce(session=session, messages=[message])
             return message
         _check_buyer_can_talk(session, role)
@@ -166,6 +199,25 @@ def offer_submit(*, session_id: int, user: Any, price: Any, text: str | None = N
         return _buyer_store(session, text=text, price=price, is_offer=True)
 
 
+def _seller_price_bind(session: ChatSession, price: int) -> None:
+    """The seller named `price` in the chat: from now on the bot never offers more there (the
+    lowest price they named wins), whether or not they took the chat over. A reply already being
+    written on older terms is re-run by the reply job, which checks this under the same lock."""
+    from mlcore.negotiator.advisor import Advisor
+
+    if session.seller_price is not None and session.seller_price <= price:
+        return
+    session.seller_price = price
+    advisor = Advisor(selectors.advisor_policy(session=session), state=session.advisor_state or None)
+    advisor.seller_stated(price)
+    session.advisor_state = advisor.to_state()
+    fields = ["seller_price", "advisor_state", "updated_at"]
+    if session.last_bot_offer is None or session.last_bot_offer > price:
+        session.last_bot_offer = price
+        fields.append("last_bot_offer")
+    session.save(update_fields=fields)
+
+
 def _check_buyer_can_talk(session: ChatSession, role: str) -> None:
     if role != Role.BUYER:
         raise ChatError("buyer_only", "구매자만 가격을 협상할 수 있어요.")
@@ -181,11 +233,22 @@ def _buyer_store(session: ChatSession, *, text: str, price: int | None, is_offer
     message = Message.objects.create(
         session=session, role=Role.BUYER, text=text, price=price, is_offer=is_offer
     )
+    fields = ["last_buyer_offer", "updated_at"]
     if price is not None:
         session.last_buyer_offer = price
+    if is_offer or (price is not None and session.standing_offer is not None):
+        # The buyer's final word stands until the seller takes it or turns it down (by hand),
+        # even after the bot declined it: the seller may still accept it from the cockpit. A
+        # new price in words means the buyer moved on from it.
+        session.standing_offer = price if is_offer else None
+        fields.append("standing_offer")
+    if session.seller_in_control:  # the seller answers by hand: no reply job
+        session.save(update_fields=fields)
+        events.messages_announce(session=session, messages=[message], typing=False)
+        return message
     session.pending_message = message
     session.pending_since = timezone.now()
-    session.save(update_fields=["last_buyer_offer", "pending_message", "pending_since", "updated_at"])
+    session.save(update_fields=[*fields, "pending_message", "pending_since"])
     events.messages_announce(session=session, messages=[message], typing=True)
     events.after_commit(lambda: dispatch.reply_enqueue(message_id=message.pk))
     return message
@@ -193,12 +256,158 @@ def _buyer_store(session: ChatSession, *, text: str, price: int | None, is_offer
 
 # --- seller actions ------------------------------------------------------------------------------------
 
+TAKEOVER_NOTICE = "판매자가 직접 대화 중이에요. 지금부터는 판매자가 직접 답장해요."
+HANDBACK_NOTICE = "판매자가 다시 낼름 봇에게 대화를 맡겼어요."
+ACCEPTED_NOTICE = "판매자가 {price}원 제안을 수락했어요! 거래가 성사되어 상품이 예약중이 되었어요."
+DECLINED_NOTICE = "판매자가 {price}원 제안을 거절했어요. 대화는 계속할 수 있어요."
+
+
+def _locked_for_seller(session_id: int, user: Any, *, staff: bool) -> ChatSession:
+    session, role = _locked_session(session_id, user)
+    if role != Role.SELLER and not (staff and user.is_staff):
+        raise ChatError("seller_only", "판매자만 할 수 있어요.")
+    if session.state in FINISHED:
+        raise ChatError("finished", "이미 끝난 협상이에요.")
+    return session
+
+
+def session_takeover(*, session_id: int, user: Any) -> ChatSession:
+    """The seller (or staff) takes the chat over: the bot is silent there until handback, and a
+    reply it is writing stops and is never stored (the reply job checks under the same lock)."""
+    with transaction.atomic():
+        session = _locked_for_seller(session_id, user, staff=True)
+        if session.seller_in_control:
+            return session
+        _rate_limit(user)  # each move leaves a notice in the chat
+        stopped = session.pending_message_id
+        session.seller_in_control = True
+        session.seller_took_over = True
+        session.pending_message = None
+        session.pending_since = None
+        fields = ["seller_in_control", "seller_took_over", "pending_message", "pending_since"]
+        session.save(update_fields=[*fields, "updated_at"])
+        if stopped is not None:
+            events.after_commit(lambda: cache.set(selectors.stop_key(stopped), 1, timeout=600))
+        notice = system_message_create(session=session, text=TAKEOVER_NOTICE)
+        events.messages_announce(session=session, messages=[notice], typing=False)
+    return session
+
+
+def session_handback(*, session_id: int, user: Any) -> ChatSession:
+    """The bot answers again from the buyer's next message, held to every price the seller
+    named meanwhile (bound as each was typed, `_seller_price_bind`)."""
+    with transaction.atomic():
+        session = _locked_for_seller(session_id, user, staff=True)
+        if not session.seller_in_control:
+            return session
+        _rate_limit(user)
+        session.seller_in_control = False
+        session.save(update_fields=["seller_in_control", "updated_at"])
+        notice = system_message_create(session=session, text=HANDBACK_NOTICE)
+        events.messages_announce(session=session, messages=[notice], typing=False)
+    return session
+
+
+def _offer_for_seller(session_id: int, user: Any, *, lock_listing: bool) -> tuple[ChatSession, int]:
+    found = selectors.session_for_user(session_id=session_id, user=user)
+    if found is None or found.listing.seller_id != user.pk:
+        raise ChatError("seller_only", "판매자만 구매자의 제안에 답할 수 있어요.")
+    if lock_listing:  # lock order everywhere: listing, then sessions
+        Listing.objects.select_for_update().get(pk=found.listing_id)
+    session = _locked_for_seller(session_id, user, staff=False)
+    if session.pending_message_id is not None:
+        raise ChatError("busy", "봇이 답장을 쓰는 중이에요. 잠시 후 다시 시도해 주세요.")
+    if session.standing_offer is None:
+        raise ChatError("no_offer", "답할 구매자의 가격 제안이 없어요.")
+    return session, session.standing_offer
+
+
+def offer_accept(*, session_id: int, user: Any) -> ChatSession:
+    """The seller takes the buyer's standing (final) offer by hand: the deal, as when the bot
+    accepts it: the listing is reserved and the other buyers are told."""
+    with transaction.atomic():
+        session, price = _offer_for_seller(session_id, user, lock_listing=True)
+        listing = session.listing
+        if session.state != State.OPEN or listing.is_hidden or listing.status != Status.ON_SALE:
+            raise ChatError("not_on_sale", "판매중인 상품의 협상 중인 제안만 수락할 수 있어요.")
+        deal_record(session=session, price=price)
+        listing_set_status(listing=listing, status=Status.RESERVED)
+        notice = system_message_create(session=session, text=ACCEPTED_NOTICE.format(price=f"{price:,}"))
+        events.messages_announce(session=session, messages=[notice], typing=False)
+    return session
+
+
+def offer_decline(*, session_id: int, user: Any) -> ChatSession:
+    with transaction.atomic():
+        session, price = _offer_for_seller(session_id, user, lock_listing=False)
+        session.standing_offer = None
+        session.save(update_fields=["standing_offer", "updated_at"])
+        notice = system_message_create(session=session, text=DECLINED_NOTICE.format(price=f"{price:,}"))
+        events.messages_announce(session=session, messages=[notice], typing=False)
+    return session
+
+
+# --- reading and typing ----------------------------------------------------------------------------------
+
+TYPING_SIGNAL_SECONDS = 3  # one "buyer is typing" per chat this often, however fast they type
+
+
+def session_read(*, session_id: int, user: Any) -> int:
+    """The user (buyer or seller; staff read without marking) has seen every message so far;
+    returns the id read up to. Reading never moves the chat up the lists (no `updated_at`)."""
+    session = selectors.session_for_user(session_id=session_id, user=user)
+    if session is None:
+        raise ChatError("forbidden", "이 대화에 참여할 수 없어요.")
+    field = {Role.BUYER: "buyer_read_id", Role.SELLER: "seller_read_id"}.get(
+        selectors.session_role(session=session, user=user)
+    )
+    last = session.messages.aggregate(last=Max("id"))["last"] or 0
+    if field is None or not last:
+        return last
+    if ChatSession.objects.filter(pk=session_id, **{f"{field}__lt": last}).update(**{field: last}):
+        events.cockpit_refresh(session_id=session_id)
+    return last
+
+
+def buyer_typing(*, session_id: int, user: Any) -> None:
+    """The buyer is typing: the seller's cockpit shows it for a moment (nothing is stored)."""
+    session = selectors.session_for_user(session_id=session_id, user=user)
+    if session is None or session.buyer_id != user.pk or not session.is_active:
+        return
+    if cache.add(f"chat:typing:{session_id}", 1, timeout=TYPING_SIGNAL_SECONDS):
+        events.seller_send(session.listing.seller_id, protocol.buyer_typing_event(session_id))
+
+
+_ACTIONS = {
+    protocol.TAKEOVER: session_takeover,
+    protocol.HANDBACK: session_handback,
+    protocol.ACCEPT: offer_accept,
+    protocol.DECLINE: offer_decline,
+    protocol.READ: session_read,
+    "typing": buyer_typing,
+}
+
+
+def _feedback(*, session_id: int, user: Any, request: Any) -> ChatSession:
+    return feedback_submit(session_id=session_id, user=user, natural=request.natural, comment=request.comment)
+
+
+def chat_request(*, session_id: int, user: Any, request: Any) -> Any:
+    """One validated frame of the chat socket (`protocol.parse_client`), to its service."""
+    if isinstance(request, protocol.ClientMessage):
+        return message_submit(session_id=session_id, user=user, text=request.text)
+    if isinstance(request, protocol.ClientOffer):
+        return offer_submit(session_id=session_id, user=user, price=request.price)
+    if isinstance(request, protocol.ClientFeedback):
+        return _feedback(session_id=session_id, user=user, request=request)
+    return _ACTIONS[request.kind](session_id=session_id, user=user)
+
 
 def reservation_cancel(*, listing_id: int, user: Any) -> Listing:
     """The seller cancels the reservation: the agreed chat ends, the waiting ones go on."""
     with transaction.atomic():
-        listing = Listing.objects.select_for_update().get(pk=listing_id)
-        if listing.seller_id != user.pk and not user.is_staff:
+        listing = Listing.objects.select_for_update().filter(pk=listing_id).first()
+        if listing is None or (listing.seller_id != user.pk and not user.is_staff):
             raise ChatError("forbidden", "판매자만 예약을 취소할 수 있어요.")
         if listing.status != Status.RESERVED:
             raise ChatError("not_reserved", "예약중인 상품이 아니에요.")
@@ -227,8 +436,17 @@ def sessions_follow_listing(*, listing: Listing, old_status: str, **_: Any) -> N
     sessions = ChatSession.objects.select_for_update().filter(listing=listing, state__in=list(transitions))
     for session in sessions.order_by("pk"):
         session.listing = listing
+        cancelled = session.state == State.AGREED
         state, text = transitions[State(session.state)]
         session.save(update_fields=session_state_set(session=session, state=state))
+        if cancelled:
+            for user_id in (session.buyer_id, listing.seller_id):
+                notification_create(
+                    user_id=user_id,
+                    kind=Notification.Kind.CANCELLED,
+                    session=session,
+                    text=f"'{listing.title}' 예약이 취소되었어요.",
+                )
         events.messages_announce(
             session=session, messages=[system_message_create(session=session, text=text)]
         )
@@ -237,3 +455,39 @@ def sessions_follow_listing(*, listing: Listing, old_status: str, **_: Any) -> N
 def session_flag_reported(*, chat: ChatSession, **_: Any) -> None:
     """A reported chat is kept out of the training data (see `negotiation.export`)."""
     ChatSession.objects.filter(pk=chat.pk).update(flagged=True)
+
+
+def selling_request(*, user: Any, request: protocol.SellingRequest) -> Any:
+    """One validated frame of the seller's cockpit socket, to its service (each checks that
+    the chat or listing is the user's)."""
+    if request.kind == protocol.CANCEL:
+        return reservation_cancel(listing_id=request.target, user=user)
+    return _ACTIONS[request.kind](session_id=request.target, user=user)
+
+
+# --- the game: feedback -----------------------------------------------------------------------------------
+
+FEEDBACK_COMMENT_MAX = 500
+
+
+def feedback_submit(*, session_id: int, user: Any, natural: bool, comment: str = "") -> ChatSession:
+    """The buyer's "대화가 자연스러웠나요?" once the chat has ended: once per chat."""
+    comment = protocol.clean_text(comment) if comment and comment.strip() else ""
+    with transaction.atomic():
+        session, role = _locked_session(session_id, user)
+        if role != Role.BUYER:
+            raise ChatError("buyer_only", "구매자만 대화를 평가할 수 있어요.")
+        if session.state not in FINISHED:
+            raise ChatError("not_finished", "대화가 끝난 뒤에 평가할 수 있어요.")
+        if session.feedback_natural is not None:
+            raise ChatError("feedback_done", "이미 이 대화를 평가해 주셨어요. 감사해요!")
+        session.feedback_natural = bool(natural)
+        session.feedback_comment = comment[:FEEDBACK_COMMENT_MAX]
+        session.feedback_at = timezone.now()
+        session.save(update_fields=["feedback_natural", "feedback_comment", "feedback_at"])
+        events.messages_announce(session=session, messages=[])
+    return session
+
+
+def notifications_read(*, user: Any) -> int:
+    return Notification.objects.filter(user=user, read_at__isnull=True).update(read_at=timezone.now())

@@ -75,3 +75,33 @@ def reservation_cancel(request: HttpRequest, session_id: int) -> HttpResponse:
     else:
         messages.success(request, "예약을 취소했어요. 다른 구매자분들이 협상을 이어갈 수 있어요.")
     return redirect("negotiation:detail", session_id=session.pk)
+
+
+@login_required
+def cockpit(request: HttpRequest) -> HttpResponse:
+    """The seller's cockpit: every chat on their listings by listing; `?part=1` is the live
+    part alone, which the page fetches again when its socket says something changed."""
+    template = "negotiation/_cockpit.html" if request.GET.get("part") else "negotiation/selling.html"
+    return render(request, template, {"groups": selectors.cockpit_groups(user=request.user)})
+
+
+@login_required
+def notification_list(request: HttpRequest) -> HttpResponse:
+    """The user's notices, newest first; seeing the list reads them (the header count goes)."""
+    notices = selectors.notifications_for(user=request.user)
+    unread = {n.pk for n in notices if n.read_at is None}
+    services.notifications_read(user=request.user)
+    return render(request, "negotiation/notifications.html", {"notices": notices, "unread": unread})
+
+
+def ranking(request: HttpRequest) -> HttpResponse:
+    weekly = request.GET.get("period") == "week"
+    return render(
+        request,
+        "negotiation/ranking.html",
+        {
+            "weekly": weekly,
+            "rows": selectors.ranking(weekly=weekly),
+            "min_age_hours": int(selectors.SELLER_MIN_AGE.total_seconds() // 3600),
+        },
+    )

@@ -16,6 +16,7 @@ admin.site.login_form = AdminLoginForm
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("chat/", include("negotiation.urls")),
+    path("", include("negotiation.site_urls")),
     path("", include("marketplace.urls")),
 ]
 

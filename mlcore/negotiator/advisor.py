@@ -230,6 +230,17 @@ class Advisor:
     def from_state(cls, state: dict, *, policy: SellerPolicy, description: str = "") -> Advisor:
         return cls(policy, description=description, state=state)
 
+    def seller_stated(self, price: int) -> None:
+        """The seller named `price` to the buyer in person: their word binds the bot, whose own
+        offer from then on never stands above it (a buyer agreeing to it gets it). The caller
+        builds the policy with a floor at most `price`, so a seller going below their own floor
+        is honoured too. A higher price changes nothing: the bot's offers never rise."""
+        s = self.state
+        if s.closed or price >= s.own_offer:
+            return
+        s.own_offer = max(price, 0)
+        s.own_offers.append(s.own_offer)
+
     # --- the strategy's pure functions ---
 
     def target(self, t: int) -> float:

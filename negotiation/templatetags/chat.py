@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django import template
 
-from negotiation import selectors
+from negotiation import protocol, selectors
 
 register = template.Library()
 
@@ -14,3 +14,22 @@ def chat_session_for(context: template.Context, listing: object) -> object:
     if request is None:
         return None
     return selectors.listing_session_for_buyer(listing=listing, user=request.user)
+
+
+@register.simple_tag(takes_context=True)
+def header_counts(context: template.Context) -> dict[str, int]:
+    """Unread notices and chat messages of the viewing user, for the header."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"notices": 0, "messages": 0}
+    return {
+        "notices": selectors.notifications_unread(user=user),
+        "messages": selectors.unread_total(user=user),
+    }
+
+
+@register.filter
+def preview(text: str | None) -> str:
+    """A chat message as one short line (protocol tokens in words)."""
+    return protocol.message_preview(text)

@@ -58,6 +58,12 @@
       badge.textContent = verdict[1];
       li.insertBefore(badge, li.firstChild);
     }
+    if (msg.role === "seller" && msg.price != null && role !== "buyer") {
+      var bound = document.createElement("p");
+      bound.className = "bubble__note";
+      bound.textContent = "봇도 이 가격을 지켜요 · " + fmtWon(msg.price);
+      li.appendChild(bound);
+    }
     if (msg.decision) {
       var note = document.createElement("p");
       note.className = "bubble__note";
@@ -130,6 +136,12 @@
     if (lost && ws && ws.readyState === WebSocket.OPEN) ws.close(4000, "resync");
   }
 
+  function retract(replyTo) { // a reply stopped before it was stored (the seller took over)
+    var s = streams[replyTo];
+    if (s) { s.li.remove(); delete streams[replyTo]; }
+    setTyping(false);
+  }
+
   function setTyping(on) {
     typing.hidden = !on;
     clearTimeout(typingTimer);
@@ -161,15 +173,42 @@
       return "이 상품은 다른 구매자와 거래가 성사되어 예약중이에요." +
         (s.standing_offer ? " 남겨 두신 제안: " + fmtWon(s.standing_offer) : " '가격 제안'으로 희망 가격을 남겨 둘 수 있어요.");
     },
-    closed: function () { return "이 협상은 종료되었어요."; }
+    closed: function () { return "이 협상은 종료되었어요."; },
+    seller: function () {
+      return role === "buyer" ? "판매자가 직접 대화 중이에요." : "직접 대화 중이에요. 봇은 답하지 않아요.";
+    }
   };
+
+  var controls = document.getElementById("seller-controls");
+  function applyControls(s) {
+    if (!controls) return;
+    var active = s.state === "open" || s.state === "waiting";
+    controls.hidden = !active;
+    controls.querySelector('[data-action="takeover"]').hidden = s.seller_in_control;
+    controls.querySelector('[data-action="handback"]').hidden = !s.seller_in_control;
+    var offer = document.getElementById("seller-offer");
+    if (offer) {
+      offer.hidden = !(s.standing_offer && s.state === "open");
+      document.getElementById("seller-offer-label").textContent =
+        s.standing_offer ? "구매자 제안 " + fmtWon(s.standing_offer) : "";
+    }
+  }
+  if (controls) {
+    controls.addEventListener("click", function (e) {
+      var action = e.target.dataset && e.target.dataset.action;
+      if (!action) return;
+      if (action === "accept" && !window.confirm(
+        fmtWon(state.standing_offer) + "에 거래를 확정할까요? 상품이 예약중이 돼요.")) return;
+      send({type: action});
+    });
+  }
 
   function applyState(s) {
     state = s;
     stateLabel.textContent = s.label;
     stateLabel.dataset.state = s.state;
     listingStatus.textContent = s.listing_status_label;
-    var make = BANNERS[s.state];
+    var make = s.seller_in_control && s.state === "open" ? BANNERS.seller : BANNERS[s.state];
     banner.hidden = !make;
     banner.textContent = make ? make(s) : "";
     banner.className = "chat__banner chat__banner--" + s.state;
@@ -179,6 +218,24 @@
     if (offerOpen) offerOpen.disabled = !canOffer();
     if (cancelForm) cancelForm.hidden = s.listing_status !== "reserved";
     if (!s.typing) { setTyping(false); settleStreams(); } else setTyping(true);
+    applyControls(s);
+    applyFeedback(s);
+  }
+
+  // "대화가 자연스러웠나요?" once the chat has ended, answered once.
+  var feedbackForm = document.getElementById("feedback-form");
+  function applyFeedback(s) {
+    if (!feedbackForm) return;
+    var ended = s.state === "agreed" || s.state === "failed" || s.state === "closed";
+    feedbackForm.hidden = !ended || s.feedback_given;
+    document.getElementById("feedback-thanks").hidden = !s.feedback_given;
+  }
+  if (feedbackForm) {
+    feedbackForm.addEventListener("click", function (e) {
+      var answer = e.target.dataset && e.target.dataset.natural;
+      if (!answer) return;
+      send({type: "feedback", natural: answer === "true", comment: document.getElementById("feedback-comment").value});
+    });
   }
 
   function onEvent(ev) {
@@ -195,9 +252,10 @@
           setTyping(true);
         }
         break;
-      case "message": addMessage(ev.message); break;
+      case "message": addMessage(ev.message); noteIncoming(ev.message); break;
       case "typing": streamFor(ev.reply_to); setTyping(true); break;
       case "chunk": addChunk(ev); break;
+      case "retract": retract(ev.reply_to); break;
       case "state": applyState(ev); break;
       case "error": showError(ev.message); setBusy(false); break;
     }
@@ -238,6 +296,36 @@
     showError("");
     ws.send(JSON.stringify(payload));
     return true;
+  }
+
+  // Read marks and the tab title: a message that arrives while the page is in the background
+  // counts in the title until the page is seen; a seen one is marked read on the server.
+  var baseTitle = document.title;
+  var unseen = 0;
+  function quietSend(payload) {
+    if (ws && ws.readyState === WebSocket.OPEN && (role === "buyer" || role === "seller")) ws.send(JSON.stringify(payload));
+  }
+  function noteIncoming(msg) {
+    if (msg.role === role) return;
+    if (document.hidden) {
+      unseen += 1;
+      document.title = "(" + unseen + ") 새 메시지 · " + baseTitle;
+    } else {
+      quietSend({type: "read"});
+    }
+  }
+  document.addEventListener("visibilitychange", function () {
+    if (document.hidden || !unseen) return;
+    unseen = 0;
+    document.title = baseTitle;
+    quietSend({type: "read"});
+  });
+  var lastTypingSignal = 0;
+  if (input && role === "buyer") {
+    input.addEventListener("input", function () {
+      var now = Date.now();
+      if (now - lastTypingSignal > 2500) { lastTypingSignal = now; quietSend({type: "typing"}); }
+    });
   }
 
   if (form) {

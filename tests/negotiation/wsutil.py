@@ -35,3 +35,11 @@ async def receive_until(comm: WebsocketCommunicator, predicate, *, timeout: floa
 
 def is_reply(payload: dict) -> bool:
     return payload["type"] == "message" and payload["message"]["role"] == "bot"
+
+
+async def joined(user: Any, session_id: int) -> WebsocketCommunicator:
+    """A connected chat client of `user`, its history already read."""
+    comm = communicator(user, session_id)
+    assert (await comm.connect())[0]
+    assert (await comm.receive_json_from())["type"] == "history"
+    return comm
