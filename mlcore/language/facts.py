@@ -178,8 +178,11 @@ TOPICS: dict[str, Topic] = {
     ),
     "defect": Topic(
         "하자 여부",
-        _re(r"하자|고장|문제\s*(?:있|없)|이상\s*(?:있|없)|불량|수리|교체|작동|오작동|잘\s*(?:되|돼)|정상"),
-        _re(r"하자|고장|문제|이상\s*없|불량|수리|교체|작동|정상|멀쩡|소음|뻑뻑|헐거"),
+        _re(
+            r"하자|고장|문제\s*(?:있|없)|이상\s*(?:있|없)|불량|수리|교체|작동|오작동|잘\s*(?:되|돼)|정상|"
+            r"쏠림|쏠려|드리프트|번인|잔상|소음|유격|뻑뻑|헐거"
+        ),
+        _re(r"하자|고장|문제|이상\s*없|불량|수리|교체|작동|정상|멀쩡|소음|뻑뻑|헐거|쏠림|드리프트|번인|잔상|유격"),
     ),
     "components": Topic(
         "구성품",
@@ -269,7 +272,7 @@ ITEMS: tuple[tuple[str, str], ...] = (
 )
 _PRESENT = (
     r"(?:\s+[^\s,.]*\d[^\s,.]*)?"  # a model or size between: "애플펜슬 2세대 포함"
-    r"\s*(?:도|까지|은|는|이|가|다|모두|전부)?\s*(?:있|없|보관|포함|드려|드립|드림|증정|같이|함께|동봉|O\b|X\b)"
+    r"\s*(?:도|까지|은|는|이|가|다|모두|전부)?\s*(?:있|없|보관|포함|드려|드립|드림|증정|같이|함께|동봉|붙|부착|O\b|X\b)"
 )
 
 
@@ -301,16 +304,35 @@ def question_topic(message: str) -> str:
 
 def _topic_clauses(topic: str, usable_clauses: list[str], *, question: str, limit: int) -> list[str]:
     if topic == "components" and (items := _asked_items(question)):
-        found = [c for c in usable_clauses if any(re.search(f"(?:{p}){_PRESENT}", c) for _, p in items)]
+        found = [
+            c
+            for c in usable_clauses
+            if any(re.search(f"(?:{p}){_PRESENT}", c) or (name == "박스" and _FULL_BOX.search(c)) for name, p in items)
+        ]
         return found[:limit]
     pattern = TOPICS[topic].description
     scored = [(len(pattern.findall(c)), i, c) for i, c in enumerate(usable_clauses)]
+    # The thing asked about by name comes first: "스틱 쏠림 있나요?" is answered by "쏠림 없고".
+    named = [w for w in _asked_words(question) if any(w in c for _, _, c in scored if _)]
+    if named:
+        scored = [(n + 10 * (n > 0 and any(w in c for w in named)), i, c) for n, i, c in scored]
     if topic == "components":  # named parts said to be there count as much as "포함"
         scored = [
             (n + sum(bool(re.search(f"(?:{p}){_PRESENT}", c)) for _, p in ITEMS), i, c) for n, i, c in scored
         ]
     picked = sorted((s for s in scored if s[0]), key=lambda s: (-s[0], s[1]))[:limit]
     return [c for _, _, c in sorted(picked, key=lambda s: s[1])]  # in the description's order
+
+
+_QUESTION_WORD = re.compile(r"[가-힣]{2,}")
+_ASK_ENDING = re.compile(r"(?:은|는|이|가|도|요|에|랑|하고)$")
+
+
+def _asked_words(question: str) -> list[str]:
+    """The question's own nouns ("스틱", "쏠림"), endings cut; verbs and fillers drop out by
+    not occurring in the description."""
+    words = (_ASK_ENDING.sub("", w) for w in _QUESTION_WORD.findall(question))
+    return [w for w in words if len(w) >= 2 and not w.endswith(("나요", "까요", "세요", "어요", "있나"))]
 
 
 def answer(topic: str, description: str, *, question: str = "", limit: int = 2) -> str:
@@ -448,9 +470,15 @@ def _selling_points(description: str, year: int) -> tuple[Point, ...]:
         if m := _NO_FLAW.search(clause):
             flaw = re.sub(r"\s+", "", m.group(1))
             almost = "거의 " if m.group(2) else ""
-            add("clean", f"{flaw}도 {almost}없고", f"{flaw}도 {almost}없어서")
-        elif not negated and _CLEAN.search(clause):
-            add("clean", "상태도 깨끗하고", "상태가 깨끗해서")
+            # Where the description says it: "화면에 기스 없고" is no word on the corners.
+            spot = f"{where}에 " if (where := _spot(clause[: m.start()])) else ""
+            add("clean", f"{spot}{flaw}도 {almost}없고", f"{spot}{flaw}도 {almost}없어서")
+        elif not negated and (m := _CLEAN.search(clause)):
+            where = _spot(clause[: m.start()])
+            if where:
+                add("clean", f"{where}도 깨끗하고", f"{copula_stem(where)} 깨끗해서")
+            else:
+                add("clean", "상태도 깨끗하고", "상태가 깨끗해서")
         if _FULL_BOX.search(clause):
             add("box", "풀박스 구성이고", "풀박스 구성이라")
         elif (m := _EXTRA.search(clause)) and _HANGUL.search(m.group("what")):
@@ -490,6 +518,21 @@ def _selling_points(description: str, year: int) -> tuple[Point, ...]:
             add("genuine", "정품이고", "정품이라")
     order = ["new", "battery", "grade", "clean", "extra", "box", "warranty", "recent", "uses", "genuine"]
     return tuple(sorted(points.values(), key=lambda p: order.index(p.kind)))
+
+
+_SPOT_WORD = re.compile(r"([가-힣]{1,6}?)(?:에는|에서|에|은|는|이|가|도)?\s*$")
+
+
+def _spot(before: str) -> str:
+    """The part of the item a clause is about, just before its fact: "화면에 기스 없고" → "화면"."""
+    m = _SPOT_WORD.search(before.strip())
+    word = m.group(1) if m else ""
+    return "" if word in {"", "상태", "외관", "전체", "전체적으로", "아주", "정말", "매우", "완전", "너무"} else word
+
+
+def copula_stem(noun: str) -> str:
+    """The noun with its subject particle: "액정이", "화면이", "케이스가"."""
+    return noun + ("이" if has_batchim(noun) else "가")
 
 
 def because(points: list[Point]) -> str:

@@ -109,6 +109,17 @@ BUNDLE = re.compile(
     r"묶음|일괄|세트로|다른\s*(?:물건|상품|것|거)\s*(?:도|이랑|하고|랑)|\bbundle\b",
     re.IGNORECASE,
 )
+# Buying at the list price ("네고 안되면 그냥 정가에 살게요"): taking the seller's price, haggling
+# words around it notwithstanding.
+LIST_PRICE = re.compile(
+    r"(?:정가|제값|제\s*가격|올리신\s*가격|원래\s*가격|그냥\s*그\s*가격)\s*(?:에|으로|로|대로|다|그대로)?\s*(?:그냥\s*)?"
+    r"(?:살게요|사겠|살께요|구매할게요|구매하겠|할게요|드릴게요|주고\s*살|다\s*드릴|낼게요|가져갈게요)"
+)
+# Another item than the listing's ("PS5 본체도 파시나요?"), not this one's availability.
+OTHER_ITEM = re.compile(
+    r"[가-힣A-Za-z0-9]+\s*(?:도|은|는)\s*(?:따로\s*)?(?:파시|파나요|팔\s*(?:수|생각|건|거|아|지)|판매\s*하(?:시|나|세))|"
+    r"다른\s*(?:물건|상품|제품|거|것)\s*(?:은|는)?\s*(?:없|있|파|판매)"
+)
 QUESTION = re.compile(
     r"\?|까요|나요|인가요|있어요\?|어때요|언제|어디|몇|무슨|어떤|어떻게|상태|하자|기스|스크래치|흠집|"
     r"박스|구성|정품|보증|배터리|사용감|직거래|택배|배송|택포|궁금|\bcondition|\bwhen\b|\bwhere\b|\bhow\b",
@@ -157,6 +168,16 @@ def takes_offer(text: str, *, price_named: bool) -> bool:
     """Taking the seller's standing offer in words: buying words at any time, bare assent
     ("좋아요") only once the seller has named a price (`price_named`)."""
     return bool(BUY.search(text) or (price_named and AGREE.search(text)))
+
+
+def takes_list_price(text: str) -> bool:
+    """ "정가에 살게요": the buyer takes the listed price (and so any standing offer below it)."""
+    return bool(LIST_PRICE.search(text))
+
+
+def asks_other_item(text: str) -> bool:
+    """ "PS5 본체도 파시나요?": a question about an item other than the listing's."""
+    return bool(OTHER_ITEM.search(text)) and not re.search(r"^(?:이거|이것|저거|이\s*물건|물건)\s*(?:도|은|는)", text.strip())
 
 
 def is_greeting(text: str) -> bool:

@@ -274,7 +274,7 @@ class Advisor:
             return self._final(final, limit, market)
         if intents.is_abusive(message):
             return self._decision(Act.REFUSE, None, "abuse", market=market)
-        offer = parse_price(message, list_price=p.list_price)
+        offer = parse_price(message, list_price=p.list_price, standing=self.state.own_offer)
         if offer == 0 or (offer is None and intents.asks_free(message)):
             return self._decision(Act.REFUSE, None, "free_request", market=market)
         if offer is None:
@@ -286,7 +286,7 @@ class Advisor:
         nego = intents.talks_price(message)
         # "좋아요, 그 가격에 살게요" after the seller named a price: the buyer takes it.
         agrees = intents.takes_offer(message, price_named=bool(s.own_offers))
-        if agrees and "?" not in message and not nego:
+        if agrees and "?" not in message and (not nego or intents.takes_list_price(message)):
             if s.own_offer >= limit:
                 return self._accept(s.own_offer, "buyer_agreed", market)
             return self._decision(Act.DENY, None, "better_standing_offer", market=market)
@@ -298,6 +298,9 @@ class Advisor:
             return self._decision(Act.HOLD, s.own_offer, "shipping_included", market=market, topic="shipping")
         greeting = intents.is_greeting(message) and not s.greeted
         reason = "greeting" if greeting else "question"
+        if intents.asks_other_item(message):
+            s.greeted = s.greeted or greeting
+            return self._decision(Act.ANSWER, None, reason, market=market, topic="other_item")
         if intents.asks_bundle(message):
             s.greeted = s.greeted or greeting
             return self._decision(Act.ANSWER, None, reason, market=market, topic="bundle")

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import random
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from mlcore.language.claims import contradictions, promises
 from mlcore.language.prices import Amount, find_amounts
 from mlcore.negotiator.advisor import ACCEPT_ACTS, Act, Decision, SellerPolicy
 from mlcore.negotiator.realizer import realize
-from mlcore.schema import ACCEPT_TOKEN, DENY_TOKEN, Listing
+from mlcore.schema import ACCEPT_TOKEN, DENY_TOKEN, Event, Listing
 
 ROLE_LABEL = re.compile(r"(?:^|(?<=\s))(?:구매자|판매자|buyer|seller|system|assistant|시스템)\s*[:：]", re.I)
 ANY_TOKEN = re.compile(r"##<[^>\n]{0,20}>##")
@@ -103,11 +105,32 @@ def content_problems(text: str, *, decision: Decision, amounts: list[Amount] | N
     return []
 
 
-def check(text: str, *, decision: Decision, policy: SellerPolicy, partial: bool = False) -> list[str]:
-    """Every problem with `text` as (a prefix of, when `partial`) the reply to `decision`."""
+def fact_problems(text: str, *, listing: Listing) -> list[str]:
+    """Item facts the listing contradicts ("기스도 없어서" where it says "모서리 생활기스"), and
+    promises the site cannot keep (photos, calls, a trade method the listing does not name, a
+    later answer where no question reaches the seller). Both are checked on whole clauses, so a
+    streamed prefix is checked as far as it goes."""
+    whole = f"{listing.title}. {listing.description}"
+    year = listing.listed_on.year if listing.listed_on else None
+    problems = [f"contradicts:{v.claim.kind}" for v in contradictions(text, whole, year=year)]
+    return problems + promises(text, listing_text=whole, relay=listing.seller_relay)
+
+
+def check(
+    text: str,
+    *,
+    decision: Decision,
+    policy: SellerPolicy,
+    partial: bool = False,
+    listing: Listing | None = None,
+) -> list[str]:
+    """Every problem with `text` as (a prefix of, when `partial`) the reply to `decision`;
+    with `listing`, its item facts and promises are checked too (`fact_problems`)."""
     amounts = find_amounts(text)  # parsed once: this runs on every streamed prefix
     problems = price_problems(text, decision=decision, policy=policy, amounts=amounts)
     problems += form_problems(text, decision=decision, partial=partial)
+    if listing is not None:
+        problems += fact_problems(text, listing=listing)
     return problems if partial else problems + content_problems(text, decision=decision, amounts=amounts)
 
 
@@ -120,31 +143,44 @@ def repair(text: str, *, decision: Decision) -> str:
     return f"{wanted} {text}".strip() if wanted else text
 
 
-def safe_wording(decision: Decision, *, policy: SellerPolicy, listing: Listing, seed: int = 0) -> str:
+def safe_wording(
+    decision: Decision,
+    *,
+    policy: SellerPolicy,
+    listing: Listing,
+    seed: int = 0,
+    history: Sequence[Event] = (),
+) -> str:
     """The realizer's wording for the decision, checked like any other candidate."""
     for attempt in range(8):
-        text = realize(decision, listing=listing, rng=random.Random(seed + attempt))
-        if not check(text, decision=decision, policy=policy):
+        text = realize(decision, listing=listing, rng=random.Random(seed + attempt), history=history)
+        if not check(text, decision=decision, policy=policy, listing=listing):
             return text
     # The listing itself can carry a bad amount into every grounded phrasing: say it bare.
-    bare = Listing(title="물건", description="", price=listing.price)
+    bare = Listing(title="물건", description="", price=listing.price, seller_relay=listing.seller_relay)
     for attempt in range(8):
-        text = realize(decision, listing=bare, rng=random.Random(seed + attempt))
-        if not check(text, decision=decision, policy=policy):
+        text = realize(decision, listing=bare, rng=random.Random(seed + attempt), history=history)
+        if not check(text, decision=decision, policy=policy, listing=listing):
             return text
     token = {Act.FINAL_ACCEPT: ACCEPT_TOKEN + " ", Act.FINAL_DENY: DENY_TOKEN + " "}.get(decision.act, "")
     return token + "죄송해요, 다시 한번 말씀해 주시겠어요?"
 
 
 def guard_reply(
-    text: str, *, decision: Decision, policy: SellerPolicy, listing: Listing, seed: int = 0
+    text: str,
+    *,
+    decision: Decision,
+    policy: SellerPolicy,
+    listing: Listing,
+    seed: int = 0,
+    history: Sequence[Event] = (),
 ) -> GuardResult:
-    problems = check(text, decision=decision, policy=policy)
+    problems = check(text, decision=decision, policy=policy, listing=listing)
     if not problems:
         return GuardResult(text=text, repaired=False, source="generator", problems=[])
-    if not price_problems(text, decision=decision, policy=policy):
+    if not price_problems(text, decision=decision, policy=policy) and not fact_problems(text, listing=listing):
         fixed = repair(text, decision=decision)
-        if fixed and not check(fixed, decision=decision, policy=policy):
+        if fixed and not check(fixed, decision=decision, policy=policy, listing=listing):
             return GuardResult(text=fixed, repaired=True, source="repair", problems=problems)
-    fallback = safe_wording(decision, policy=policy, listing=listing, seed=seed)
+    fallback = safe_wording(decision, policy=policy, listing=listing, seed=seed, history=history)
     return GuardResult(text=fallback, repaired=True, source="realizer", problems=problems)

@@ -12,10 +12,12 @@ from __future__ import annotations
 import random
 import re
 import string
+from collections.abc import Sequence
 
+from mlcore.language import intents
+from mlcore.language.claims import contradictions, promises, trade_methods
 from mlcore.language.facts import (
     TOPICS,
-    VISUAL,
     because,
     has_batchim,
     meeting_place,
@@ -24,7 +26,7 @@ from mlcore.language.facts import (
 )
 from mlcore.language.prices import format_won
 from mlcore.negotiator.advisor import ACCEPT_ACTS, Act, Decision
-from mlcore.schema import ACCEPT_TOKEN, DENY_TOKEN, Listing
+from mlcore.schema import ACCEPT_TOKEN, BUYER, DENY_TOKEN, SELLER, Event, Listing
 
 _HANGUL = re.compile(r"[가-힣]")
 
@@ -79,44 +81,58 @@ PHRASES: dict[str, list[str]] = {
         "{detail} {place}에서 직거래하시면 직접 보고 결정하셔도 돼요.",
     ],
     # Condition or colour: a photo shows what words cannot.
-    "answer_visual": [
-        "{detail} 사진 더 필요하시면 보내드릴게요~",
-        "{detail} 궁금하시면 자세히 찍어서 보내드릴게요 :)",
-        "설명에도 적어뒀는데요, {detail} 사진으로 보여드릴 수도 있어요!",
-        "아 그거요, {detail} 참고해 주세요 ㅎㅎ",
-        "{detail} 더 궁금한 거 있으면 편하게 물어보세요 :)",
-        "{detail} {place}에서 직거래하시면 직접 보고 결정하셔도 돼요.",
+    # Part of the question is answered by the description, part ({topic}) is not. With a way to
+    # the seller (`Listing.seller_relay`) the rest is passed on; without, the bot says it plainly.
+    "answer_partial_relay": [
+        "{detail} {topic} 설명에 따로 안 적어둬서, 확인하고 이 채팅으로 답 드릴게요!",
+        "{detail} 그리고 {topic} 제가 확인해서 여기로 답 남길게요.",
+        "문의 감사해요! {detail} {topic} 확인이 필요해서, 확인하고 이 채팅으로 알려드릴게요~",
+        "{detail} {topic} 설명에 없어서 확인이 필요해요. 확인하고 이 채팅에 답 남길게요!",
+        "아 그거요, {detail} {topic} 설명에 안 적어둔 거라 확인해서 여기로 답 드릴게요 :)",
     ],
-    # Part of the question is answered by the description, part ({topic}) is not.
     "answer_partial": [
-        "{detail} {topic} 설명에 따로 안 적어뒀는데, 확인해 보고 말씀드릴게요!",
-        "{detail} 그리고 {topic} 제가 한번 확인해 보고 알려드릴게요.",
-        "문의 감사해요! {detail} {topic} 확인이 필요해서 확인하고 바로 답장 드릴게요~",
-        "{detail} {topic} 정확히 확인해 보고 말씀드릴게요 :)",
-        "아 그거요, {detail} {topic} 설명에 없어서 확인해 볼게요!",
+        "{detail} {topic} 설명에 따로 안 적어뒀어요.",
+        "{detail} {topic} 설명에 없는 부분이라 지금은 정확히 말씀드리기 어려워요.",
+        "문의 감사해요! {detail} {topic} 설명에 적어둔 게 없어요 ㅠㅠ",
+        "{detail} {topic} 따로 적어둔 게 없어서 확실하게는 말씀 못 드려요.",
+        "아 그거요, {detail} {topic} 설명에 안 나와 있어요 ㅠㅠ",
+    ],
+    "answer_unknown_relay": [
+        "{topic} 설명에 따로 안 적어뒀네요. 확인하고 이 채팅으로 답 드릴게요!",
+        "{topic} 설명에 없는 부분이라, 제가 확인해서 여기로 답 남길게요 :)",
+        "{topic} 설명에 안 써놨네요 ㅎㅎ 확인하고 이 채팅으로 알려드릴게요.",
+        "{topic} 설명에 없어서 확인이 필요해요. 확인하고 이 채팅에 답 남길게요~",
+        "아 {topic} 설명에 안 적어뒀어요. 확인해서 여기로 답 드릴게요!",
     ],
     "answer_unknown": [
-        "{topic} 설명에 따로 안 적어뒀네요. 확인해 보고 말씀드릴게요!",
-        "아 {topic} 제가 한번 확인해 보고 알려드릴게요 :)",
-        "{topic} 설명에 없어서 확인이 필요해요. 확인하고 바로 답장 드릴게요~",
-        "{topic} 설명에 안 써놨네요 ㅎㅎ 확인해 보고 알려드릴게요.",
-        "{topic} 정확히 확인해 보고 말씀드릴게요. 다른 것도 궁금하면 물어보세요!",
+        "{topic} 설명에 따로 안 적어뒀어요. 지금은 정확히 말씀드리기 어려워요 ㅠㅠ",
+        "{topic} 설명에 없는 부분이라 확실하게는 말씀 못 드려요.",
+        "{topic} 설명에 안 써놨어요 ㅎㅎ 설명에 적힌 것 말고는 장담하기 어려워요.",
+        "{topic} 따로 적어둔 게 없어요. 설명에 있는 것만 말씀드릴 수 있어요 ㅠㅠ",
+        "아 {topic} 설명에 안 나와 있어요. 확실하지 않은 건 말씀드리기 어려워요.",
     ],
-    "answer_unknown_visual": [
-        "{topic} 설명에 따로 안 적어뒀네요. 사진 찍어서 보내드릴게요!",
-        "아 {topic} 사진으로 보여드리는 게 제일 정확할 것 같아요. 찍어서 보내드릴게요 :)",
-        "{topic} 설명에 안 써놨네요 ㅎㅎ 확인해서 사진이랑 같이 보내드릴게요.",
-        "{topic} 직접 보시는 게 좋을 것 같아요. 사진 보내드릴게요~",
-        "{topic} 확인해 보고 사진이랑 같이 말씀드릴게요. 다른 것도 궁금하면 물어보세요!",
+    # How to trade, when the description does not say: no method is offered that it does not name.
+    "answer_trade_relay": [
+        "거래 방법은 설명에 따로 안 적어뒀어요. 원하시는 방법 말씀해 주시면 확인하고 이 채팅으로 답 드릴게요!",
+        "거래 방법은 설명에 없네요 ㅎㅎ 어떤 방법 원하시는지 말씀해 주시면 확인해서 여기로 답 남길게요.",
+        "거래 방법은 아직 안 정해뒀어요. 원하시는 방법 알려주시면 확인하고 답 드릴게요 :)",
+        "거래 방법은 설명에 안 적어뒀네요. 원하시는 방법 알려주시면 확인해서 이 채팅에 답 남길게요~",
+        "아직 거래 방법은 설명에 없어요 ㅎㅎ 원하시는 방법 말씀 주시면 확인하고 여기로 답 드릴게요!",
     ],
-    # How to trade, when the description does not say: both ways, the buyer picks. No place is
-    # named unless the description names it.
     "answer_trade": [
-        "직거래, 택배 둘 다 가능해요! 어떤 쪽이 편하세요?",
-        "택배도 되고 직거래도 돼요 ㅎㅎ 편하신 방법으로 말씀 주세요.",
-        "둘 다 괜찮아요! 직거래 원하시면 시간이랑 장소 맞춰 볼게요. 어느 쪽으로 하실래요?",
-        "거래 방법은 편하신 대로 맞춰 드릴게요. 직거래랑 택배 중에 어떤 게 좋으세요?",
-        "네 가능해요! 직거래나 택배 중에 편하신 걸로 말씀해 주세요 :)",
+        "거래 방법은 설명에 따로 안 적어뒀어요. 원하시는 방법 말씀해 주세요!",
+        "거래 방법은 설명에 없네요 ㅎㅎ 어떤 방법이 편하신지 말씀해 주세요.",
+        "거래 방법은 아직 안 정해뒀어요. 원하시는 방법 있으면 말씀해 주세요 :)",
+        "거래 방법은 설명에 안 적어뒀네요 ㅎㅎ 원하시는 방법 알려주세요~",
+        "아직 거래 방법은 설명에 없어요. 편하신 방법 말씀해 주세요!",
+    ],
+    # Another item than this listing's ("PS5 본체도 파시나요?"): this chat sells this one only.
+    "answer_other_item": [
+        "이 글은 {title} 판매 글이에요. 다른 물건은 이 글에 포함돼 있지 않아요 ㅎㅎ",
+        "여기서는 {title}만 판매하고 있어요. 다른 물건은 이 글에 없어요!",
+        "이 글에는 {title}만 올렸어요. 다른 물건은 이 채팅에서 거래하기 어려워요 ㅎㅎ",
+        "이 채팅은 {title} 거래용이에요 ㅎㅎ 다른 물건은 이 글에 없어요.",
+        "지금 이 글은 {title}만 판매 중이에요. 다른 물건은 여기 포함돼 있지 않아요!",
     ],
     "answer_availability": [
         "네, 아직 판매 중이에요! 편하게 물어보세요 :)",
@@ -187,6 +203,30 @@ PHRASES: dict[str, list[str]] = {
         "택포로 올린 거라 택배비까지 포함이에요!",
         "네 택포예요. 꼼꼼하게 포장해서 보내드릴게요~",
         "이미 택포 가격이에요 ㅎㅎ",
+    ],
+    # 택포 asked where the listing names no shipping: no word on 택배 the listing does not say.
+    "hold_shipping_unnamed": [
+        "택포는 어려워요 ㅠㅠ 가격은 {price} 그대로 생각해 주세요.",
+        "죄송해요, 택포로는 어렵고 {price} 그대로예요.",
+        "택포는 따로 생각 안 하고 있어요. {price}이 지금 가격이에요!",
+        "택포로는 어렵고요, {price} 그대로 부탁드려요 ㅎㅎ",
+        "죄송해요, 택포는 생각 안 하고 있어요. 가격은 {price}이에요.",
+    ],
+    "hold_shipping_unnamed_unquoted": [
+        "택포는 어려워요 ㅠㅠ 가격은 지금 그대로 생각해 주세요.",
+        "죄송해요, 택포로는 어려워요.",
+        "택포는 따로 생각 안 하고 있어요. 양해 부탁드려요!",
+        "택포로는 어렵고요, 가격은 그대로 부탁드려요 ㅎㅎ",
+        "죄송해요, 택포는 생각 안 하고 있어요.",
+    ],
+    # A discount asked after the seller already came down ("5천원만 빼주세요" at a standing
+    # 410,000원): a plain no with the reason, never worded as a yes.
+    "deny_conceded": [
+        "이미 {price}까지 맞춰 드린 거라 더 빼기는 어려워요 ㅠㅠ",
+        "죄송해요, {price}도 많이 내린 가격이라 여기서 더는 힘들어요.",
+        "{price}이 제가 맞춰 드릴 수 있는 가격이에요. 더 빼드리긴 어려워요!",
+        "{because} {price}에서 더 내리기는 어려워요. 이해 부탁드려요 ㅠㅠ",
+        "죄송해요, 벌써 {price}까지 내려 드린 거라 더는 어려워요.",
     ],
     "hold_unquoted": [
         "{because} 지금 가격도 저렴하게 내놓은 거예요.",
@@ -331,11 +371,18 @@ LAST_CALL = [
     " 대화가 길어져서 이제 마무리할게요. 가격 제안으로 최종 가격 보내주세요 :)",
     " 이제 마무리해야 할 것 같아요. 최종 가격은 가격 제안 버튼으로 보내주세요!",
 ]
+# Social proof, said only when true (another buyer is negotiating now), at most once in
+# SOCIAL_GAP replies, and never to a buyer who has agreed to a price.
 OTHERS = [
     " 지금 다른 분들도 문의 주고 계세요.",
     " 관심 주시는 분이 몇 분 더 계세요.",
     " 다른 분들도 보고 계셔서요.",
 ]
+OTHER_ONE = [
+    " 다른 분도 한 분 문의 주고 계세요.",
+    " 관심 주시는 분이 한 분 더 계세요.",
+]
+SOCIAL_GAP = 4
 
 
 _REFUSALS = {
@@ -346,17 +393,28 @@ _REFUSALS = {
 }
 
 
-def _key(decision: Decision, *, free_shipping: bool = False) -> str:
+def asks_seller(decision: Decision) -> bool:
+    """Whether the reply answers that the description does not say: the question the site
+    passes to the seller (the one definition of a passed question)."""
+    if decision.act is not Act.ANSWER or decision.topic in {"availability", "bundle", "other_item"}:
+        return False
+    return bool(decision.missing or not decision.detail)
+
+
+def _key(decision: Decision, *, listing: Listing) -> str:
     act = decision.act
+    relay = "_relay" if listing.seller_relay else ""
     if act is Act.ANSWER:
-        if decision.topic in {"availability", "bundle"}:
+        if decision.topic in {"availability", "bundle", "other_item"}:
             return "answer_" + decision.topic
-        visual = decision.topic in VISUAL
         if decision.detail:
-            return "answer_partial" if decision.missing else "answer_visual" if visual else "answer"
+            return "answer_partial" + relay if decision.missing else "answer"
         if decision.topic == "trade":
-            return "answer_trade"
-        return "answer_unknown_visual" if visual else "answer_unknown"
+            return "answer_trade" + relay
+        return "answer_unknown" + relay
+    if act is Act.DENY and decision.reason == "offer_lowered" and decision.quote and decision.price is not None:
+        if decision.price < listing.price:
+            return "deny_conceded"
     if act is Act.GREET and decision.topic in {"thanks", "bye"}:
         return "greet_" + decision.topic
     if act is Act.ACCEPT and decision.topic in {"thanks", "bye"} and decision.quote:
@@ -372,7 +430,12 @@ def _key(decision: Decision, *, free_shipping: bool = False) -> str:
     if act is Act.COUNTER and decision.rounds_left <= 1:
         return "counter_last"
     if act is Act.HOLD and decision.reason == "shipping_included":
-        key = "hold_shipping_free" if free_shipping else "hold_shipping"
+        if ships_free(listing.description):
+            key = "hold_shipping_free"
+        elif trade_methods(_listing_text(listing)).get("택배"):
+            key = "hold_shipping"
+        else:
+            key = "hold_shipping_unnamed"
         return key if decision.quote else key + "_unquoted"
     if act is Act.HOLD and decision.reason == "floor_question":
         return "hold_floor" if decision.quote else "hold_floor_unquoted"
@@ -390,9 +453,21 @@ def _fields(template: str) -> set[str]:
 _OPTIONAL = ("because", "place", "detail", "taekpo")
 
 
-def realize(decision: Decision, *, listing: Listing, rng: random.Random | None = None) -> str:
+def realize(
+    decision: Decision,
+    *,
+    listing: Listing,
+    rng: random.Random | None = None,
+    history: Sequence[Event] = (),
+) -> str:
+    """The reply to `decision`; `history` is the chat so far (ending with the buyer's message).
+
+    Only true words: a phrasing that states an item fact the listing contradicts, or promises
+    what the site cannot do (`mlcore.language.claims`), is never picked. No sentence of an
+    earlier reply is said again, unless the buyer repeats the question.
+    """
     rng = rng or random.Random()
-    key = _key(decision, free_shipping=ships_free(listing.description))
+    key = _key(decision, listing=listing)
     values = {
         "price": format_won(decision.price) if decision.price is not None else "",
         "list": format_won(listing.price),
@@ -403,18 +478,75 @@ def realize(decision: Decision, *, listing: Listing, rng: random.Random | None =
         "detail": _detail(decision.detail),
         "topic": _topic(decision.missing or decision.topic),
     }
+    said = _said(history)
     # A template whose optional facts the listing lacks is skipped: nothing is made up.
     options = [t for t in PHRASES[key] if all(values[f] for f in _fields(t) & set(_OPTIONAL))]
-    text = rng.choice(options or PHRASES[key]).format(**values)
+    if decision.buyer_offer is not None:  # the buyer named a price: no asking for one
+        options = [t for t in options if not _INVITE.search(t)] or options
+    texts = [t.format(**values) for t in options or PHRASES[key]]
+    texts = [t for t in texts if truthful(t, listing=listing)] or texts
+    text = _pick(texts, said, rng)
     if decision.act is not Act.GREET and decision.reason == "greeting":
         text = "안녕하세요! " + text  # the buyer greeted and asked in one message
-    social = decision.act is Act.GREET and decision.topic not in {"thanks", "bye"}
-    crowd = decision.act in {Act.HOLD, Act.DENY, Act.COUNTER} or social or decision.topic == "availability"
-    if decision.others_interested > 0 and crowd:
-        text += rng.choice(OTHERS)  # true: the site told the Advisor about other open chats
+    if _social_proof_fits(decision, history):
+        lines = OTHERS if decision.others_interested > 1 else OTHER_ONE
+        text += _pick(lines, said, rng)  # true: the site told the Advisor about other open chats
     if decision.rounds_left == 1 and not decision.closed and decision.act not in ACCEPT_ACTS:
-        text += rng.choice(LAST_CALL)
+        text += _pick(LAST_CALL, said, rng)
     return text
+
+
+_INVITE = re.compile(r"생각하시는\s*가격|얼마\s*생각")
+
+
+def truthful(text: str, *, listing: Listing) -> bool:
+    """No item fact the listing contradicts, no promise the site cannot keep."""
+    whole = _listing_text(listing)
+    year = listing.listed_on.year if listing.listed_on else None
+    return not contradictions(text, whole, year=year) and not promises(
+        text, listing_text=whole, relay=listing.seller_relay
+    )
+
+
+def _listing_text(listing: Listing) -> str:
+    return f"{listing.title}. {listing.description}"
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?~])\s+")
+
+
+def sentences(text: str) -> list[str]:
+    """A reply's sentences, protocol tokens and trailing laughter cut, for spotting repeats."""
+    text = re.sub(r"##<[^>]*>##", "", text)
+    return [p for p in (re.sub(r"[\s.!?~ㅎㅋㅠㅜ:)]+$", "", s.strip()) for s in _SENTENCE_END.split(text)) if p]
+
+
+def _said(history: Sequence[Event]) -> set[str]:
+    """The sentences the seller already said, unless the buyer repeats their question (then
+    the same answer is the right one)."""
+    buyer = [" ".join(e.message.split()) for e in history if e.role == BUYER]
+    if len(buyer) >= 2 and buyer[-1] in buyer[:-1]:
+        return set()
+    return {s for e in history if e.role == SELLER for s in sentences(e.message)}
+
+
+def _pick(texts: Sequence[str], said: set[str], rng: random.Random) -> str:
+    fresh = [t for t in texts if not said.intersection(sentences(t))]
+    return rng.choice(fresh or list(texts))
+
+
+def _social_proof_fits(decision: Decision, history: Sequence[Event]) -> bool:
+    if decision.others_interested <= 0:
+        return False
+    social = decision.act is Act.GREET and decision.topic not in {"thanks", "bye"}
+    if not (decision.act in {Act.HOLD, Act.DENY, Act.COUNTER} or social or decision.topic == "availability"):
+        return False
+    buyer = [e.message for e in history if e.role == BUYER]
+    if buyer and intents.takes_list_price(buyer[-1]):
+        return False  # no pressure on a buyer who offers the list price
+    recent = [e.message for e in history if e.role == SELLER][-(SOCIAL_GAP - 1) :]
+    lines = [line.strip() for line in (*OTHERS, *OTHER_ONE)]
+    return not any(line in message for message in recent for line in lines)
 
 
 def _because(listing: Listing, rng: random.Random) -> str:
