@@ -60,15 +60,16 @@ _PART_ABSENT = re.compile(
     r"^\s*(?:도|까지|은|는|이|가|다|모두|전부|\s)*(?:없|미포함|제외|빠져|분실|버렸|X\b|x\b)"
 )
 _FULL = re.compile(r"풀\s*박|풀\s*구성")
-_ABSENT = re.compile(
-    r"^[^,.!?]{0,10}?(?:없|X\b|x\b|無|전혀\s*안|아니|안\s*(?:보|나|생|쏠|남))"
-)
+_ABSENT = re.compile(r"^[^,.!?]{0,10}?(?:없|X\b|x\b|無|전혀\s*안|아니|안\s*(?:보|나|생|쏠|남))")
 _FEW = re.compile(r"^[^,.!?]{0,8}?거의\s*(?:없|안)")
 # A mention that asks or defers is no claim: "하자 여부는 확인해 볼게요", "기스 있나요?".
 _OPEN = re.compile(r"^[^,.!]{0,12}?(?:여부|있는지|없는지|인지|나요|까요|\?|궁금|확인)")
 _FILLER = frozenset(
-    "아주 약간 살짝 조금 좀 작은 미세한 미세 하나 두 세 몇 군데 정도 거의 전혀 그리고 또 근데 다만 단 딱 "
-    "그냥 있고 있는데 없고 있어요 그 이 저 제 화면은 그런 특히 모두 다 전부 같은 쪽".split()
+    re.split(
+        r"\s+",
+        "아주 약간 살짝 조금 좀 작은 미세한 미세 하나 두 세 몇 군데 정도 거의 전혀 그리고 또 근데 다만 단 딱 "
+        "그냥 있고 있는데 없고 있어요 그 이 저 제 화면은 그런 특히 모두 다 전부 같은 쪽",
+    )
 )
 _PARTICLE = re.compile(r"(?:에는|에도|에서|에|은|는|도|이|가|의|쪽|부분|랑|하고)$")
 _VERB_FORM = re.compile(r"(?:서|고|며|요|다|데|면|니다|습니다)$")
@@ -247,7 +248,7 @@ def _judge(claim: Claim, facts: tuple[Claim, ...]) -> Verdict:
 
 
 def _judge_clean(claim: Claim, facts: tuple[Claim, ...]) -> Verdict:
-    """"깨끗해요" agrees with a listing that says so there; it contradicts a cosmetic defect the
+    """ "깨끗해요" agrees with a listing that says so there; it contradicts a cosmetic defect the
     listing states at the same place (or anywhere, when the reply says the item is clean)."""
     if any(f.kind == "clean" and _overlaps(f.where, claim.where) and f.where >= claim.where for f in facts):
         return Verdict(claim, "agrees")
@@ -264,7 +265,9 @@ def _judge_clean(claim: Claim, facts: tuple[Claim, ...]) -> Verdict:
 
 
 # "필름은 설명에 안 써놨네요": a claim that the listing is silent on something, false when it is not.
-_UNSTATED = re.compile(r"([가-힣A-Za-z ]{1,10}?)\s*(?:은|는|이|가)?\s*설명에\s*(?:따로\s*|는\s*)?(?:안|없|적혀\s*있지\s*않)")
+_UNSTATED = re.compile(
+    r"([가-힣A-Za-z ]{1,10}?)\s*(?:은|는|이|가)?\s*설명에\s*(?:따로\s*|는\s*)?(?:안|없|적혀\s*있지\s*않)"
+)
 _NAMED_KINDS: dict[str, tuple[str, ...]] = {
     "배터리": ("battery",),
     "구매 시기": ("bought", "months"),
@@ -275,7 +278,7 @@ _NAMED_KINDS: dict[str, tuple[str, ...]] = {
 
 
 def unstated_claims(reply: str, listing_text: str, *, year: int | None = None) -> list[Verdict]:
-    """"X은 설명에 안 적어뒀어요" where the listing does say something about X."""
+    """ "X은 설명에 안 적어뒀어요" where the listing does say something about X."""
     facts = claims(listing_text, year=year)
     out = []
     for m in _UNSTATED.finditer(reply):
@@ -297,7 +300,9 @@ def contradictions(reply: str, listing_text: str, *, year: int | None = None) ->
 # --- promises ------------------------------------------------------------------------------------
 
 _PHOTO = re.compile(r"사진[^.!?~]{0,14}?(?:보내|찍어|보여\s*드|올려\s*드|드릴|드려)|찍어서\s*(?:보내|드)")
-_CONTACT = re.compile(r"전화|통화|연락처|번호\s*(?:드|알려|주)|카톡|카카오톡|문자\s*(?:드|주|보내)|오픈\s*채팅")
+_CONTACT = re.compile(
+    r"전화|통화|연락처|번호\s*(?:드|알려|주)|카톡|카카오톡|문자\s*(?:드|주|보내)|오픈\s*채팅"
+)
 _FOLLOW_UP = re.compile(
     r"(?:확인|알아|여쭤|물어)\s*(?:해\s*)?(?:보고|봐서|해서|하고|한\s*뒤|한\s*후|하면)[^.!?~]{0,16}?"
     r"(?:알려|말씀|답|연락|전해)|(?:알려|답장|답변)\s*드릴게요|다시\s*말씀드릴게요|확인해\s*볼게요"

@@ -182,7 +182,9 @@ TOPICS: dict[str, Topic] = {
             r"하자|고장|문제\s*(?:있|없)|이상\s*(?:있|없)|불량|수리|교체|작동|오작동|잘\s*(?:되|돼)|정상|"
             r"쏠림|쏠려|드리프트|번인|잔상|소음|유격|뻑뻑|헐거"
         ),
-        _re(r"하자|고장|문제|이상\s*없|불량|수리|교체|작동|정상|멀쩡|소음|뻑뻑|헐거|쏠림|드리프트|번인|잔상|유격"),
+        _re(
+            r"하자|고장|문제|이상\s*없|불량|수리|교체|작동|정상|멀쩡|소음|뻑뻑|헐거|쏠림|드리프트|번인|잔상|유격"
+        ),
     ),
     "components": Topic(
         "구성품",
@@ -307,7 +309,10 @@ def _topic_clauses(topic: str, usable_clauses: list[str], *, question: str, limi
         found = [
             c
             for c in usable_clauses
-            if any(re.search(f"(?:{p}){_PRESENT}", c) or (name == "박스" and _FULL_BOX.search(c)) for name, p in items)
+            if any(
+                re.search(f"(?:{p}){_PRESENT}", c) or (name == "박스" and _FULL_BOX.search(c))
+                for name, p in items
+            )
         ]
         return found[:limit]
     pattern = TOPICS[topic].description
@@ -527,7 +532,10 @@ def _spot(before: str) -> str:
     """The part of the item a clause is about, just before its fact: "화면에 기스 없고" → "화면"."""
     m = _SPOT_WORD.search(before.strip())
     word = m.group(1) if m else ""
-    return "" if word in {"", "상태", "외관", "전체", "전체적으로", "아주", "정말", "매우", "완전", "너무"} else word
+    return "" if word in _NO_SPOT else word
+
+
+_NO_SPOT = frozenset({"", "상태", "외관", "전체", "전체적으로", "아주", "정말", "매우", "완전", "너무"})
 
 
 def copula_stem(noun: str) -> str:

@@ -120,6 +120,7 @@ OTHER_ITEM = re.compile(
     r"[가-힣A-Za-z0-9]+\s*(?:도|은|는)\s*(?:따로\s*)?(?:파시|파나요|팔\s*(?:수|생각|건|거|아|지)|판매\s*하(?:시|나|세))|"
     r"다른\s*(?:물건|상품|제품|거|것)\s*(?:은|는)?\s*(?:없|있|파|판매)"
 )
+THIS_ITEM = re.compile(r"(?:이거|이것|저거|이\s*물건|물건)\s*(?:도|은|는)")
 QUESTION = re.compile(
     r"\?|까요|나요|인가요|있어요\?|어때요|언제|어디|몇|무슨|어떤|어떻게|상태|하자|기스|스크래치|흠집|"
     r"박스|구성|정품|보증|배터리|사용감|직거래|택배|배송|택포|궁금|\bcondition|\bwhen\b|\bwhere\b|\bhow\b",
@@ -177,7 +178,7 @@ def takes_list_price(text: str) -> bool:
 
 def asks_other_item(text: str) -> bool:
     """ "PS5 본체도 파시나요?": a question about an item other than the listing's."""
-    return bool(OTHER_ITEM.search(text)) and not re.search(r"^(?:이거|이것|저거|이\s*물건|물건)\s*(?:도|은|는)", text.strip())
+    return bool(OTHER_ITEM.search(text)) and not THIS_ITEM.match(text.strip())
 
 
 def is_greeting(text: str) -> bool:

@@ -178,7 +178,8 @@ def guard_reply(
     problems = check(text, decision=decision, policy=policy, listing=listing)
     if not problems:
         return GuardResult(text=text, repaired=False, source="generator", problems=[])
-    if not price_problems(text, decision=decision, policy=policy) and not fact_problems(text, listing=listing):
+    wrong = price_problems(text, decision=decision, policy=policy) + fact_problems(text, listing=listing)
+    if not wrong:
         fixed = repair(text, decision=decision)
         if fixed and not check(fixed, decision=decision, policy=policy, listing=listing):
             return GuardResult(text=fixed, repaired=True, source="repair", problems=problems)

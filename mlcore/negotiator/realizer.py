@@ -113,7 +113,7 @@ PHRASES: dict[str, list[str]] = {
     ],
     # How to trade, when the description does not say: no method is offered that it does not name.
     "answer_trade_relay": [
-        "거래 방법은 설명에 따로 안 적어뒀어요. 원하시는 방법 말씀해 주시면 확인하고 이 채팅으로 답 드릴게요!",
+        "거래 방법은 설명에 따로 안 적어뒀어요. 원하시는 방법 말씀해 주시면 확인하고 답 드릴게요!",
         "거래 방법은 설명에 없네요 ㅎㅎ 어떤 방법 원하시는지 말씀해 주시면 확인해서 여기로 답 남길게요.",
         "거래 방법은 아직 안 정해뒀어요. 원하시는 방법 알려주시면 확인하고 답 드릴게요 :)",
         "거래 방법은 설명에 안 적어뒀네요. 원하시는 방법 알려주시면 확인해서 이 채팅에 답 남길게요~",
@@ -412,9 +412,9 @@ def _key(decision: Decision, *, listing: Listing) -> str:
         if decision.topic == "trade":
             return "answer_trade" + relay
         return "answer_unknown" + relay
-    if act is Act.DENY and decision.reason == "offer_lowered" and decision.quote and decision.price is not None:
-        if decision.price < listing.price:
-            return "deny_conceded"
+    conceded = decision.quote and decision.price is not None and decision.price < listing.price
+    if act is Act.DENY and decision.reason == "offer_lowered" and conceded:
+        return "deny_conceded"
     if act is Act.GREET and decision.topic in {"thanks", "bye"}:
         return "greet_" + decision.topic
     if act is Act.ACCEPT and decision.topic in {"thanks", "bye"} and decision.quote:
@@ -518,7 +518,11 @@ _SENTENCE_END = re.compile(r"(?<=[.!?~])\s+")
 def sentences(text: str) -> list[str]:
     """A reply's sentences, protocol tokens and trailing laughter cut, for spotting repeats."""
     text = re.sub(r"##<[^>]*>##", "", text)
-    return [p for p in (re.sub(r"[\s.!?~ㅎㅋㅠㅜ:)]+$", "", s.strip()) for s in _SENTENCE_END.split(text)) if p]
+    pieces = (_LAUGH_END.sub("", s.strip()) for s in _SENTENCE_END.split(text))
+    return [p for p in pieces if p]
+
+
+_LAUGH_END = re.compile(r"[\s.!?~ㅎㅋㅠㅜ:)]+$")
 
 
 def _said(history: Sequence[Event]) -> set[str]:
