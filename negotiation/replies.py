@@ -119,6 +119,7 @@ def _respond(session: ChatSession, message: Message, on_chunk: Any) -> tuple[Any
             listing.price,
             listing.category,
             listed_on=timezone.localdate(listing.created_at),
+            seller_relay=True,  # a question the description cannot answer is passed to the seller
         ),
         generator=get_generator(),
         state=session.advisor_state or None,
@@ -131,6 +132,12 @@ def _respond(session: ChatSession, message: Message, on_chunk: Any) -> tuple[Any
     market = Market(best_other_offer=best, active_buyers=buyers + 1)
     turn = negotiator.respond(message.text, history=history, market=market, on_chunk=on_chunk)
     return negotiator, turn
+
+
+def _asks_seller(decision: Any) -> bool:
+    from mlcore.negotiator.realizer import asks_seller
+
+    return asks_seller(decision)
 
 
 def _act(decision: Any) -> str:
@@ -149,7 +156,7 @@ def _reply_store(message: Message, turn: Any, advisor_state: dict[str, Any]) -> 
         existing = Message.objects.filter(reply_to=message).first()
         if existing is not None:
             return existing
-        decision = turn.decision.to_dict()
+        decision = {**turn.decision.to_dict(), "asks_seller": _asks_seller(turn.decision)}
         text = turn.text
         fields = ["pending_message", "pending_since", "advisor_state", "updated_at"]
         if listing is not None:

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Max, Q, QuerySet
+from django.db.models import Case, F, Max, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from mlcore.schema import MAX_PRICE
@@ -66,11 +66,34 @@ def buyer_sessions(*, user: Any) -> QuerySet[ChatSession]:
 
 
 def seller_sessions(*, user: Any) -> QuerySet[ChatSession]:
+    """The seller's chats; `open_question` marks those where the bot passed a buyer's question
+    (one the description does not answer) and the seller has not written since."""
+    Role = Message.Role
+    last_seller = Max("messages__created_at", filter=Q(messages__role=Role.SELLER))
+    last_passed = Max(
+        "messages__created_at", filter=Q(messages__role=Role.BOT, messages__decision__asks_seller=True)
+    )
+    unanswered = Q(last_passed__isnull=False) & (
+        Q(last_seller__isnull=True) | Q(last_passed__gt=F("last_seller"))
+    )
     return (
         ChatSession.objects.filter(listing__seller=user)
         .select_related("listing", "buyer")
+        .annotate(last_seller=last_seller, last_passed=last_passed)
+        .annotate(open_question=Case(When(unanswered, then=Value(True)), default=Value(False)))
         .order_by("-updated_at")
     )
+
+
+def session_open_questions(*, session: ChatSession) -> list[Message]:
+    """The bot's replies that passed a buyer's question (`reply_to`) to the seller, since the
+    seller last wrote."""
+    Role = Message.Role
+    last = session.messages.filter(role=Role.SELLER).aggregate(at=Max("created_at"))["at"]
+    passed = session.messages.filter(role=Role.BOT, decision__asks_seller=True, reply_to__isnull=False)
+    if last is not None:
+        passed = passed.filter(created_at__gt=last)
+    return list(passed.select_related("reply_to").order_by("created_at", "id"))
 
 
 def listing_session_for_buyer(*, listing: Any, user: Any) -> ChatSession | None:

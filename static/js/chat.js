@@ -97,7 +97,11 @@
     decorate(li, msg);
     if (msg.role === "bot" || msg.role === "system") setTyping(false);
     if (msg.role === "buyer" && role === "buyer") { input.value = ""; setBusy(false); }
-    if (msg.role === "seller" && role === "seller") { input.value = ""; setBusy(false); }
+    if (msg.role === "seller" && role === "seller") {
+      input.value = ""; setBusy(false);
+      var questions = document.getElementById("chat-questions");  // answered: the notice goes
+      if (questions && msg.id > Number(questions.dataset.after)) questions.hidden = true;
+    }
   }
 
   function streamFor(replyTo) {
