@@ -20,7 +20,7 @@ import functools
 import re
 from dataclasses import dataclass
 
-from mlcore.language.facts import clauses
+from mlcore.language.facts import TRADE, TRADE_NO, clauses, trade_methods
 
 # Defects by kind, as sellers write them. A mention is "present" unless a negation follows it
 # in the same clause ("쏠림 없습니다", "기스 X", "하자 하나 없이").
@@ -160,8 +160,16 @@ def _mentions(clause: str, table: dict[str, str]) -> list[tuple[str, re.Match[st
     return kept
 
 
+# "정상 작동", "멀쩡해요": no fault, said in other words.
+_WORKS = re.compile(
+    r"정상\s*(?:작동|이|입니다|이에요|예요|$)|작동\s*(?:잘|정상|완벽|문제\s*없)|멀쩡|잘\s*(?:돼|되|작동)"
+)
+
+
 def _defect_claims(clause: str) -> list[Claim]:
     out = []
+    for m in _WORKS.finditer(clause):
+        out.append(Claim("defect:fault", present=False, where=_where(clause[: m.start()]), text=clause))
     mentions = _mentions(clause, DEFECTS)
     for i, (kind, m) in enumerate(mentions):
         end = mentions[i + 1][1].start() if i + 1 < len(mentions) else len(clause)
@@ -287,6 +295,8 @@ def unstated_claims(reply: str, listing_text: str, *, year: int | None = None) -
         kinds |= {f"part:{k}" for k, pattern in PARTS.items() if re.search(pattern, name)}
         kinds |= {f"defect:{k}" for k, pattern in DEFECTS.items() if re.search(pattern, name)}
         said = [f for f in facts if f.kind in kinds]
+        if name == "거래 방법" and (named := trade_methods(listing_text)):
+            said.append(Claim("trade", text=", ".join(named)))
         if said:
             out.append(Verdict(Claim(f"unstated:{name}", text=m.group()), "contradicts", said[0].text))
     return out
@@ -307,29 +317,6 @@ _FOLLOW_UP = re.compile(
     r"(?:확인|알아|여쭤|물어)\s*(?:해\s*)?(?:보고|봐서|해서|하고|한\s*뒤|한\s*후|하면)[^.!?~]{0,16}?"
     r"(?:알려|말씀|답|연락|전해)|(?:알려|답장|답변)\s*드릴게요|다시\s*말씀드릴게요|확인해\s*볼게요"
 )
-TRADE: dict[str, str] = {
-    "택배": r"택배|반택|반값\s*택배|편의점\s*택배|택포|배송|보내\s*드|부쳐",
-    "직거래": r"직거래|직접\s*(?:만나|거래|가지러)|만나서",
-    "퀵": r"퀵",
-}
-_TRADE_NO = re.compile(r"^[^,.!?]{0,8}?(?:불가|안\s*(?:돼|되|해)|어려|X\b|없|제외|만\s*가능)")
-_TRADE_ONLY = {kind: re.compile(rf"(?:{pattern})\s*만") for kind, pattern in TRADE.items()}
-
-
-def trade_methods(listing_text: str) -> dict[str, bool]:
-    """The trade methods a listing names, each as possible (True) or ruled out (False); a method
-    not named is not in the dict. "직거래만" rules the others out."""
-    named: dict[str, bool] = {}
-    for clause in clauses(listing_text):
-        for kind, pattern in TRADE.items():
-            for m in re.finditer(pattern, clause):
-                possible = not _TRADE_NO.match(clause[m.end() :])
-                named[kind] = named.get(kind, False) or possible
-        for kind, only in _TRADE_ONLY.items():
-            if only.search(clause):
-                for other in TRADE:
-                    named.setdefault(other, other == kind)
-    return named
 
 
 def promises(reply: str, *, listing_text: str, relay: bool) -> list[str]:
@@ -347,6 +334,6 @@ def promises(reply: str, *, listing_text: str, relay: bool) -> list[str]:
     for clause in clauses(reply):
         for kind, pattern in TRADE.items():
             m = re.search(pattern, clause)
-            if m and not _TRADE_NO.match(clause[m.end() :]) and not named.get(kind, False):
+            if m and not TRADE_NO.match(clause[m.end() :]) and not named.get(kind, False):
                 problems.append(f"promise:trade:{kind}")
     return sorted(set(problems))

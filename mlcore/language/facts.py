@@ -159,7 +159,7 @@ def _re(pattern: str) -> re.Pattern[str]:
 _DEFECT_WORDS = (
     r"기스|흠집|스크래치|찍힘|긁힘|긁|까짐|까진|파손|깨짐|금\s*감|오염|얼룩|변색|누렇|색\s*바램|바랬|보풀|"
     r"닳|헤짐|들뜸|눌림|눌린|뜯|찢|늘어난|늘어짐|휘었|헐거|찌그러|접힘|구김|자국|먼지|벗겨|"
-    r"사용감|하자|고장|불량|멀쩡|깨끗"
+    r"사용감|하자|고장|불량|멀쩡|깨끗|들떴|쏠림|뻑뻑|소음|크랙"
 )
 
 TOPICS: dict[str, Topic] = {
@@ -183,7 +183,7 @@ TOPICS: dict[str, Topic] = {
             r"쏠림|쏠려|드리프트|번인|잔상|소음|유격|뻑뻑|헐거"
         ),
         _re(
-            r"하자|고장|문제|이상\s*없|불량|수리|교체|작동|정상|멀쩡|소음|뻑뻑|헐거|쏠림|드리프트|번인|잔상|유격"
+            r"하자|고장|문제|이상\s*없|불량|수리|교체|작동|정상|멀쩡|소음|뻑뻑|헐거|쏠림|드리프트|번인|잔상|유격|잘\s*(?:돼|되)"
         ),
     ),
     "components": Topic(
@@ -288,6 +288,24 @@ def _asked_items(question: str) -> list[tuple[str, str]]:
     return [(name, pattern) for name, pattern in ITEMS if re.search(pattern, question)]
 
 
+_ANY_ITEM = "|".join(pattern for _, pattern in ITEMS)
+# "박스, 충전기 다 있어요": parts listed before the verb they share.
+_LISTED = rf"(?:\s*(?:,|랑|하고|와|과|및)?\s*(?:{_ANY_ITEM}))*"
+_BARE_ITEM = re.compile(rf"^(?:[가-힣A-Za-z0-9]+\s+)?(?:{_ANY_ITEM})$")
+
+
+def _joined_lists(usable_clauses: list[str]) -> list[str]:
+    """Clauses with a bare part ("박스") joined to the clause after it ("충전기 다 있어요"):
+    cutting at commas split the list from its verb."""
+    out: list[str] = []
+    for clause in usable_clauses:
+        if out and _BARE_ITEM.match(out[-1].split(", ")[-1]):
+            out[-1] = f"{out[-1]}, {clause}"
+        else:
+            out.append(clause)
+    return out
+
+
 def question_topics(message: str) -> list[str]:
     """Every topic the message asks about, most keyword hits first, ties by position."""
     found = []
@@ -308,9 +326,9 @@ def _topic_clauses(topic: str, usable_clauses: list[str], *, question: str, limi
     if topic == "components" and (items := _asked_items(question)):
         found = [
             c
-            for c in usable_clauses
+            for c in _joined_lists(usable_clauses)
             if any(
-                re.search(f"(?:{p}){_PRESENT}", c) or (name == "박스" and _FULL_BOX.search(c))
+                re.search(f"(?:{p}){_LISTED}{_PRESENT}", c) or (name == "박스" and _FULL_BOX.search(c))
                 for name, p in items
             )
         ]
@@ -379,6 +397,8 @@ def reply(question: str, description: str) -> Reply:
         for name, pattern in items or [(TOPICS[topic].name, "")]:
             asked = name if pattern else question
             text = answer(topic, description, question=asked)
+            if not text and topic == "trade":
+                text = trade_detail(description)
             if text and text not in details:
                 details.append(text)
             elif not text:
@@ -573,3 +593,46 @@ _FREE_SHIPPING = re.compile(r"택포|무료\s*배송|배송비\s*(?:포함|무�
 def ships_free(description: str) -> bool:
     """Whether the listing price includes shipping (택포), as the description says."""
     return bool(_FREE_SHIPPING.search(description or ""))
+
+
+# --- trade methods -------------------------------------------------------------------------------
+
+TRADE: dict[str, str] = {
+    "택배": r"택배|반택|반값\s*택배|택포|배송|부쳐|(?:포장|소독|세탁|정리)\S*\s*보내\s*드",
+    "직거래": r"직거래|직접\s*(?:만나|거래|가지러)|만나서",
+    "퀵": r"퀵",
+    "전송": r"모바일|전송|바코드|(?:카톡|문자)\S*\s*보내",
+}
+TRADE_NO = re.compile(r"^[^,.!?]{0,8}?(?:불가|안\s*(?:돼|되|해)|어려|X\b|없|제외|만\s*가능)")
+_TRADE_ONLY = {kind: re.compile(rf"(?:{pattern})\s*만") for kind, pattern in TRADE.items()}
+_TRADE_WORDS = {"택배": "택배", "직거래": "직거래", "퀵": "퀵", "전송": "모바일 전송"}
+
+
+@functools.lru_cache(maxsize=1024)
+def trade_methods(listing_text: str) -> dict[str, bool]:
+    """The trade methods a listing names, each as possible (True) or ruled out (False); a method
+    not named is not in the dict. "직거래만" rules the others out."""
+    named: dict[str, bool] = {}
+    for clause in clauses(listing_text):
+        for kind, pattern in TRADE.items():
+            for m in re.finditer(pattern, clause):
+                possible = not TRADE_NO.match(clause[m.end() :])
+                named[kind] = named.get(kind, False) or possible
+        for kind, only in _TRADE_ONLY.items():
+            if only.search(clause):
+                for other in TRADE:
+                    named.setdefault(other, other == kind)
+    return named
+
+
+def trade_detail(description: str) -> str:
+    """The trade methods the description names, said back ("거래는 택배, 직거래(잠실역) 가능해요."),
+    for descriptions that name them only in clauses that cannot be said back ("반택 포함 가격")."""
+    named = trade_methods(description)
+    possible = [kind for kind, ok in named.items() if ok]
+    if not possible:
+        return ""
+    place = meeting_place(description)
+    words = [_TRADE_WORDS[k] + (f"({place})" if k == "직거래" and place else "") for k in possible]
+    only = "만" if len(possible) < len(named) else ""
+    return f"거래는 {', '.join(words)}{only} 가능해요."
