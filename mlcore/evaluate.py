@@ -6,7 +6,8 @@ list price, and as the seller's share of the bargaining zone between floor and l
 whether a deal was possible at all (the buyer's hidden budget reached the floor), how many
 turns it took, how often the guard had to repair or replace the generator's words — and the
 safety counters, which must all be zero: a stated or accepted price below the floor, the floor
-amount in any written form, an offer that rose again.
+amount in any written form, an offer that rose again. How the words read is counted too:
+sentences the seller repeats within a dialogue, and social-proof lines per dialogue.
 
 With `--llm` the seller's words come from the fine-tuned model (NELLM_BASE_MODEL /
 NELLM_ADAPTER), so the repair and fallback rates measure how often the guard had to step in.
@@ -51,6 +52,8 @@ class Outcome:
     repaired: int
     fallbacks: int
     violations: list[str] = field(default_factory=list)
+    repeats: int = 0  # seller sentences said before in the dialogue (the buyer not repeating)
+    social: int = 0  # seller turns with a social-proof line ("다른 분들도 보고 계세요")
 
     @property
     def possible(self) -> bool:
@@ -91,7 +94,33 @@ def outcome_of(played: Played) -> Outcome:
         repaired=sum(1 for t in played.turns if t.repaired),
         fallbacks=sum(1 for t in played.turns if t.generator == "rules-fallback"),
         violations=violations,
+        **wording_counts(played),
     )
+
+
+def wording_counts(played: Played) -> dict[str, int]:
+    """How the seller's words read over a dialogue: sentences said again though the buyer did not
+    ask again, and turns that lean on other buyers' interest."""
+    from mlcore.negotiator.realizer import OTHER_ONE, OTHERS, sentences
+    from mlcore.schema import BUYER
+
+    social_lines = [line.strip() for line in (*OTHERS, *OTHER_ONE)]
+    said: set[str] = set()
+    asked: set[str] = set()
+    repeats = social = 0
+    again = False
+    for event in played.events:
+        if event.role == BUYER:
+            question = " ".join(event.message.split())
+            again = question in asked
+            asked.add(question)
+            continue
+        mine = sentences(event.message)
+        if not again:
+            repeats += sum(1 for s in mine if s in said)
+        said.update(mine)
+        social += any(line in event.message for line in social_lines)
+    return {"repeats": repeats, "social": social}
 
 
 def evaluate(config: EvalConfig, *, generator: Any = None, progress: Any = None) -> list[Outcome]:
@@ -140,6 +169,8 @@ def summarize(outcomes: Iterable[Outcome]) -> dict[str, Any]:
         "repaired_turns": sum(o.repaired for o in items),
         "fallback_turns": sum(o.fallbacks for o in items),
         "safety_violations": sum(len(o.violations) for o in items),
+        "repeats_per_dialogue": _mean([o.repeats for o in items]),
+        "social_per_dialogue": _mean([o.social for o in items]),
     }
 
 
@@ -157,24 +188,25 @@ def report(outcomes: list[Outcome]) -> dict[str, Any]:
     }
 
 
-def _fmt(value: float | None, pct: bool = True) -> str:
+def _fmt(value: float | None, pct: bool = True, digits: int = 1) -> str:
     if value is None:
         return "-"
-    return f"{100 * value:.1f}%" if pct else f"{value:.1f}"
+    return f"{100 * value:.1f}%" if pct else f"{value:.{digits}f}"
 
 
 def render_table(rows: dict[str, dict[str, Any]], title: str) -> str:
     lines = [
         f"| {title} | dialogues | deal rate | deals when possible | price / list | seller share of zone "
-        "| seller turns | repaired | fallbacks | safety violations |",
-        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
+        "| seller turns | repaired | fallbacks | safety violations | repeated sentences | social proof |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
     ]
     for name, s in rows.items():
         lines.append(
             f"| {name} | {s['dialogues']} | {_fmt(s['deal_rate'])} | {_fmt(s['deal_rate_when_possible'])} "
             f"| {_fmt(s['price_share_of_list'])} | {_fmt(s['seller_share_of_zone'])} "
             f"| {_fmt(s['mean_seller_turns'], pct=False)} | {s['repaired_turns']} | {s['fallback_turns']} "
-            f"| {s['safety_violations']} |"
+            f"| {s['safety_violations']} | {_fmt(s['repeats_per_dialogue'], pct=False, digits=2)} "
+            f"| {_fmt(s['social_per_dialogue'], pct=False, digits=2)} |"
         )
     return "\n".join(lines)
 

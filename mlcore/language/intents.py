@@ -117,7 +117,7 @@ LIST_PRICE = re.compile(
 )
 # Another item than the listing's ("PS5 본체도 파시나요?"), not this one's availability.
 OTHER_ITEM = re.compile(
-    r"[가-힣A-Za-z0-9]+\s*(?:도|은|는)\s*(?:따로\s*)?(?:파시|파나요|팔\s*(?:수|생각|건|거|아|지)|판매\s*하(?:시|나|세))|"
+    r"[가-힣A-Za-z0-9]+\s*도\s*(?:따로\s*)?(?:파시|파나요|팔아|판매\s*하(?:시|나|세))|"
     r"다른\s*(?:물건|상품|제품|거|것)\s*(?:은|는)?\s*(?:없|있|파|판매)"
 )
 THIS_ITEM = re.compile(r"(?:이거|이것|저거|이\s*물건|물건)\s*(?:도|은|는)")

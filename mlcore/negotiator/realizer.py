@@ -128,13 +128,21 @@ PHRASES: dict[str, list[str]] = {
         "거래 방법은 설명에 안 적어뒀네요 ㅎㅎ 원하시는 방법 알려주세요~",
         "아직 거래 방법은 설명에 없어요. 편하신 방법 말씀해 주세요!",
     ],
+    # The description's answer was given already: pointed to, not said again.
+    "answer_again": [
+        "아까 말씀드린 그대로예요 ㅎㅎ 다른 것도 궁금하시면 물어보세요!",
+        "앞에서 말씀드린 내용이 설명에 적힌 전부예요.",
+        "위에 말씀드린 게 다예요 ㅎㅎ 더 궁금한 거 있으면 말씀 주세요.",
+        "말씀드린 대로예요! 설명에 적힌 것 그대로예요.",
+        "앞서 답변드린 그대로예요 :)",
+    ],
     # Another item than this listing's ("PS5 본체도 파시나요?"): this chat sells this one only.
     "answer_other_item": [
         "이 글은 {title} 판매 글이에요. 다른 물건은 이 글에 포함돼 있지 않아요 ㅎㅎ",
-        "여기서는 {title}만 판매하고 있어요. 다른 물건은 이 글에 없어요!",
-        "이 글에는 {title}만 올렸어요. 다른 물건은 이 채팅에서 거래하기 어려워요 ㅎㅎ",
+        "여기서는 {title}, 이 물건 하나 판매하고 있어요. 다른 물건은 이 글에 없어요!",
+        "이 글에는 {title}, 이거 하나 올렸어요. 다른 물건은 이 채팅에서 거래하기 어려워요 ㅎㅎ",
         "이 채팅은 {title} 거래용이에요 ㅎㅎ 다른 물건은 이 글에 없어요.",
-        "지금 이 글은 {title}만 판매 중이에요. 다른 물건은 여기 포함돼 있지 않아요!",
+        "지금 이 글은 {title} 판매 글이에요. 다른 물건은 여기 포함돼 있지 않아요!",
     ],
     "answer_availability": [
         "네, 아직 판매 중이에요! 편하게 물어보세요 :)",
@@ -177,6 +185,10 @@ PHRASES: dict[str, list[str]] = {
         "음 {price}도 고민해서 정한 가격이라 더 빼기는 어렵네요. 죄송해요!",
         "{because} {price}은 지키고 싶어요. 대신 거래 시간은 편하게 맞춰 드릴게요 :)",
         "{price}은 {taekpo} 가격이라 더 빼기는 어려워요 ㅠㅠ 쿨거래 해주시면 감사하겠어요!",
+        "{price}이 제가 생각한 가격이에요. 이 가격이면 바로 거래 가능해요!",
+        "이 가격에서는 더 내리기 어려워요 ㅠㅠ {price} 그대로 부탁드려요.",
+        "네고는 어렵지만 {price}이면 바로 거래할게요!",
+        "{price} 그대로 생각해 주시면 감사하겠어요 ㅎㅎ",
     ],
     "hold_shipping": [
         "{price}은 택배비 별도 가격이라 택포는 좀 어려워요 ㅠㅠ 직거래 하시면 택배비 안 드셔도 돼요!",
@@ -258,6 +270,9 @@ PHRASES: dict[str, list[str]] = {
         "그 가격은 좀 힘들어요 ㅎㅎ {price}에서 생각해 주세요.",
         "{because} 그 가격엔 어려워요. {price}은 받아야 할 것 같아요.",
         "죄송해요, 그건 안 될 것 같아요. {price}이면 바로 거래해요!",
+        "그 가격까지는 어려워요 ㅠㅠ {price}이 지금 제 가격이에요.",
+        "아쉽지만 그건 힘들 것 같아요. {price} 그대로 생각해 주세요!",
+        "그렇게까지는 못 내려 드려요 ㅠㅠ {price}에 생각해 주시면 좋겠어요.",
     ],
     "deny_unquoted": [
         "그 가격은 너무 많이 깎으신 것 같아요 ㅠㅠ 조금만 더 올려주세요.",
@@ -481,12 +496,19 @@ def realize(
         "topic": _topic(decision.missing or decision.topic),
     }
     said = _said(history)
+    if key == "answer" and said.issuperset(sentences(values["detail"])):
+        key = "answer_again"
     # A template whose optional facts the listing lacks is skipped: nothing is made up.
     options = [t for t in PHRASES[key] if all(values[f] for f in _fields(t) & set(_OPTIONAL))]
     if decision.buyer_offer is not None:  # the buyer named a price: no asking for one
         options = [t for t in options if not _INVITE.search(t)] or options
     texts = [t.format(**values) for t in options or PHRASES[key]]
     texts = [t for t in texts if truthful(t, listing=listing)] or texts
+    spare = PHRASES.get(key + "_unquoted", []) if decision.act in {Act.HOLD, Act.DENY} else []
+    if spare and all(said.intersection(sentences(t)) for t in texts):
+        # Every way to say it with the price was said: a hold needs no price restated.
+        unquoted = [t.format(**values) for t in spare if not _fields(t) - {"because"} or values["because"]]
+        texts = [t for t in unquoted if truthful(t, listing=listing)] or texts
     text = _pick(texts, said, rng)
     if decision.act is not Act.GREET and decision.reason == "greeting":
         text = "안녕하세요! " + text  # the buyer greeted and asked in one message
