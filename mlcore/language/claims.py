@@ -20,7 +20,7 @@ import functools
 import re
 from dataclasses import dataclass
 
-from mlcore.language.facts import TRADE, TRADE_NO, clauses, trade_methods
+from mlcore.language.facts import BATTERY, TRADE, TRADE_NO, clauses, trade_methods
 
 # Defects by kind, as sellers write them. A mention is "present" unless a negation follows it
 # in the same clause ("쏠림 없습니다", "기스 X", "하자 하나 없이").
@@ -75,7 +75,6 @@ _PARTICLE = re.compile(r"(?:에는|에도|에서|에|은|는|도|이|가|의|쪽
 _VERB_FORM = re.compile(r"(?:서|고|며|요|다|데|면|니다|습니다)$")
 GENERAL = frozenset({"", "상태", "외관", "전체", "전체적", "전반적", "컨디션", "물건", "제품"})
 
-_BATTERY = re.compile(r"(?:배터리|밧데리|효율|성능|최대\s*용량)[^,.\d%]{0,10}?(\d{2,3})\s*%")
 _YEAR = re.compile(
     r"(?:(20\d\d|\d\d)\s*년|(작년|올해|재작년))\s*(?:(\d{1,2})\s*월)?\s*(?:에|쯤|경)?\s*"
     r"(?:구매|구입|샀|산\b|산\s|사서|새로)"
@@ -136,7 +135,7 @@ def _claims(text: str, year: int) -> tuple[Claim, ...]:
         out.extend(_defect_claims(clause))
         if (m := _CLEAN.search(clause)) and not _ABSENT.match(clause[m.end() :]):
             out.append(Claim("clean", where=_where(clause[: m.start()]), text=clause))
-        for m in _BATTERY.finditer(clause):
+        for m in BATTERY.finditer(clause):
             out.append(Claim("battery", value=m.group(1), text=clause))
         for m in _YEAR.finditer(clause):
             value = _year(m.group(1), m.group(2), year) + (f"-{int(m.group(3))}" if m.group(3) else "")

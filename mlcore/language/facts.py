@@ -429,9 +429,8 @@ class Point:
 
 
 _NEGATED = re.compile(r"아니|아닙|않|안\s*(?:깨끗|좋)|지만|는데")
-_BATTERY = re.compile(
-    r"(?:배터리|밧데리)\s*(?:성능|효율|최대\s*용량|상태)?\s*(?:은|는|이|가)?\s*(\d{2,3})\s*%"
-)
+# A battery's health as a percentage: "배터리 성능 87%", "효율 81%" (the one pattern for it).
+BATTERY = re.compile(r"(?:배터리|밧데리|효율|성능|최대\s*용량)[^,.\d%]{0,10}?(\d{2,3})\s*%")
 _UNOPENED = re.compile(r"미개봉")
 _UNUSED = re.compile(r"미사용|새\s*상품|새상품(?!급)")
 _LIKE_NEW = re.compile(r"새상품급|새\s*것\s*같|새것\s*같|거의\s*새|신품급|새\s*제품\s*같")
@@ -484,7 +483,7 @@ def _selling_points(description: str, year: int) -> tuple[Point, ...]:
             add("new", "거의 새것 같은 상태고", "거의 새것 같은 상태라")
         elif not negated and _UNUSED.search(clause):
             add("new", "사용하지 않은 새 제품이고", "사용하지 않은 새 제품이라")
-        if (m := _BATTERY.search(clause)) and 85 <= int(m.group(1)) <= 100:
+        if (m := BATTERY.search(clause)) and 85 <= int(m.group(1)) <= 100:
             add(
                 "battery",
                 f"배터리 성능도 {m.group(1)}%로 아직 좋고",
