@@ -152,12 +152,13 @@ def session_dialogue(*, session: ChatSession) -> dict[str, Any]:
     }
 
 
-def price_in_text(*, text: str, list_price: int) -> int | None:
-    """The price a chat message proposes, in won, or None."""
+def price_in_text(*, text: str, list_price: int, standing: int | None = None) -> int | None:
+    """The price a chat message proposes, in won, or None; a discount in won comes off
+    `standing` (the bot's offer now) when given, as the Advisor reads it."""
     from mlcore.language.prices import parse_price
 
     try:
-        price = parse_price(text, list_price=list_price)
+        price = parse_price(text, list_price=list_price, standing=standing)
     except Exception:  # a parser bug must not lose the message that carries the text
         log.exception("price parser failed on a chat message")
         return None

@@ -1,6 +1,7 @@
-"""A question the description does not answer goes to the seller (issue 11): the bot says so
-once, the seller's chat list and chat page show it, the seller types the answer in the chat,
-and the buyer sees it. Questions the description answers are not passed on."""
+"""The bot's words on the site (issue 11). A question the description does not answer goes to the
+seller: the bot says so once, the seller's chat list and chat page show it, the seller types the
+answer in the chat, and the buyer sees it. Questions the description answers are not passed on;
+a discount in won is read off the bot's standing offer."""
 
 from __future__ import annotations
 
@@ -69,3 +70,21 @@ def test_a_question_the_description_answers_is_not_passed_on(people, switch, cli
     assert reply.decision["asks_seller"] is False and "필름" in reply.text and "설명에 안" not in reply.text
     client.login(username="alice", password=PASSWORD)
     assert "답변 필요" not in client.get(reverse("negotiation:list")).content.decode()
+
+
+def test_a_discount_in_won_is_stored_off_the_bots_standing_offer(people, no_queue):
+    """ "5천원만 빼주세요" after the bot came down to 410,000원 asks 405,000원: that is the offer
+    the other chats compete with, not the list price less 5,000원."""
+    ipad = make_listing(
+        people["alice"], title="아이패드 에어4", description="배터리 성능 87%.", price=420_000
+    )
+    ipad.floor_price = 330_000
+    ipad.save(update_fields=["floor_price"])
+    session = services.session_open(listing=ipad, buyer=people["bob"])
+    counter = ask(session, people["bob"], "35만원에 주세요")
+    assert counter.decision["act"] == "counter" and counter.decision["price"] == 410_000
+    message = services.message_submit(session_id=session.pk, user=people["bob"], text="5천원만 빼주세요")
+    assert message.price == 405_000
+    reply = replies.reply_generate(message_id=message.pk)
+    assert reply.decision["buyer_offer"] == 405_000
+    assert not (reply.decision["act"] == "accept" and reply.decision["price"] == 410_000)
