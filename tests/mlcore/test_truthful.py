@@ -293,3 +293,13 @@ def test_the_checker_catches_the_opposite_of_every_stated_fact(description):
         if flipped == sentence:
             continue  # a value: battery or date
         assert contradictions(flipped + ".", description), (description, flipped)
+
+
+TAKES = ["네 괜찮아요", "그 가격에 살게요", "오케이 그걸로 하죠", "네, 괜찮습니다"]
+
+
+@pytest.mark.parametrize("message", TAKES)
+def test_a_buyer_taking_the_standing_offer_is_led_to_the_final_offer(message):
+    _, turn = chat(IPAD, ["35만원에 주세요", message], seed=1, floor=330_000)
+    assert turn.decision.act is Act.ACCEPT and turn.decision.price == 410_000
+    assert re.search("가격 제안|최종 제안", turn.text), turn.text
