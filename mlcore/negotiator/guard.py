@@ -108,8 +108,7 @@ def content_problems(text: str, *, decision: Decision, amounts: list[Amount] | N
 def fact_problems(text: str, *, listing: Listing) -> list[str]:
     """Item facts the listing contradicts ("기스도 없어서" where it says "모서리 생활기스"), and
     promises the site cannot keep (photos, calls, a trade method the listing does not name, a
-    later answer where no question reaches the seller). Both are checked on whole clauses, so a
-    streamed prefix is checked as far as it goes."""
+    later answer where no question reaches the seller)."""
     whole = f"{listing.title}. {listing.description}"
     year = listing.listed_on.year if listing.listed_on else None
     problems = [f"contradicts:{v.claim.kind}" for v in contradictions(text, whole, year=year)]
@@ -130,8 +129,19 @@ def check(
     problems = price_problems(text, decision=decision, policy=policy, amounts=amounts)
     problems += form_problems(text, decision=decision, partial=partial)
     if listing is not None:
-        problems += fact_problems(text, listing=listing)
+        # A streamed prefix is checked up to its last full sentence: "기스," may yet go on
+        # "…찍힘 다 없어요" or "…조금 있어요".
+        whole = text if not partial else text[: _last_sentence_end(text)]
+        problems += fact_problems(whole, listing=listing)
     return problems if partial else problems + content_problems(text, decision=decision, amounts=amounts)
+
+
+_SENTENCE_END = re.compile(r"[.!?~。\n]+")
+
+
+def _last_sentence_end(text: str) -> int:
+    ends = [m.end() for m in _SENTENCE_END.finditer(text)]
+    return ends[-1] if ends else 0
 
 
 def repair(text: str, *, decision: Decision) -> str:

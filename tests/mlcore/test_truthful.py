@@ -303,3 +303,10 @@ def test_a_buyer_taking_the_standing_offer_is_led_to_the_final_offer(message):
     _, turn = chat(IPAD, ["35만원에 주세요", message], seed=1, floor=330_000)
     assert turn.decision.act is Act.ACCEPT and turn.decision.price == 410_000
     assert re.search("가격 제안|최종 제안", turn.text), turn.text
+
+
+def test_a_streamed_prefix_is_fact_checked_by_whole_sentences():
+    decision = Decision(act=Act.ANSWER, topic="condition", detail="화면에 기스 없어요.")
+    policy = SellerPolicy(420_000, 330_000)
+    assert not check("화면은 기스,", decision=decision, policy=policy, partial=True, listing=IPAD)
+    assert check("기스 하나 없어요. 화면도", decision=decision, policy=policy, partial=True, listing=IPAD)
