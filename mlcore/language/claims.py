@@ -81,7 +81,9 @@ _YEAR = re.compile(
 )
 _MONTHS = re.compile(r"(\d{1,2})\s*개월\s*(?:정도\s*|밖에\s*(?:안\s*)?|만\s*)?(?:사용|썼|쓴|써|됐|착용)")
 _COUNT = re.compile(r"([가-힣]{1,6})\s*(\d{1,2})\s*(개|대|장|권|벌|켤레|종|짝)")
-_CLEAN = re.compile(r"깨끗|새\s*것\s*같|새것\s*같|흠\s*하나\s*없")
+_CLEAN = re.compile(
+    r"깨끗|새\s*것\s*같|새것\s*같|흠\s*하나\s*없|상태\s*(?:가|도|는)?\s*(?:아주|매우|정말|엄청|완전|너무)?\s*(?:좋|최상|양호)"
+)
 _SENTENCE = re.compile(r"(?<=[.!?~])\s+|\n+")
 _QUESTION_END = re.compile(r"(?:나요|까요|인가요|있어요|\?)\s*$")
 
@@ -304,6 +306,19 @@ def unstated_claims(reply: str, listing_text: str, *, year: int | None = None) -
 def contradictions(reply: str, listing_text: str, *, year: int | None = None) -> list[Verdict]:
     found = [v for v in judge(reply, listing_text, year=year) if v.status == "contradicts"]
     return found + unstated_claims(reply, listing_text, year=year)
+
+
+def reply_problems(reply: str, *, listing_text: str, relay: bool, year: int | None = None) -> list[str]:
+    """Everything wrong with what a reply says about the item: facts the listing contradicts or
+    does not state ("박스 있어요" where it says nothing of a box is made up, however likely), and
+    promises the site cannot keep."""
+    found = [f"contradicts:{v.claim.kind}" for v in contradictions(reply, listing_text, year=year)]
+    found += [
+        f"unsupported:{v.claim.kind}"
+        for v in judge(reply, listing_text, year=year)
+        if v.status == "unsupported"
+    ]
+    return found + promises(reply, listing_text=listing_text, relay=relay)
 
 
 # --- promises ------------------------------------------------------------------------------------

@@ -499,7 +499,10 @@ def _selling_points(description: str, year: int) -> tuple[Point, ...]:
             add("clean", f"{spot}{flaw}도 {almost}없고", f"{spot}{flaw}도 {almost}없어서")
         elif not negated and (m := _CLEAN.search(clause)):
             where = _spot(clause[: m.start()])
-            if where:
+            if m.group(1) and m.group(1) != "깨끗":  # "액정 상태 좋아요" is good, not spotless
+                spot = f"{where} " if where else ""
+                add("clean", f"{spot}상태도 좋고", f"{spot}상태가 좋아서")
+            elif where:
                 add("clean", f"{where}도 깨끗하고", f"{copula_stem(where)} 깨끗해서")
             else:
                 add("clean", "상태도 깨끗하고", "상태가 깨끗해서")

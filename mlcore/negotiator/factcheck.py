@@ -9,10 +9,13 @@ answer go to the seller), with several seeds so that every phrasing gets its tur
 - *from the description* when it states what the listing says on the attribute;
 - *asked the seller* when it says the description does not say and passes the question on;
 - a *contradiction* when it states an item fact the listing contradicts (`mlcore.language.claims`),
-  or a *promise* the site cannot keep (photos, calls, a trade method the listing does not name).
+  *unsupported* when it states one the listing does not, or a *promise* the site cannot keep
+  (photos, calls, a trade method the listing does not name).
 
-Agreement is the share of answers that are from the description or asked the seller, with no
-contradiction and no promise. Contradictions and promises must be 0 (the command fails if not).
+Agreement is the share of answers that are from the description or asked the seller, with none
+of these. All three must be 0 (the command fails if not). The bot's realizer and guard use the
+same claim reader, so this measures the realizer's answers against that reader: the independent
+evidence is the unit and property tests over real and generated descriptions.
 """
 
 from __future__ import annotations
@@ -72,12 +75,13 @@ class Answer:
     outcome: str  # "description" | "asked_seller" | "other"
     states_fact: bool  # the reply states the listing's own fact on what was asked
     contradictions: list[str]
+    unsupported: list[str]  # item facts the listing does not state
     promises: list[str]
     reply: str
 
     @property
     def agrees(self) -> bool:
-        return self.outcome != "other" and not self.contradictions and not self.promises
+        return self.outcome != "other" and not (self.contradictions or self.unsupported or self.promises)
 
 
 def load_demo(path: Path) -> list[Listing]:
@@ -94,7 +98,7 @@ def stated_kinds(listing: Listing) -> set[str]:
 
 
 def ask(listing: Listing, *, source: str, seeds: int) -> list[Answer]:
-    from mlcore.language.claims import contradictions, promises
+    from mlcore.language.claims import contradictions, judge, promises
     from mlcore.negotiator.advisor import SellerPolicy
     from mlcore.negotiator.pipeline import Negotiator
     from mlcore.negotiator.realizer import asks_seller
@@ -130,6 +134,9 @@ def ask(listing: Listing, *, source: str, seeds: int) -> list[Answer]:
                         outcome=outcome,
                         states_fact=_states(turn.text, whole, wanted),
                         contradictions=[v.why for v in contradictions(turn.text, whole)],
+                        unsupported=[
+                            v.claim.kind for v in judge(turn.text, whole) if v.status == "unsupported"
+                        ],
                         promises=promises(turn.text, listing_text=whole, relay=True),
                         reply=turn.text,
                     )
@@ -171,6 +178,7 @@ def summarize(items: Iterable[Answer]) -> dict[str, Any]:
         "answers": len(items),
         "agreement": _rate(items, lambda a: a.agrees),
         "contradictions": sum(len(a.contradictions) for a in items),
+        "unsupported": sum(len(a.unsupported) for a in items),
         "promises": sum(len(a.promises) for a in items),
         "asked_seller": _rate(items, lambda a: a.outcome == "asked_seller"),
         # Stated in the listing: answered from it (asking the seller there is a miss, not a lie).
@@ -188,7 +196,7 @@ def report(answers: list[Answer]) -> dict[str, Any]:
     for a in answers:
         by_attribute[a.attribute].append(a)
         by_source[a.source].append(a)
-    bad = [a for a in answers if a.contradictions or a.promises]
+    bad = [a for a in answers if a.contradictions or a.unsupported or a.promises]
     return {
         "overall": summarize(answers),
         "by_source": {k: summarize(v) for k, v in by_source.items()},
@@ -208,14 +216,15 @@ def _pct(value: float | None) -> str:
 
 def render_table(rows: dict[str, dict[str, Any]], title: str) -> str:
     lines = [
-        f"| {title} | answers | agreement | contradictions | promises | asked the seller "
+        f"| {title} | answers | agreement | contradictions | unsupported | promises | asked the seller "
         "| stated: answered from the description | stated: says the listing's fact "
         "| not stated: asked the seller |",
-        "|---|--:|--:|--:|--:|--:|--:|--:|--:|",
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
     ]
     for name, s in rows.items():
         lines.append(
-            f"| {name} | {s['answers']} | {_pct(s['agreement'])} | {s['contradictions']} | {s['promises']} "
+            f"| {name} | {s['answers']} | {_pct(s['agreement'])} | {s['contradictions']} "
+            f"| {s['unsupported']} | {s['promises']} "
             f"| {_pct(s['asked_seller'])} | {_pct(s['stated_answered'])} ({s['stated']}) "
             f"| {_pct(s['stated_fact_said'])} "
             f"| {_pct(s['unstated_asked_seller'])} ({s['unstated']}) |"
@@ -270,7 +279,7 @@ def run(args: argparse.Namespace) -> int:
         )
         print(f"\nWrote {args.out / 'facts.md'} and facts.json")
     overall = result["overall"]
-    if overall["contradictions"] or overall["promises"]:
+    if overall["contradictions"] or overall["unsupported"] or overall["promises"]:
         print(
             f"FACTS: {overall['contradictions']} contradiction(s), {overall['promises']} promise(s)",
             file=sys.stderr,

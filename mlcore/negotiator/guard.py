@@ -15,7 +15,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from mlcore.language.claims import contradictions, promises
+from mlcore.language.claims import reply_problems
 from mlcore.language.prices import Amount, find_amounts
 from mlcore.negotiator.advisor import ACCEPT_ACTS, Act, Decision, SellerPolicy
 from mlcore.negotiator.realizer import realize
@@ -106,13 +106,12 @@ def content_problems(text: str, *, decision: Decision, amounts: list[Amount] | N
 
 
 def fact_problems(text: str, *, listing: Listing) -> list[str]:
-    """Item facts the listing contradicts ("기스도 없어서" where it says "모서리 생활기스"), and
-    promises the site cannot keep (photos, calls, a trade method the listing does not name, a
-    later answer where no question reaches the seller)."""
-    whole = f"{listing.title}. {listing.description}"
+    """Item facts the listing contradicts ("기스도 없어서" where it says "모서리 생활기스") or does
+    not state, and promises the site cannot keep (photos, calls, a trade method the listing does
+    not name, a later answer where no question reaches the seller)."""
     year = listing.listed_on.year if listing.listed_on else None
-    problems = [f"contradicts:{v.claim.kind}" for v in contradictions(text, whole, year=year)]
-    return problems + promises(text, listing_text=whole, relay=listing.seller_relay)
+    whole = f"{listing.title}. {listing.description}"
+    return reply_problems(text, listing_text=whole, relay=listing.seller_relay, year=year)
 
 
 def check(

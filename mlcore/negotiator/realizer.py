@@ -15,7 +15,7 @@ import string
 from collections.abc import Sequence
 
 from mlcore.language import intents
-from mlcore.language.claims import contradictions, promises, trade_methods
+from mlcore.language.claims import reply_problems, trade_methods
 from mlcore.language.facts import (
     TOPICS,
     because,
@@ -524,11 +524,10 @@ _INVITE = re.compile(r"생각하시는\s*가격|얼마\s*생각")
 
 
 def truthful(text: str, *, listing: Listing) -> bool:
-    """No item fact the listing contradicts, no promise the site cannot keep."""
-    whole = _listing_text(listing)
+    """No item fact the listing contradicts or does not state, no promise the site cannot keep."""
     year = listing.listed_on.year if listing.listed_on else None
-    return not contradictions(text, whole, year=year) and not promises(
-        text, listing_text=whole, relay=listing.seller_relay
+    return not reply_problems(
+        text, listing_text=_listing_text(listing), relay=listing.seller_relay, year=year
     )
 
 

@@ -18,6 +18,7 @@ def test_the_command_checks_catalogue_and_demo_and_finds_no_contradiction(tmp_pa
     payload = json.loads((tmp_path / "facts.json").read_text(encoding="utf-8"))
     assert set(payload["by_source"]) == {"catalogue", "demo"}
     assert payload["overall"]["contradictions"] == 0 and payload["overall"]["promises"] == 0
+    assert payload["overall"]["unsupported"] == 0
     assert payload["overall"]["agreement"] == 1.0
     # What the listings state is answered from them; what they do not is mostly passed on.
     assert payload["overall"]["stated_answered"] >= 0.95
@@ -27,16 +28,17 @@ def test_the_command_checks_catalogue_and_demo_and_finds_no_contradiction(tmp_pa
 
 def test_a_contradiction_fails_the_command_and_is_listed(tmp_path: Path, monkeypatch):
     answer = Answer(
-        "demo",
-        "아이패드",
-        "condition",
-        "기스 있나요?",
-        True,
-        "description",
-        True,
-        ["모서리"],
-        [],
-        "기스 없어요",
+        source="demo",
+        title="아이패드",
+        attribute="condition",
+        question="기스 있나요?",
+        stated=True,
+        outcome="description",
+        states_fact=True,
+        contradictions=["모서리에 생활기스 조금 있습니다"],
+        unsupported=[],
+        promises=[],
+        reply="기스 없어요",
     )
     result = report([answer])
     assert result["overall"]["contradictions"] == 1 and result["overall"]["agreement"] == 0.0

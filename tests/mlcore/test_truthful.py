@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mlcore.language.claims import contradictions, promises
+from mlcore.language.claims import contradictions, promises, reply_problems
 from mlcore.negotiator.advisor import Act, Decision, Market, SellerPolicy
 from mlcore.negotiator.guard import check, guard_reply
 from mlcore.negotiator.pipeline import Negotiator
@@ -279,8 +279,11 @@ def descriptions(draw):
 def test_no_reply_contradicts_a_description_built_from_known_facts(description, questions, seed, relay):
     listing = Listing("중고 물건", description, 50_000, seller_relay=relay)
     for turn in chat(listing, questions, seed=seed, floor=40_000, market=Market(active_buyers=2)):
-        assert not contradictions(turn.text, whole(listing)), (description, turn.text)
-        assert not promises(turn.text, listing_text=whole(listing), relay=relay), (description, turn.text)
+        # Nothing contradicted, nothing made up, nothing promised.
+        assert not reply_problems(turn.text, listing_text=whole(listing), relay=relay), (
+            description,
+            turn.text,
+        )
 
 
 @settings(max_examples=80, deadline=None)
@@ -310,3 +313,11 @@ def test_a_streamed_prefix_is_fact_checked_by_whole_sentences():
     policy = SellerPolicy(420_000, 330_000)
     assert not check("화면은 기스,", decision=decision, policy=policy, partial=True, listing=IPAD)
     assert check("기스 하나 없어요. 화면도", decision=decision, policy=policy, partial=True, listing=IPAD)
+
+
+def test_a_fact_the_listing_does_not_state_is_made_up():
+    """ "박스 있어요" for the pad, whose description says nothing of a box: rejected."""
+    decision = Decision(act=Act.ANSWER, topic="components", missing="박스")
+    problems = check("네 박스 있어요!", decision=decision, policy=SellerPolicy(55_000, 40_000), listing=PAD)
+    assert "unsupported:part:box" in problems
+    assert not check("쏠림 없어요.", decision=decision, policy=SellerPolicy(55_000, 40_000), listing=PAD)
