@@ -26,7 +26,7 @@ from mlcore.language.facts import BATTERY, TRADE, TRADE_NO, clauses, trade_metho
 # in the same clause ("쏠림 없습니다", "기스 X", "하자 하나 없이").
 DEFECTS: dict[str, str] = {
     "scratch": r"생활\s*기스|잔\s*기스|기스|흠집|스크래치|긁힘|긁힌",
-    "dent": r"찍힘|찍힌|까짐|까진|찌그러",
+    "dent": r"찍힘|찍힌\s*(?:자국|부분|곳|데)|까짐|까진|찌그러",
     "crack": r"파손|깨짐|깨진|금\s*(?:감|갔|이\s*갔)|크랙",
     "stain": r"얼룩|오염|변색|황변|누렇",
     "drift": r"쏠림|드리프트",
@@ -82,7 +82,8 @@ _YEAR = re.compile(
 _MONTHS = re.compile(r"(\d{1,2})\s*개월\s*(?:정도\s*|밖에\s*(?:안\s*)?|만\s*)?(?:사용|썼|쓴|써|됐|착용)")
 _COUNT = re.compile(r"([가-힣]{1,6})\s*(\d{1,2})\s*(개|대|장|권|벌|켤레|종|짝)")
 _CLEAN = re.compile(
-    r"깨끗|새\s*것\s*같|새것\s*같|흠\s*하나\s*없|상태\s*(?:가|도|는)?\s*(?:아주|매우|정말|엄청|완전|너무)?\s*(?:좋|최상|양호)"
+    r"깨끗(?!하게\s*(?:포장|담|보내|닦|세탁|정리))|새\s*것\s*같|새것\s*같|흠\s*하나\s*없|"
+    r"상태\s*(?:가|도|는)?\s*(?:아주|매우|정말|엄청|완전|너무)?\s*(?:좋|최상|양호)"
 )
 _SENTENCE = re.compile(r"(?<=[.!?~])\s+|\n+")
 _QUESTION_END = re.compile(r"(?:나요|까요|인가요|있어요|\?)\s*$")
@@ -145,8 +146,8 @@ def _claims(text: str, year: int) -> tuple[Claim, ...]:
         for m in _MONTHS.finditer(clause):
             out.append(Claim("months", value=str(int(m.group(1))), text=clause))
         for m in _COUNT.finditer(clause):
-            noun = _PARTICLE.sub("", m.group(1))
-            if noun and noun not in _FILLER:
+            noun = m.group(1)  # "의자 4개"; not "가격에 23권": a word with a particle counts nothing
+            if noun not in _FILLER and not _PARTICLE.search(noun):
                 out.append(Claim(f"count:{noun}", value=m.group(2), text=clause))
     return tuple(out)
 
@@ -163,7 +164,8 @@ def _mentions(clause: str, table: dict[str, str]) -> list[tuple[str, re.Match[st
 
 # "정상 작동", "멀쩡해요": no fault, said in other words.
 _WORKS = re.compile(
-    r"정상\s*(?:작동|이|입니다|이에요|예요|$)|작동\s*(?:잘|정상|완벽|문제\s*없)|멀쩡|잘\s*(?:돼|되|작동)"
+    r"정상\s*(?:작동|이|입니다|이에요|예요|$)|작동\s*(?:잘|정상|완벽|문제\s*없)|멀쩡|"
+    r"잘\s*(?:돼요|됩니다|되고|돼서|작동)"
 )
 
 

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mlcore.language.claims import contradictions, promises, reply_problems
+from mlcore.language.claims import claims, contradictions, promises, reply_problems
 from mlcore.negotiator.advisor import Act, Decision, Market, SellerPolicy
 from mlcore.negotiator.guard import check, guard_reply
 from mlcore.negotiator.pipeline import Negotiator
@@ -321,3 +321,16 @@ def test_a_fact_the_listing_does_not_state_is_made_up():
     problems = check("네 박스 있어요!", decision=decision, policy=SellerPolicy(55_000, 40_000), listing=PAD)
     assert "unsupported:part:box" in problems
     assert not check("쏠림 없어요.", decision=decision, policy=SellerPolicy(55_000, 40_000), listing=PAD)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "동생분 공부 잘 되길 바랄게요.",
+        "깨끗하게 담아드릴게요.",
+        "이 가격에 23권 구하기 어려워요.",
+        "바닥에 찍힌 날짜 보세요.",
+    ],
+)
+def test_words_that_only_look_like_item_facts_are_no_claims(text):
+    assert not claims(text)
