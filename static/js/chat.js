@@ -62,7 +62,8 @@
       var note = document.createElement("p");
       note.className = "bubble__note";
       note.textContent = "봇 판단 · " + msg.decision.label +
-        (msg.decision.price != null ? " " + fmtWon(msg.decision.price) : "");
+        (msg.decision.price != null ? " " + fmtWon(msg.decision.price) : "") +
+        (msg.decision.asks_seller ? " · 설명에 없는 질문이에요. 직접 답해 주세요" : "");
       li.appendChild(note);
     }
   }

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from negotiation import dispatch, replies, selectors, services
+from negotiation import dispatch, protocol, replies, selectors, services
 from negotiation.models import Message
 from tests.base import PASSWORD, make_listing
 
@@ -40,6 +40,9 @@ def test_an_unanswerable_question_reaches_the_seller_and_the_answer_reaches_the_
     reply = ask(session, people["bob"], "배터리는 얼마나 가나요?")
     assert reply.decision["asks_seller"] is True
     assert "설명에" in reply.text and "답" in reply.text  # says so, and that the answer will come here
+    # The seller's view of the chat marks the reply live; the buyer's carries no decision at all.
+    assert protocol.message_dict(reply, seller_view=True)["decision"]["asks_seller"] is True
+    assert "decision" not in protocol.message_dict(reply)
 
     client.login(username="alice", password=PASSWORD)
     listed = client.get(reverse("negotiation:list")).content.decode()
