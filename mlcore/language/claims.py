@@ -327,12 +327,19 @@ def reply_problems(reply: str, *, listing_text: str, relay: bool, year: int | No
 
 _PHOTO = re.compile(r"사진[^.!?~]{0,14}?(?:보내|찍어|보여\s*드|올려\s*드|드릴|드려)|찍어서\s*(?:보내|드)")
 _CONTACT = re.compile(
-    r"전화|통화|연락처|번호\s*(?:드|알려|주)|카톡|카카오톡|문자\s*(?:드|주|보내)|오픈\s*채팅"
+    r"(?:전화|통화|연락처|번호|카톡|카카오톡|문자|오픈\s*채팅)[^.!?~]{0,10}?"
+    r"(?:드릴|드려|알려\s*드|주세요|주시면|주셔도|가능해요|하셔도|할게요|남겨|보내)"
 )
+# "사진은 보낼 수 없어요", "연락처는 따로 안 드려요": a refusal, not an offer.
+_REFUSED = re.compile(r"안\s|않|없|못|어렵|말고|보다는|대신|\s수\s*없")
 _FOLLOW_UP = re.compile(
     r"(?:확인|알아|여쭤|물어)\s*(?:해\s*)?(?:보고|봐서|해서|하고|한\s*뒤|한\s*후|하면)[^.!?~]{0,16}?"
     r"(?:알려|말씀|답|연락|전해)|(?:알려|답장|답변)\s*드릴게요|다시\s*말씀드릴게요|확인해\s*볼게요"
 )
+
+
+def _offers(pattern: re.Pattern[str], reply: str) -> bool:
+    return any(not _REFUSED.search(reply[m.start() : m.end() + 8]) for m in pattern.finditer(reply))
 
 
 def promises(reply: str, *, listing_text: str, relay: bool) -> list[str]:
@@ -340,9 +347,9 @@ def promises(reply: str, *, listing_text: str, relay: bool) -> list[str]:
     other contact (the chat is the channel), a trade method the listing does not name or rules
     out, and a later answer ("확인해 보고 알려드릴게요") where no question reaches the seller."""
     problems = []
-    if _PHOTO.search(reply):
+    if _offers(_PHOTO, reply):
         problems.append("promise:photo")
-    if _CONTACT.search(reply):
+    if _offers(_CONTACT, reply):
         problems.append("promise:contact")
     if not relay and _FOLLOW_UP.search(reply):
         problems.append("promise:follow_up")

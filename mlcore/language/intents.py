@@ -122,6 +122,13 @@ OTHER_ITEM = re.compile(
     r"다른\s*(?:물건|상품|제품|거|것)\s*(?:은|는)?\s*(?:없|있|파|판매)"
 )
 THIS_ITEM = re.compile(r"(?:이거|이것|저거|이\s*물건|물건)\s*(?:도|은|는)")
+# Asking for what the chat cannot carry: more photos, a phone number or another messenger.
+PHOTO = re.compile(
+    r"(?:사진|실물\s*샷|영상|동영상)[^.?!]{0,10}?(?:보내|볼\s*수|보여|더\s*(?:있|볼|보|주)|찍어|추가|주실|가능)"
+)
+CONTACT = re.compile(
+    r"전화(?:번호)?|통화|연락처|번호\s*(?:좀|주|알려|남겨)|카톡|카카오톡|문자(?:로|\s*주)|오픈\s*채팅|텔레그램"
+)
 QUESTION = re.compile(
     r"\?|까요|나요|인가요|있어요\?|어때요|언제|어디|몇|무슨|어떤|어떻게|상태|하자|기스|스크래치|흠집|"
     r"박스|구성|정품|보증|배터리|사용감|직거래|택배|배송|택포|궁금|\bcondition|\bwhen\b|\bwhere\b|\bhow\b",
@@ -170,6 +177,16 @@ def takes_offer(text: str, *, price_named: bool) -> bool:
     """Taking the seller's standing offer in words: buying words at any time, bare assent
     ("좋아요") only once the seller has named a price (`price_named`)."""
     return bool(BUY.search(text) or (price_named and AGREE.search(text)))
+
+
+def asks_photo(text: str) -> bool:
+    """ "사진 더 볼 수 있을까요?": the chat sends no photos; the listing's are all there are."""
+    return bool(PHOTO.search(text))
+
+
+def asks_contact(text: str) -> bool:
+    """ "카톡 아이디 알려주세요": the chat is the one channel."""
+    return bool(CONTACT.search(text))
 
 
 def takes_list_price(text: str) -> bool:

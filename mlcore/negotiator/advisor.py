@@ -298,9 +298,14 @@ class Advisor:
             return self._decision(Act.HOLD, s.own_offer, "shipping_included", market=market, topic="shipping")
         greeting = intents.is_greeting(message) and not s.greeted
         reason = "greeting" if greeting else "question"
-        if intents.asks_other_item(message):
-            s.greeted = s.greeted or greeting
-            return self._decision(Act.ANSWER, None, reason, market=market, topic="other_item")
+        for topic, asks in (
+            ("other_item", intents.asks_other_item),
+            ("photo", intents.asks_photo),
+            ("contact", intents.asks_contact),
+        ):
+            if asks(message) and not nego:  # what the site itself answers, not the description
+                s.greeted = s.greeted or greeting
+                return self._decision(Act.ANSWER, None, reason, market=market, topic=topic)
         if intents.asks_bundle(message):
             s.greeted = s.greeted or greeting
             return self._decision(Act.ANSWER, None, reason, market=market, topic="bundle")

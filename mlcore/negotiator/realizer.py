@@ -128,6 +128,21 @@ PHRASES: dict[str, list[str]] = {
         "거래 방법은 설명에 안 적어뒀네요 ㅎㅎ 원하시는 방법 알려주세요~",
         "아직 거래 방법은 설명에 없어요. 편하신 방법 말씀해 주세요!",
     ],
+    # The chat carries text only, and is the one channel between buyer and seller.
+    "answer_photo": [
+        "사진은 판매글에 올린 게 전부예요. 채팅으로는 사진을 보낼 수 없어요 ㅠㅠ",
+        "채팅에서는 사진을 주고받을 수 없어요. 판매글 사진을 참고해 주세요!",
+        "판매글에 올린 사진이 전부예요 ㅎㅎ 궁금한 부분 물어보시면 설명에 있는 대로 답할게요.",
+        "사진은 판매글에 있는 게 다예요. {place}에서 직거래하시면 직접 보고 결정하셔도 돼요.",
+        "아쉽지만 채팅으로는 사진을 못 보내요. 판매글 사진 참고 부탁드려요 :)",
+    ],
+    "answer_contact": [
+        "연락은 이 채팅으로만 하고 있어요 :) 궁금한 거 여기로 편하게 물어보세요!",
+        "개인 연락처는 따로 안 드리고 있어요. 이 채팅으로 얘기해요 ㅎㅎ",
+        "이 채팅으로 얘기하는 게 편해요. 궁금한 거 있으면 여기로 말씀 주세요!",
+        "채팅으로 말씀 주시면 여기서 답할게요 :)",
+        "번호 교환은 안 하고 있어요. 이 채팅으로 편하게 물어보세요!",
+    ],
     # The description's answer was given already: pointed to, not said again.
     "answer_again": [
         "아까 말씀드린 그대로예요 ㅎㅎ 다른 것도 궁금하시면 물어보세요!",
@@ -410,10 +425,14 @@ _REFUSALS = {
 }
 
 
+# Questions the site itself answers, whatever the description says.
+_SITE_ANSWERS = frozenset({"availability", "bundle", "other_item", "photo", "contact"})
+
+
 def asks_seller(decision: Decision) -> bool:
     """Whether the reply answers that the description does not say: the question the site
     passes to the seller (the one definition of a passed question)."""
-    if decision.act is not Act.ANSWER or decision.topic in {"availability", "bundle", "other_item"}:
+    if decision.act is not Act.ANSWER or decision.topic in _SITE_ANSWERS:
         return False
     return bool(decision.missing or not decision.detail)
 
@@ -422,7 +441,7 @@ def _key(decision: Decision, *, listing: Listing) -> str:
     act = decision.act
     relay = "_relay" if listing.seller_relay else ""
     if act is Act.ANSWER:
-        if decision.topic in {"availability", "bundle", "other_item"}:
+        if decision.topic in _SITE_ANSWERS:
             return "answer_" + decision.topic
         if decision.detail:
             return "answer_partial" + relay if decision.missing else "answer"

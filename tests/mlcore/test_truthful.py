@@ -334,3 +334,23 @@ def test_a_fact_the_listing_does_not_state_is_made_up():
 )
 def test_words_that_only_look_like_item_facts_are_no_claims(text):
     assert not claims(text)
+
+
+@pytest.mark.parametrize("relay", [False, True])
+def test_what_the_chat_cannot_do_is_said_plainly_and_never_passed_on(relay):
+    listing = Listing(IPAD.title, IPAD.description, IPAD.price, seller_relay=relay)
+    for seed in range(6):
+        photo, contact = chat(listing, ["사진 더 볼 수 있을까요?", "카톡 아이디 알려주세요"], seed=seed)
+        assert photo.decision.topic == "photo" and "사진" in photo.text and not asks_seller(photo.decision)
+        assert contact.decision.topic == "contact" and "채팅" in contact.text
+        for turn in (photo, contact):
+            assert not promises(turn.text, listing_text=whole(listing), relay=relay), turn.text
+    assert promises("사진 찍어서 보내드릴게요!", listing_text=whole(IPAD), relay=True) == ["promise:photo"]
+    assert not promises("채팅으로는 사진을 보낼 수 없어요.", listing_text=whole(IPAD), relay=True)
+
+
+def test_when_to_trade_is_no_question_about_when_it_was_bought():
+    relayed = Listing(PAD.title, PAD.description, PAD.price, seller_relay=True)
+    (turn,) = chat(relayed, ["언제 거래 가능하세요?"], seed=1)
+    assert turn.decision.topic == "schedule" and asks_seller(turn.decision)
+    assert "구매" not in turn.text
