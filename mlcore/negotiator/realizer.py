@@ -98,7 +98,6 @@ PHRASES: dict[str, list[str]] = {
         "아 그거요, {detail} {topic} 설명에 안 나와 있어요 ㅠㅠ",
     ],
     "answer_unknown_relay": [
-        "{topic} 제가 한번 확인하고 이 채팅으로 답 드릴게요!",
         "{topic} 설명에 따로 안 적어뒀네요. 확인하고 이 채팅으로 답 드릴게요!",
         "{topic} 설명에 없는 부분이라, 제가 확인해서 여기로 답 남길게요 :)",
         "{topic} 설명에 안 써놨네요 ㅎㅎ 확인하고 이 채팅으로 알려드릴게요.",
@@ -106,7 +105,6 @@ PHRASES: dict[str, list[str]] = {
         "아 {topic} 설명에 안 적어뒀어요. 확인해서 여기로 답 드릴게요!",
     ],
     "answer_unknown": [
-        "{topic} 설명에 적힌 내용 참고해 주세요! 다른 것도 궁금하시면 물어보세요.",
         "{topic} 설명에 따로 안 적어뒀어요. 지금은 정확히 말씀드리기 어려워요 ㅠㅠ",
         "{topic} 설명에 없는 부분이라 확실하게는 말씀 못 드려요.",
         "{topic} 설명에 안 써놨어요 ㅎㅎ 설명에 적힌 것 말고는 장담하기 어려워요.",
@@ -142,6 +140,21 @@ PHRASES: dict[str, list[str]] = {
         "이 채팅으로 얘기하는 게 편해요. 궁금한 거 있으면 여기로 말씀 주세요!",
         "채팅으로 말씀 주시면 여기서 답할게요 :)",
         "번호 교환은 안 하고 있어요. 이 채팅으로 편하게 물어보세요!",
+    ],
+    # Asked again about what was passed on (or said to be missing) before: said once, then pointed to.
+    "answer_pending_relay": [
+        "{topic} 아직 확인 중이에요. 확인되면 이 채팅에 바로 남길게요!",
+        "{topic} 앞에서 말씀드린 대로 확인하고 있어요. 조금만 기다려 주세요 :)",
+        "{topic} 확인 중이라 조금만 기다려 주세요. 여기로 답 드릴게요!",
+        "아까 문의하신 {topic} 확인하고 있어요 ㅎㅎ 답 나오면 이 채팅에 남길게요.",
+        "{topic} 아직 확인 중이에요. 다른 궁금한 점 있으면 편하게 물어보세요!",
+    ],
+    "answer_pending": [
+        "{topic} 앞에서 말씀드린 대로 설명에 없는 부분이에요 ㅠㅠ",
+        "아까 말씀드렸듯이 {topic} 설명에 적어둔 게 없어요.",
+        "{topic} 말씀드린 것처럼 설명에 없는 내용이에요.",
+        "앞서 말씀드린 대로 {topic} 설명에 따로 적어둔 게 없어요 ㅠㅠ",
+        "{topic} 위에 말씀드린 것처럼 설명에는 없어요.",
     ],
     # The description's answer was given already: pointed to, not said again.
     "answer_again": [
@@ -396,6 +409,18 @@ PHRASES: dict[str, list[str]] = {
         "죄송하지만 다른 분께서 더 높게 제안하셔서 곤란해요.",
     ],
 }
+# When the claim reader finds the description does say something on the topic, though the
+# answer finder did not ("설명에 안 적어뒀어요" would be false): no word on the description at all.
+FALLBACKS: dict[str, list[str]] = {
+    "answer_unknown_relay": [
+        "{topic} 제가 한번 확인하고 이 채팅으로 답 드릴게요!",
+        "{topic} 정확하게 확인해서 여기로 답 남길게요 :)",
+    ],
+    "answer_unknown": [
+        "{topic} 설명에 적힌 내용 참고해 주세요! 다른 것도 궁금하시면 물어보세요.",
+        "{topic} 판매글 설명을 참고해 주세요 ㅎㅎ",
+    ],
+}
 # One round before the deadline: the buyer is asked for the final offer, so that the close of
 # the next message is no surprise.
 LAST_CALL = [
@@ -517,12 +542,20 @@ def realize(
     said = _said(history)
     if key == "answer" and said.issuperset(sentences(values["detail"])):
         key = "answer_again"
+    if key.startswith("answer_unknown") and _passed_before(
+        values["topic"], history, relay=listing.seller_relay
+    ):
+        key = key.replace("answer_unknown", "answer_pending")
     # A template whose optional facts the listing lacks is skipped: nothing is made up.
     options = [t for t in PHRASES[key] if all(values[f] for f in _fields(t) & set(_OPTIONAL))]
     if decision.buyer_offer is not None:  # the buyer named a price: no asking for one
         options = [t for t in options if not _INVITE.search(t)] or options
     texts = [t.format(**values) for t in options or PHRASES[key]]
-    texts = [t for t in texts if truthful(t, listing=listing)] or texts
+    texts = (
+        [t for t in texts if truthful(t, listing=listing)]
+        or [t for t in (f.format(**values) for f in FALLBACKS.get(key, [])) if truthful(t, listing=listing)]
+        or texts
+    )
     spare = PHRASES.get(key + "_unquoted", []) if decision.act in {Act.HOLD, Act.DENY} else []
     if spare and all(said.intersection(sentences(t)) for t in texts):
         # Every way to say it with the price was said: a hold needs no price restated.
@@ -574,6 +607,15 @@ def _said(history: Sequence[Event]) -> set[str]:
     if len(buyer) >= 2 and buyer[-1] in buyer[:-1]:
         return set()
     return {s for e in history if e.role == SELLER for s in sentences(e.message)}
+
+
+def _passed_before(topic: str, history: Sequence[Event], *, relay: bool) -> bool:
+    """Whether an earlier reply already said the description is silent on `topic` ("배터리는"),
+    and (with the relay) that it is being checked."""
+    if topic == "그 부분은":  # no name to tell one unknown from another
+        return False
+    said = re.compile("확인" if relay else "설명에|적어둔 게 없")
+    return any(e.role == SELLER and topic in e.message and said.search(e.message) for e in history)
 
 
 def _pick(texts: Sequence[str], said: set[str], rng: random.Random) -> str:

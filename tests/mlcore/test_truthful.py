@@ -137,7 +137,10 @@ def test_with_the_sites_relay_the_bot_says_the_answer_will_come_in_the_chat_and_
     relayed = Listing(PAD.title, PAD.description, PAD.price, seller_relay=True)
     for seed in range(6):
         turns = chat(relayed, UNKNOWN, seed=seed)
-        assert all(asks_seller(t.decision) and re.search("답|알려", t.text) for t in turns)
+        # Passed on once per topic, then "아직 확인 중이에요" (size is asked twice).
+        assert all(
+            asks_seller(t.decision) and re.search("답|알려|확인 중|확인하고 있", t.text) for t in turns
+        )
         said = [s for t in turns for s in sentences(t.text)]
         assert len(said) == len(set(said)), said
 
@@ -354,3 +357,14 @@ def test_when_to_trade_is_no_question_about_when_it_was_bought():
     (turn,) = chat(relayed, ["언제 거래 가능하세요?"], seed=1)
     assert turn.decision.topic == "schedule" and asks_seller(turn.decision)
     assert "구매" not in turn.text
+
+
+@pytest.mark.parametrize("relay", [False, True])
+def test_a_missing_fact_is_said_once_then_pointed_to(relay):
+    listing = Listing(PAD.title, PAD.description, PAD.price, seller_relay=relay)
+    for seed in range(6):
+        first, again = chat(listing, ["배터리 몇 퍼예요?", "배터리 오래 가나요?"], seed=seed)
+        assert "설명에" in first.text
+        assert re.search(
+            "아직 확인 중|확인하고 있|확인 중이라" if relay else "말씀드린|말씀드렸듯이", again.text
+        ), again.text
