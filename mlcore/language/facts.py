@@ -263,8 +263,6 @@ RELATED: dict[str, tuple[str, ...]] = {
     "defect": ("condition",),
     "condition": ("usage",),
 }
-# Topics a photo answers; "I'll send a photo" is an answer only to these.
-VISUAL = frozenset({"condition", "color"})
 
 # Parts a buyer may ask for by name: (name, how it is written). A clause counts for a part only
 # when it says the part is there or not ("박스 있어요", "케이블 포함"), not "케이스에 잔기스".

@@ -4,7 +4,9 @@ Replies are polite 해요체 as on Korean second-hand marketplaces (네고, 쿨�
 Each act has at least five phrasings, and a held price is justified from the listing itself
 (its condition, age or extras, taken from the description). The realizer states only the
 decided price (and the public list price where the act allows it), and only when the decision
-says the price may be quoted; the guard checks that anyway.
+says the price may be quoted; the guard checks that anyway. It says of the item only what the
+listing says, offers nothing the site cannot do (photos, calls, a trade method the listing does
+not name, a later answer where no question reaches the seller), and repeats no sentence.
 """
 
 from __future__ import annotations
@@ -523,9 +525,10 @@ def realize(
 ) -> str:
     """The reply to `decision`; `history` is the chat so far (ending with the buyer's message).
 
-    Only true words: a phrasing that states an item fact the listing contradicts, or promises
-    what the site cannot do (`mlcore.language.claims`), is never picked. No sentence of an
-    earlier reply is said again, unless the buyer repeats the question.
+    Only true words: a phrasing that states an item fact the listing contradicts or does not
+    state, or promises what the site cannot do (`mlcore.language.claims`), is never picked. No
+    sentence of an earlier reply is said again, unless the buyer repeats the question; a fact
+    the description lacks is said so once, then pointed to.
     """
     rng = rng or random.Random()
     key = _key(decision, listing=listing)
