@@ -197,7 +197,7 @@ def _fmt(value: float | None, pct: bool = True, digits: int = 1) -> str:
 def render_table(rows: dict[str, dict[str, Any]], title: str) -> str:
     lines = [
         f"| {title} | dialogues | deal rate | deals when possible | price / list | seller share of zone "
-        "| seller turns | repaired | fallbacks | safety violations | repeated sentences | social proof |",
+        "| seller turns | repaired | fallbacks | repeated sentences | social proof | safety violations |",
         "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
     ]
     for name, s in rows.items():
@@ -205,8 +205,8 @@ def render_table(rows: dict[str, dict[str, Any]], title: str) -> str:
             f"| {name} | {s['dialogues']} | {_fmt(s['deal_rate'])} | {_fmt(s['deal_rate_when_possible'])} "
             f"| {_fmt(s['price_share_of_list'])} | {_fmt(s['seller_share_of_zone'])} "
             f"| {_fmt(s['mean_seller_turns'], pct=False)} | {s['repaired_turns']} | {s['fallback_turns']} "
-            f"| {s['safety_violations']} | {_fmt(s['repeats_per_dialogue'], pct=False, digits=2)} "
-            f"| {_fmt(s['social_per_dialogue'], pct=False, digits=2)} |"
+            f"| {_fmt(s['repeats_per_dialogue'], pct=False, digits=2)} "
+            f"| {_fmt(s['social_per_dialogue'], pct=False, digits=2)} | {s['safety_violations']} |"
         )
     return "\n".join(lines)
 
