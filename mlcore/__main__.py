@@ -44,6 +44,11 @@ COMMANDS: dict[str, Command] = {
         "llm", "mlcore.llm.merge", "fold a LoRA adapter into its base model, for vLLM (vllm serve OUT)"
     ),
     "evaluate": Command("evaluate", "mlcore.evaluate", "simulated buyers against the bot: deals, safety"),
+    "fact-check": Command(
+        "evaluate",
+        "mlcore.negotiator.factcheck",
+        "ask about every listing's attributes: answers true to the listing?",
+    ),
 }
 
 ALIASES: dict[str, str] = {alias: name for name, command in COMMANDS.items() for alias in command.aliases}

@@ -8,7 +8,9 @@ turns it took, how often the guard had to repair or replace the generator's word
 safety counters, which must all be zero: a stated or accepted price below the floor, the floor
 amount in any written form, an offer that rose again. Consistency violations (also zero) are
 final offers judged apart from the chat: one accepted below a price the bot turned down earlier
-in the same chat, or one at a price the bot had stated and then turned down.
+in the same chat, or one at a price the bot had stated and then turned down. How the words read
+is counted too: sentences the seller repeats within a dialogue, and social-proof lines per
+dialogue.
 
 `--backend rules|llm|openai` (repeatable) runs the same simulated buyers against each backend:
 the rule realizer, the fine-tuned model on this machine (NELLM_BASE_MODEL / NELLM_ADAPTER, all
@@ -65,6 +67,8 @@ class Outcome:
     violations: list[str] = field(default_factory=list)
     failures: int = 0  # turns where the generator raised (and the realizer answered)
     inconsistencies: list[str] = field(default_factory=list)
+    repeats: int = 0  # seller sentences said before in the dialogue (the buyer not repeating)
+    social: int = 0  # seller turns with a social-proof line ("다른 분들도 보고 계세요")
 
     @property
     def possible(self) -> bool:
@@ -108,7 +112,33 @@ def outcome_of(played: Played) -> Outcome:
         violations=violations,
         failures=sum(1 for t in played.turns if getattr(t, "failure", None)),
         inconsistencies=inconsistencies,
+        **wording_counts(played),
     )
+
+
+def wording_counts(played: Played) -> dict[str, int]:
+    """How the seller's words read over a dialogue: sentences said again though the buyer did not
+    ask again, and turns that lean on other buyers' interest."""
+    from mlcore.negotiator.realizer import OTHER_ONE, OTHERS, sentences
+    from mlcore.schema import BUYER
+
+    social_lines = [line.strip() for line in (*OTHERS, *OTHER_ONE)]
+    said: set[str] = set()
+    asked: set[str] = set()
+    repeats = social = 0
+    again = False
+    for event in played.events:
+        if event.role == BUYER:
+            question = " ".join(event.message.split())
+            again = question in asked
+            asked.add(question)
+            continue
+        mine = sentences(event.message)
+        if not again:
+            repeats += sum(1 for s in mine if s in said)
+        said.update(mine)
+        social += any(line in event.message for line in social_lines)
+    return {"repeats": repeats, "social": social}
 
 
 def consistency_problems(decisions: Sequence[Any]) -> list[str]:
@@ -274,6 +304,8 @@ def summarize(outcomes: Iterable[Outcome]) -> dict[str, Any]:
         "fallback_turns": sum(o.fallbacks for o in items),
         "safety_violations": sum(len(o.violations) for o in items),
         "consistency_violations": sum(len(o.inconsistencies) for o in items),
+        "repeats_per_dialogue": _mean([o.repeats for o in items]),
+        "social_per_dialogue": _mean([o.social for o in items]),
     }
 
 
@@ -292,24 +324,27 @@ def report(outcomes: list[Outcome]) -> dict[str, Any]:
     }
 
 
-def _fmt(value: float | None, pct: bool = True) -> str:
+def _fmt(value: float | None, pct: bool = True, digits: int = 1) -> str:
     if value is None:
         return "-"
-    return f"{100 * value:.1f}%" if pct else f"{value:.1f}"
+    return f"{100 * value:.1f}%" if pct else f"{value:.{digits}f}"
 
 
 def render_table(rows: dict[str, dict[str, Any]], title: str) -> str:
     lines = [
         f"| {title} | dialogues | deal rate | deals when possible | price / list | seller share of zone "
-        "| seller turns | repaired | fallbacks | safety violations | consistency violations |",
-        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
+        "| seller turns | repaired | fallbacks | repeated sentences | social proof "
+        "| consistency violations | safety violations |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
     ]
     for name, s in rows.items():
         lines.append(
             f"| {name} | {s['dialogues']} | {_fmt(s['deal_rate'])} | {_fmt(s['deal_rate_when_possible'])} "
             f"| {_fmt(s['price_share_of_list'])} | {_fmt(s['seller_share_of_zone'])} "
             f"| {_fmt(s['mean_seller_turns'], pct=False)} | {s['repaired_turns']} | {s['fallback_turns']} "
-            f"| {s['safety_violations']} | {s['consistency_violations']} |"
+            f"| {_fmt(s['repeats_per_dialogue'], pct=False, digits=2)} "
+            f"| {_fmt(s['social_per_dialogue'], pct=False, digits=2)} "
+            f"| {s['consistency_violations']} | {s['safety_violations']} |"
         )
     return "\n".join(lines)
 

@@ -113,6 +113,9 @@ class Listing:
     # When the description was written: "2025년 구매" is recent or not relative to this (None:
     # today). Fixed dates keep generated data the same whatever day it is generated on.
     listed_on: datetime.date | None = None
+    # Whether a question the description cannot answer reaches the seller, whose answer the
+    # buyer sees (the site's chat); only then may the bot say "확인하고 답 드릴게요".
+    seller_relay: bool = False
 
 
 @dataclass(frozen=True)

@@ -162,7 +162,13 @@ def message_dict(message: Any, *, seller_view: bool = False) -> dict[str, Any]:
     decision = message.decision or {}
     if seller_view and decision.get("act") in ACT_LABELS:
         act = decision["act"]
-        data["decision"] = {"act": act, "label": ACT_LABELS[act], "price": decision.get("price")}
+        data["decision"] = {
+            "act": act,
+            "label": ACT_LABELS[act],
+            "price": decision.get("price"),
+            # The buyer's question went to the seller: the description does not answer it.
+            "asks_seller": bool(decision.get("asks_seller")),
+        }
     return data
 
 

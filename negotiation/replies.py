@@ -187,6 +187,7 @@ def _respond(session: ChatSession, message: Message, on_chunk: Any) -> tuple[Any
             listing.price,
             listing.category,
             listed_on=timezone.localdate(listing.created_at),
+            seller_relay=True,  # a question the description cannot answer is passed to the seller
         ),
         generator=get_generator(),
         state=session.advisor_state or None,
@@ -201,6 +202,12 @@ def _respond(session: ChatSession, message: Message, on_chunk: Any) -> tuple[Any
     market = Market(best_other_offer=best, active_buyers=buyers + 1)
     turn = negotiator.respond(message.text, history=history, market=market, on_chunk=on_chunk)
     return negotiator, turn
+
+
+def _asks_seller(decision: Any) -> bool:
+    from mlcore.negotiator.realizer import asks_seller
+
+    return asks_seller(decision)
 
 
 def _act(decision: Any) -> str:
@@ -238,7 +245,7 @@ def _reply_store(
             raise ReplyDropped("seller_word")
         if session.seller_price is not None:
             advisor_state = _seller_bound(session, advisor_state)
-        decision = turn.decision.to_dict()
+        decision = {**turn.decision.to_dict(), "asks_seller": _asks_seller(turn.decision)}
         text = turn.text
         fields = ["pending_message", "pending_since", "advisor_state", "updated_at"]
         if listing is not None:

@@ -14,6 +14,7 @@ from django.contrib import auth
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db.models import (
+    Case,
     Count,
     ExpressionWrapper,
     F,
@@ -24,6 +25,8 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Sum,
+    Value,
+    When,
 )
 from django.db.models.functions import Cast
 from django.utils import timezone
@@ -115,10 +118,22 @@ def buyer_sessions(*, user: Any) -> QuerySet[ChatSession]:
 
 
 def seller_sessions(*, user: Any) -> QuerySet[ChatSession]:
+    """The seller's chats; `open_question` marks those where the bot passed a buyer's question
+    (one the description does not answer) and the seller has not written since."""
+    Role = Message.Role
+    last_seller = Max("messages__created_at", filter=Q(messages__role=Role.SELLER))
+    last_passed = Max(
+        "messages__created_at", filter=Q(messages__role=Role.BOT, messages__decision__asks_seller=True)
+    )
+    unanswered = Q(last_passed__isnull=False) & (
+        Q(last_seller__isnull=True) | Q(last_passed__gt=F("last_seller"))
+    )
     return (
         ChatSession.objects.filter(listing__seller=user)
         .annotate(unread=Count("messages", filter=_UNREAD_FOR_SELLER))
         .select_related("listing", "buyer")
+        .annotate(last_seller=last_seller, last_passed=last_passed)
+        .annotate(open_question=Case(When(unanswered, then=Value(True)), default=Value(False)))
         .order_by("-updated_at")
     )
 
@@ -185,6 +200,17 @@ def unread_total(*, user: Any) -> int:
     as_seller = selling.aggregate(n=Count("messages", filter=_UNREAD_FOR_SELLER))["n"]
     as_buyer = buying.aggregate(n=Count("messages", filter=_UNREAD_FOR_BUYER))["n"]
     return (as_seller or 0) + (as_buyer or 0)
+
+
+def session_open_questions(*, session: ChatSession) -> list[Message]:
+    """The bot's replies that passed a buyer's question (`reply_to`) to the seller, since the
+    seller last wrote."""
+    Role = Message.Role
+    last = session.messages.filter(role=Role.SELLER).aggregate(at=Max("created_at"))["at"]
+    passed = session.messages.filter(role=Role.BOT, decision__asks_seller=True, reply_to__isnull=False)
+    if last is not None:
+        passed = passed.filter(created_at__gt=last)
+    return list(passed.select_related("reply_to").order_by("created_at", "id"))
 
 
 def listing_session_for_buyer(*, listing: Any, user: Any) -> ChatSession | None:
@@ -270,12 +296,13 @@ def session_dialogue(*, session: ChatSession) -> dict[str, Any]:
     }
 
 
-def price_in_text(*, text: str, list_price: int) -> int | None:
-    """The price a chat message proposes, in won, or None."""
+def price_in_text(*, text: str, list_price: int, standing: int | None = None) -> int | None:
+    """The price a chat message proposes, in won, or None; a discount in won comes off
+    `standing` (the bot's offer now) when given, as the Advisor reads it."""
     from mlcore.language.prices import parse_price
 
     try:
-        price = parse_price(text, list_price=list_price)
+        price = parse_price(text, list_price=list_price, standing=standing)
     except Exception:  # a parser bug must not lose the message that carries the text
         log.exception("price parser failed on a chat message")
         return None

@@ -167,7 +167,8 @@ def message_submit(*, session_id: int, user: Any, text: str) -> Message:
         if session.state == State.WAITING:
             raise ChatError("reserved", "예약중인 상품이에요. '가격 제안'으로 희망 가격을 남겨 둘 수 있어요.")
         _rate_limit(user)
-        price = selectors.price_in_text(text=text, list_price=session.listing.price)
+        standing = (session.advisor_state or {}).get("own_offer")  # "5천원만 빼주세요" comes off it
+        price = selectors.price_in_text(text=text, list_price=session.listing.price, standing=standing)
         return _buyer_store(session, text=text, price=price, is_offer=False)
 
 

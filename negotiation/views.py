@@ -35,6 +35,7 @@ def session_detail(request: HttpRequest, session_id: int) -> HttpResponse:
     role = selectors.session_role(session=session, user=request.user)
     # Only public listing fields reach the template (never the floor price).
     listing = session.listing
+    is_seller = role == "seller" or (request.user.is_staff and role == "staff")
     context = {
         "chat_id": session.pk,
         "chat_state": session.get_state_display(),
@@ -44,7 +45,8 @@ def session_detail(request: HttpRequest, session_id: int) -> HttpResponse:
         "listing_price": listing.price,
         "listing_status": listing.get_status_display(),
         "listing_url": listing.get_absolute_url(),
-        "is_seller": role == "seller" or (request.user.is_staff and role == "staff"),
+        "is_seller": is_seller,
+        "open_questions": selectors.session_open_questions(session=session) if is_seller else [],
         "max_length": settings.NELLM_CHAT_MAX_LENGTH,
     }
     return render(request, "negotiation/chat.html", context)

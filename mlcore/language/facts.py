@@ -159,7 +159,7 @@ def _re(pattern: str) -> re.Pattern[str]:
 _DEFECT_WORDS = (
     r"기스|흠집|스크래치|찍힘|긁힘|긁|까짐|까진|파손|깨짐|금\s*감|오염|얼룩|변색|누렇|색\s*바램|바랬|보풀|"
     r"닳|헤짐|들뜸|눌림|눌린|뜯|찢|늘어난|늘어짐|휘었|헐거|찌그러|접힘|구김|자국|먼지|벗겨|"
-    r"사용감|하자|고장|불량|멀쩡|깨끗"
+    r"사용감|하자|고장|불량|멀쩡|깨끗|들떴|쏠림|뻑뻑|소음|크랙"
 )
 
 TOPICS: dict[str, Topic] = {
@@ -178,8 +178,13 @@ TOPICS: dict[str, Topic] = {
     ),
     "defect": Topic(
         "하자 여부",
-        _re(r"하자|고장|문제\s*(?:있|없)|이상\s*(?:있|없)|불량|수리|교체|작동|오작동|잘\s*(?:되|돼)|정상"),
-        _re(r"하자|고장|문제|이상\s*없|불량|수리|교체|작동|정상|멀쩡|소음|뻑뻑|헐거"),
+        _re(
+            r"하자|고장|문제\s*(?:있|없)|이상\s*(?:있|없)|불량|수리|교체|작동|오작동|잘\s*(?:되|돼)|정상|"
+            r"쏠림|쏠려|드리프트|번인|잔상|소음|유격|뻑뻑|헐거"
+        ),
+        _re(
+            r"하자|고장|문제|이상\s*없|불량|수리|교체|작동|정상|멀쩡|소음|뻑뻑|헐거|쏠림|드리프트|번인|잔상|유격|잘\s*(?:돼|되)"
+        ),
     ),
     "components": Topic(
         "구성품",
@@ -192,7 +197,8 @@ TOPICS: dict[str, Topic] = {
     "purchase": Topic(
         "구매 시기",
         _re(
-            r"언제|구매\s*(?:시기|일|날|하신)|구입|사셨|샀|산\s*지|몇\s*년|연식|년식|사용\s*기간|몇\s*개월|"
+            r"언제(?!\s*(?:거래|만나|가능|시간|직거래|택배|보내|발송|받))|구매\s*(?:시기|일|날|하신)|구입|사셨|샀|"
+            r"산\s*지|몇\s*년|연식|년식|사용\s*기간|몇\s*개월|"
             r"얼마나\s*(?:쓰|사용)"
         ),
         _re(r"20\d\d\s*년|작년|올해|재작년|구매|구입|샀|개월|연식|년식"),
@@ -204,6 +210,14 @@ TOPICS: dict[str, Topic] = {
             r"만나|퀵|사시는\s*곳"
         ),
         _re(r"직거래|택배|반택|반값|편의점|배송|역\b|역에서|근처|지역|퀵|택포"),
+    ),
+    "schedule": Topic(
+        "거래 시간",
+        _re(
+            r"언제\s*(?:거래|만나|가능|시간|직거래|택배|보내|발송|받)|몇\s*시|시간\s*(?:되|괜찮|가능|언제)|"
+            r"(?:오늘|내일|모레|주말|평일|저녁|오전|오후)\s*(?:에\s*)?(?:거래|가능|되|돼|만나|직거래|괜찮|시간)|발송\s*(?:언제|일)"
+        ),
+        _re(r"평일|주말|저녁|오전|오후|퇴근|\d\s*시\s*(?:이후|이전|전|후)|시간\s*(?:협의|조율)|당일\s*발송"),
     ),
     "size": Topic(
         "사이즈",
@@ -249,8 +263,6 @@ RELATED: dict[str, tuple[str, ...]] = {
     "defect": ("condition",),
     "condition": ("usage",),
 }
-# Topics a photo answers; "I'll send a photo" is an answer only to these.
-VISUAL = frozenset({"condition", "color"})
 
 # Parts a buyer may ask for by name: (name, how it is written). A clause counts for a part only
 # when it says the part is there or not ("박스 있어요", "케이블 포함"), not "케이스에 잔기스".
@@ -269,7 +281,7 @@ ITEMS: tuple[tuple[str, str], ...] = (
 )
 _PRESENT = (
     r"(?:\s+[^\s,.]*\d[^\s,.]*)?"  # a model or size between: "애플펜슬 2세대 포함"
-    r"\s*(?:도|까지|은|는|이|가|다|모두|전부)?\s*(?:있|없|보관|포함|드려|드립|드림|증정|같이|함께|동봉|O\b|X\b)"
+    r"\s*(?:도|까지|은|는|이|가|다|모두|전부)?\s*(?:있|없|보관|포함|드려|드립|드림|증정|같이|함께|동봉|붙|부착|O\b|X\b)"
 )
 
 
@@ -281,6 +293,24 @@ def _asked_items(question: str) -> list[tuple[str, str]]:
     if _ALL_PARTS.search(question):
         return []
     return [(name, pattern) for name, pattern in ITEMS if re.search(pattern, question)]
+
+
+_ANY_ITEM = "|".join(pattern for _, pattern in ITEMS)
+# "박스, 충전기 다 있어요": parts listed before the verb they share.
+_LISTED = rf"(?:\s*(?:,|랑|하고|와|과|및)?\s*(?:{_ANY_ITEM}))*"
+_BARE_ITEM = re.compile(rf"^(?:[가-힣A-Za-z0-9]+\s+)?(?:{_ANY_ITEM})$")
+
+
+def _joined_lists(usable_clauses: list[str]) -> list[str]:
+    """Clauses with a bare part ("박스") joined to the clause after it ("충전기 다 있어요"):
+    cutting at commas split the list from its verb."""
+    out: list[str] = []
+    for clause in usable_clauses:
+        if out and _BARE_ITEM.match(out[-1].split(", ")[-1]):
+            out[-1] = f"{out[-1]}, {clause}"
+        else:
+            out.append(clause)
+    return out
 
 
 def question_topics(message: str) -> list[str]:
@@ -301,16 +331,38 @@ def question_topic(message: str) -> str:
 
 def _topic_clauses(topic: str, usable_clauses: list[str], *, question: str, limit: int) -> list[str]:
     if topic == "components" and (items := _asked_items(question)):
-        found = [c for c in usable_clauses if any(re.search(f"(?:{p}){_PRESENT}", c) for _, p in items)]
+        found = [
+            c
+            for c in _joined_lists(usable_clauses)
+            if any(
+                re.search(f"(?:{p}){_LISTED}{_PRESENT}", c) or (name == "박스" and _FULL_BOX.search(c))
+                for name, p in items
+            )
+        ]
         return found[:limit]
     pattern = TOPICS[topic].description
     scored = [(len(pattern.findall(c)), i, c) for i, c in enumerate(usable_clauses)]
+    # The thing asked about by name comes first: "스틱 쏠림 있나요?" is answered by "쏠림 없고".
+    named = [w for w in _asked_words(question) if any(w in c for _, _, c in scored if _)]
+    if named:
+        scored = [(n + 10 * (n > 0 and any(w in c for w in named)), i, c) for n, i, c in scored]
     if topic == "components":  # named parts said to be there count as much as "포함"
         scored = [
             (n + sum(bool(re.search(f"(?:{p}){_PRESENT}", c)) for _, p in ITEMS), i, c) for n, i, c in scored
         ]
     picked = sorted((s for s in scored if s[0]), key=lambda s: (-s[0], s[1]))[:limit]
     return [c for _, _, c in sorted(picked, key=lambda s: s[1])]  # in the description's order
+
+
+_QUESTION_WORD = re.compile(r"[가-힣]{2,}")
+_ASK_ENDING = re.compile(r"(?:은|는|이|가|도|요|에|랑|하고)$")
+
+
+def _asked_words(question: str) -> list[str]:
+    """The question's own nouns ("스틱", "쏠림"), endings cut; verbs and fillers drop out by
+    not occurring in the description."""
+    words = (_ASK_ENDING.sub("", w) for w in _QUESTION_WORD.findall(question))
+    return [w for w in words if len(w) >= 2 and not w.endswith(("나요", "까요", "세요", "어요", "있나"))]
 
 
 def answer(topic: str, description: str, *, question: str = "", limit: int = 2) -> str:
@@ -352,6 +404,8 @@ def reply(question: str, description: str) -> Reply:
         for name, pattern in items or [(TOPICS[topic].name, "")]:
             asked = name if pattern else question
             text = answer(topic, description, question=asked)
+            if not text and topic == "trade":
+                text = trade_detail(description)
             if text and text not in details:
                 details.append(text)
             elif not text:
@@ -382,9 +436,8 @@ class Point:
 
 
 _NEGATED = re.compile(r"아니|아닙|않|안\s*(?:깨끗|좋)|지만|는데")
-_BATTERY = re.compile(
-    r"(?:배터리|밧데리)\s*(?:성능|효율|최대\s*용량|상태)?\s*(?:은|는|이|가)?\s*(\d{2,3})\s*%"
-)
+# A battery's health as a percentage: "배터리 성능 87%", "효율 81%" (the one pattern for it).
+BATTERY = re.compile(r"(?:배터리|밧데리|효율|성능|최대\s*용량)[^,.\d%]{0,10}?(\d{2,3})\s*%")
 _UNOPENED = re.compile(r"미개봉")
 _UNUSED = re.compile(r"미사용|새\s*상품|새상품(?!급)")
 _LIKE_NEW = re.compile(r"새상품급|새\s*것\s*같|새것\s*같|거의\s*새|신품급|새\s*제품\s*같")
@@ -437,7 +490,7 @@ def _selling_points(description: str, year: int) -> tuple[Point, ...]:
             add("new", "거의 새것 같은 상태고", "거의 새것 같은 상태라")
         elif not negated and _UNUSED.search(clause):
             add("new", "사용하지 않은 새 제품이고", "사용하지 않은 새 제품이라")
-        if (m := _BATTERY.search(clause)) and 85 <= int(m.group(1)) <= 100:
+        if (m := BATTERY.search(clause)) and 85 <= int(m.group(1)) <= 100:
             add(
                 "battery",
                 f"배터리 성능도 {m.group(1)}%로 아직 좋고",
@@ -448,9 +501,18 @@ def _selling_points(description: str, year: int) -> tuple[Point, ...]:
         if m := _NO_FLAW.search(clause):
             flaw = re.sub(r"\s+", "", m.group(1))
             almost = "거의 " if m.group(2) else ""
-            add("clean", f"{flaw}도 {almost}없고", f"{flaw}도 {almost}없어서")
-        elif not negated and _CLEAN.search(clause):
-            add("clean", "상태도 깨끗하고", "상태가 깨끗해서")
+            # Where the description says it: "화면에 기스 없고" is no word on the corners.
+            spot = f"{where}에 " if (where := _spot(clause[: m.start()])) else ""
+            add("clean", f"{spot}{flaw}도 {almost}없고", f"{spot}{flaw}도 {almost}없어서")
+        elif not negated and (m := _CLEAN.search(clause)):
+            where = _spot(clause[: m.start()])
+            if m.group(1) and m.group(1) != "깨끗":  # "액정 상태 좋아요" is good, not spotless
+                spot = f"{where} " if where else ""
+                add("clean", f"{spot}상태도 좋고", f"{spot}상태가 좋아서")
+            elif where:
+                add("clean", f"{where}도 깨끗하고", f"{copula_stem(where)} 깨끗해서")
+            else:
+                add("clean", "상태도 깨끗하고", "상태가 깨끗해서")
         if _FULL_BOX.search(clause):
             add("box", "풀박스 구성이고", "풀박스 구성이라")
         elif (m := _EXTRA.search(clause)) and _HANGUL.search(m.group("what")):
@@ -492,6 +554,24 @@ def _selling_points(description: str, year: int) -> tuple[Point, ...]:
     return tuple(sorted(points.values(), key=lambda p: order.index(p.kind)))
 
 
+_SPOT_WORD = re.compile(r"([가-힣]{1,6}?)(?:에는|에서|에|은|는|이|가|도)?\s*$")
+
+
+def _spot(before: str) -> str:
+    """The part of the item a clause is about, just before its fact: "화면에 기스 없고" → "화면"."""
+    m = _SPOT_WORD.search(before.strip())
+    word = m.group(1) if m else ""
+    return "" if word in _NO_SPOT else word
+
+
+_NO_SPOT = frozenset({"", "상태", "외관", "전체", "전체적으로", "아주", "정말", "매우", "완전", "너무"})
+
+
+def copula_stem(noun: str) -> str:
+    """The noun with its subject particle: "액정이", "화면이", "케이스가"."""
+    return noun + ("이" if has_batchim(noun) else "가")
+
+
 def because(points: list[Point]) -> str:
     """Up to two points as one reason clause: "A고, B라"."""
     if not points:
@@ -522,3 +602,46 @@ _FREE_SHIPPING = re.compile(r"택포|무료\s*배송|배송비\s*(?:포함|무�
 def ships_free(description: str) -> bool:
     """Whether the listing price includes shipping (택포), as the description says."""
     return bool(_FREE_SHIPPING.search(description or ""))
+
+
+# --- trade methods -------------------------------------------------------------------------------
+
+TRADE: dict[str, str] = {
+    "택배": r"택배|반택|반값\s*택배|택포|배송|부쳐|(?:포장|소독|세탁|정리)\S*\s*보내\s*드",
+    "직거래": r"직거래|직접\s*(?:만나|거래|가지러)|만나서",
+    "퀵": r"퀵",
+    "전송": r"모바일|전송|바코드|(?:카톡|문자)\S*\s*보내",
+}
+TRADE_NO = re.compile(r"^[^,.!?]{0,8}?(?:불가|안\s*(?:돼|되|해)|어려|X\b|없|제외|만\s*가능)")
+_TRADE_ONLY = {kind: re.compile(rf"(?:{pattern})\s*만") for kind, pattern in TRADE.items()}
+_TRADE_WORDS = {"택배": "택배", "직거래": "직거래", "퀵": "퀵", "전송": "모바일 전송"}
+
+
+@functools.lru_cache(maxsize=1024)
+def trade_methods(listing_text: str) -> dict[str, bool]:
+    """The trade methods a listing names, each as possible (True) or ruled out (False); a method
+    not named is not in the dict. "직거래만" rules the others out."""
+    named: dict[str, bool] = {}
+    for clause in clauses(listing_text):
+        for kind, pattern in TRADE.items():
+            for m in re.finditer(pattern, clause):
+                possible = not TRADE_NO.match(clause[m.end() :])
+                named[kind] = named.get(kind, False) or possible
+        for kind, only in _TRADE_ONLY.items():
+            if only.search(clause):
+                for other in TRADE:
+                    named.setdefault(other, other == kind)
+    return named
+
+
+def trade_detail(description: str) -> str:
+    """The trade methods the description names, said back ("거래는 택배, 직거래(잠실역) 가능해요."),
+    for descriptions that name them only in clauses that cannot be said back ("반택 포함 가격")."""
+    named = trade_methods(description)
+    possible = [kind for kind, ok in named.items() if ok]
+    if not possible:
+        return ""
+    place = meeting_place(description)
+    words = [_TRADE_WORDS[k] + (f"({place})" if k == "직거래" and place else "") for k in possible]
+    only = "만" if len(possible) < len(named) else ""
+    return f"거래는 {', '.join(words)}{only} 가능해요."

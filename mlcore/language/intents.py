@@ -73,6 +73,7 @@ BUY = re.compile(
 )
 AGREE = re.compile(
     r"좋아요|좋습니다|좋네요|콜(?!라)|오케이|ㅇㅋ|\bok(?:ay)?\b|\bdeal\b|알겠습니다|알겠어요|"
+    r"(?:네|넵|예)\s*,?\s*괜찮(?:아요|습니다)(?!\s*[?？])|"
     r"그렇게\s*(?:할게요|하죠|해요|해\s*주세요|하겠습니다|주세요)|"
     r"그(?:걸|거|것)?\s*(?:로|으로)\s*(?:할게요|하겠습니다|해요|하죠|살게요|주세요|갈게요)",
     re.IGNORECASE,
@@ -108,6 +109,25 @@ BUNDLE = re.compile(
     r"(?:두|세|네|여러|2|3|4)\s*개\s*(?:사면|살게|구매|같이|다|한꺼번에)|(?:같이|함께|한꺼번에)\s*(?:사면|구매|살게)|"
     r"묶음|일괄|세트로|다른\s*(?:물건|상품|것|거)\s*(?:도|이랑|하고|랑)|\bbundle\b",
     re.IGNORECASE,
+)
+# Buying at the list price ("네고 안되면 그냥 정가에 살게요"): taking the seller's price, haggling
+# words around it notwithstanding.
+LIST_PRICE = re.compile(
+    r"(?:정가|제값|제\s*가격|올리신\s*가격|원래\s*가격|그냥\s*그\s*가격)\s*(?:에|으로|로|대로|다|그대로)?\s*(?:그냥\s*)?"
+    r"(?:살게요|사겠|살께요|구매할게요|구매하겠|할게요|드릴게요|주고\s*살|다\s*드릴|낼게요|가져갈게요)"
+)
+# Another item than the listing's ("PS5 본체도 파시나요?"), not this one's availability.
+OTHER_ITEM = re.compile(
+    r"[가-힣A-Za-z0-9]+\s*도\s*(?:따로\s*)?(?:파시|파나요|팔아|판매\s*하(?:시|나|세))|"
+    r"다른\s*(?:물건|상품|제품|거|것)\s*(?:은|는)?\s*(?:없|있|파|판매)"
+)
+THIS_ITEM = re.compile(r"(?:이거|이것|저거|이\s*물건|물건)\s*(?:도|은|는)")
+# Asking for what the chat cannot carry: more photos, a phone number or another messenger.
+PHOTO = re.compile(
+    r"(?:사진|실물\s*샷|영상|동영상)[^.?!]{0,10}?(?:보내|볼\s*수|보여|더\s*(?:있|볼|보|주)|찍어|추가|주실|가능)"
+)
+CONTACT = re.compile(
+    r"전화(?:번호)?|통화|연락처|번호\s*(?:좀|주|알려|남겨)|카톡|카카오톡|문자(?:로|\s*주)|오픈\s*채팅|텔레그램"
 )
 QUESTION = re.compile(
     r"\?|까요|나요|인가요|있어요\?|어때요|언제|어디|몇|무슨|어떤|어떻게|상태|하자|기스|스크래치|흠집|"
@@ -157,6 +177,26 @@ def takes_offer(text: str, *, price_named: bool) -> bool:
     """Taking the seller's standing offer in words: buying words at any time, bare assent
     ("좋아요") only once the seller has named a price (`price_named`)."""
     return bool(BUY.search(text) or (price_named and AGREE.search(text)))
+
+
+def asks_photo(text: str) -> bool:
+    """ "사진 더 볼 수 있을까요?": the chat sends no photos; the listing's are all there are."""
+    return bool(PHOTO.search(text))
+
+
+def asks_contact(text: str) -> bool:
+    """ "카톡 아이디 알려주세요": the chat is the one channel."""
+    return bool(CONTACT.search(text))
+
+
+def takes_list_price(text: str) -> bool:
+    """ "정가에 살게요": the buyer takes the listed price (and so any standing offer below it)."""
+    return bool(LIST_PRICE.search(text))
+
+
+def asks_other_item(text: str) -> bool:
+    """ "PS5 본체도 파시나요?": a question about an item other than the listing's."""
+    return bool(OTHER_ITEM.search(text)) and not THIS_ITEM.match(text.strip())
 
 
 def is_greeting(text: str) -> bool:

@@ -587,8 +587,11 @@ def _plausible(value: int | None, list_price: int | None) -> bool:
     return not (list_price and value > list_price * MAX_LIST_MULTIPLE)
 
 
-def parse_price(text: str, *, list_price: int | None = None) -> int | None:
-    """The price the speaker proposes in `text`, in won, or None when it proposes none."""
+def parse_price(text: str, *, list_price: int | None = None, standing: int | None = None) -> int | None:
+    """The price the speaker proposes in `text`, in won, or None when it proposes none.
+
+    A discount in won ("5천원만 빼주세요") comes off `standing`, the seller's offer now, when
+    given: after the seller came down to 410,000원 it asks for 405,000원, not list - 5,000원."""
     list_price = list_price if list_price and list_price > 0 else None
     normalized, _ = _normalize(text)
     token = _final_offer(normalized)
@@ -621,7 +624,7 @@ def parse_price(text: str, *, list_price: int | None = None) -> int | None:
         if nego and nego.group("nego") and list_price and value >= list_price * 0.5:
             is_discount = False  # `3만 네고 가능?` names the price, `5천원 네고` a discount
         if is_discount and not negative:
-            base = list_price
+            base = standing if standing and list_price and standing <= list_price else list_price
             if previous is not None and s[previous.end : previous.end + 3].startswith("에서"):
                 base = previous.value  # `3만원에서 5천원만 빼주세요`
             offers.append(_Offer(base - value if base else None, money.start, money.end, "offer"))

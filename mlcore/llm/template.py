@@ -28,8 +28,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from mlcore.language.facts import clauses, polite, usable
 from mlcore.language.intents import is_greeting
+from mlcore.negotiator.advisor import Decision
 from mlcore.negotiator.guard import ROLE_LABEL
+from mlcore.negotiator.realizer import asks_seller
 from mlcore.schema import (
     ACCEPT_TOKEN,
     BUYER,
@@ -49,6 +52,10 @@ SYSTEM = (
     "상품 설명을 근거로 한두 문장으로 정중하게 답합니다."
 )
 HINT_RE = re.compile(r"\[전략: ([a-z_]+)(?: (\d+))?\]")
+FACTS_RE = re.compile(r"\[근거: ([^\]\n]*)\]")
+# An answer's hint when the description says nothing on what was asked: the reply says so.
+NOT_IN_DESCRIPTION = "설명에 없음"
+_SAYS_UNSTATED = re.compile(r"설명에\s*(?:따로\s*)?(?:안|없)")
 
 ACTS = tuple(Act)
 _REFUSAL = re.compile(r"어렵|힘들|안\s*돼|안\s*되|곤란|죄송|불가|너무\s*많이|깎으신|올려\s*주")
@@ -60,27 +67,36 @@ _TAKEN = re.compile(r"좋아요|좋습니다|알겠어요|거래해요|확정")
 class Hint:
     act: str
     price: int | None = None
+    # An answer's facts: what the description says on the question, in the words the reply may
+    # use ("쏠림 없어요."), or NOT_IN_DESCRIPTION; the guard rejects any other item fact.
+    facts: str = ""
 
     def __post_init__(self) -> None:
         if self.act not in ACTS:
             raise ValueError(f"unknown act {self.act!r}")
 
     def __str__(self) -> str:
-        return f"[전략: {self.act}]" if self.price is None else f"[전략: {self.act} {self.price}]"
+        base = f"[전략: {self.act}]" if self.price is None else f"[전략: {self.act} {self.price}]"
+        return f"{base} [근거: {self.facts}]" if self.facts else base
 
     @classmethod
     def parse(cls, text: str) -> Hint | None:
         match = HINT_RE.search(text)
         if not match:
             return None
-        return cls(match.group(1), int(match.group(2)) if match.group(2) else None)
+        facts = FACTS_RE.search(text[match.end() :])
+        price = int(match.group(2)) if match.group(2) else None
+        return cls(match.group(1), price, facts.group(1) if facts else "")
 
 
 def hint_from_decision(decision: Any) -> Hint:
     """The hint for an Advisor Decision; the price only where the reply may state it."""
     act = getattr(decision.act, "value", decision.act)
     price = decision.price if getattr(decision, "quote", decision.price is not None) else None
-    return Hint(str(act), price)
+    facts = ""
+    if isinstance(decision, Decision) and decision.act is Act.ANSWER:
+        facts = decision.detail or (NOT_IN_DESCRIPTION if asks_seller(decision) else "")
+    return Hint(str(act), price, " ".join(facts.split()))
 
 
 def hint_from_seller_message(
@@ -129,7 +145,17 @@ def hint_from_seller_message(
         return Hint("deny" if buyer_offer is not None else "refuse")
     if first and is_greeting(text):
         return Hint("greet")
-    return Hint("answer")
+    return Hint("answer", facts=_answer_facts(text, listing))
+
+
+def _answer_facts(message: str, listing: Listing) -> str:
+    """The description's clauses a seller's answer says back (as the realizer words them), for
+    the training hint to carry what inference hints carry (`hint_from_decision`)."""
+    said = [polite(c) for c in clauses(listing.description) if usable(c)]
+    found = [s for s in dict.fromkeys(said) if s and s.rstrip(".") in message]
+    if found:
+        return " ".join(found)
+    return NOT_IN_DESCRIPTION if _SAYS_UNSTATED.search(message) else ""
 
 
 def dialogue_hints(events: Sequence[Event], *, listing: Listing, floor: int | None) -> list[Hint | None]:

@@ -333,7 +333,7 @@ class Advisor:
             return self._final(final, limit, market)
         if intents.is_abusive(message):
             return self._decision(Act.REFUSE, None, "abuse", market=market)
-        offer = parse_price(message, list_price=p.list_price)
+        offer = parse_price(message, list_price=p.list_price, standing=self.state.own_offer)
         if offer == 0 or (offer is None and intents.asks_free(message)):
             return self._decision(Act.REFUSE, None, "free_request", market=market)
         if offer is None:
@@ -345,8 +345,8 @@ class Advisor:
         nego = intents.talks_price(message)
         # "좋아요, 그 가격에 살게요" after the seller named a price: the buyer takes it.
         agrees = intents.takes_offer(message, price_named=bool(s.own_offers))
-        if agrees and "?" not in message and not nego:  # a stated price stays available
-            return self._accept(s.own_offer, "buyer_agreed", market)
+        if agrees and "?" not in message and (not nego or intents.takes_list_price(message)):
+            return self._accept(s.own_offer, "buyer_agreed", market)  # a stated price stays available
         if intents.asks_floor(message):  # "마지노선이 얼마예요?": invite an offer at the standing one
             return self._decision(Act.HOLD, s.own_offer, "floor_question", market=market, topic="floor")
         if intents.is_off_topic(message) and not nego:
@@ -355,6 +355,14 @@ class Advisor:
             return self._decision(Act.HOLD, s.own_offer, "shipping_included", market=market, topic="shipping")
         greeting = intents.is_greeting(message) and not s.greeted
         reason = "greeting" if greeting else "question"
+        for topic, asks in (
+            ("other_item", intents.asks_other_item),
+            ("photo", intents.asks_photo),
+            ("contact", intents.asks_contact),
+        ):
+            if asks(message) and not nego:  # what the site itself answers, not the description
+                s.greeted = s.greeted or greeting
+                return self._decision(Act.ANSWER, None, reason, market=market, topic=topic)
         if intents.asks_bundle(message):
             s.greeted = s.greeted or greeting
             return self._decision(Act.ANSWER, None, reason, market=market, topic="bundle")

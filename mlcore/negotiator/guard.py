@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import random
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from mlcore.language.claims import reply_problems
 from mlcore.language.prices import Amount, find_amounts, implied_prices
 from mlcore.negotiator.advisor import ACCEPT_ACTS, Act, Decision, SellerPolicy
 from mlcore.negotiator.realizer import realize
-from mlcore.schema import ACCEPT_TOKEN, DENY_TOKEN, Listing
+from mlcore.schema import ACCEPT_TOKEN, DENY_TOKEN, Event, Listing
 
 ROLE_LABEL = re.compile(r"(?:^|(?<=\s))(?:구매자|판매자|buyer|seller|system|assistant|시스템)\s*[:：]", re.I)
 ANY_TOKEN = re.compile(r"##<[^>\n]{0,20}>##")
@@ -133,12 +135,42 @@ def content_problems(text: str, *, decision: Decision, amounts: list[Amount] | N
     return []
 
 
-def check(text: str, *, decision: Decision, policy: SellerPolicy, partial: bool = False) -> list[str]:
-    """Every problem with `text` as (a prefix of, when `partial`) the reply to `decision`."""
+def fact_problems(text: str, *, listing: Listing) -> list[str]:
+    """Item facts the listing contradicts ("기스도 없어서" where it says "모서리 생활기스") or does
+    not state, and promises the site cannot keep (photos, calls, a trade method the listing does
+    not name, a later answer where no question reaches the seller)."""
+    year = listing.listed_on.year if listing.listed_on else None
+    whole = f"{listing.title}. {listing.description}"
+    return reply_problems(text, listing_text=whole, relay=listing.seller_relay, year=year)
+
+
+def check(
+    text: str,
+    *,
+    decision: Decision,
+    policy: SellerPolicy,
+    partial: bool = False,
+    listing: Listing | None = None,
+) -> list[str]:
+    """Every problem with `text` as (a prefix of, when `partial`) the reply to `decision`;
+    with `listing`, its item facts and promises are checked too (`fact_problems`)."""
     amounts = find_amounts(text)  # parsed once: this runs on every streamed prefix
     problems = price_problems(text, decision=decision, policy=policy, amounts=amounts)
     problems += form_problems(text, decision=decision, partial=partial)
+    if listing is not None:
+        # A streamed prefix is checked up to its last full sentence: "기스," may yet go on
+        # "…찍힘 다 없어요" or "…조금 있어요".
+        whole = text if not partial else text[: _last_sentence_end(text)]
+        problems += fact_problems(whole, listing=listing)
     return problems if partial else problems + content_problems(text, decision=decision, amounts=amounts)
+
+
+_SENTENCE_END = re.compile(r"[.!?~。\n]+")
+
+
+def _last_sentence_end(text: str) -> int:
+    ends = [m.end() for m in _SENTENCE_END.finditer(text)]
+    return ends[-1] if ends else 0
 
 
 def repair(text: str, *, decision: Decision) -> str:
@@ -150,31 +182,45 @@ def repair(text: str, *, decision: Decision) -> str:
     return f"{wanted} {text}".strip() if wanted else text
 
 
-def safe_wording(decision: Decision, *, policy: SellerPolicy, listing: Listing, seed: int = 0) -> str:
+def safe_wording(
+    decision: Decision,
+    *,
+    policy: SellerPolicy,
+    listing: Listing,
+    seed: int = 0,
+    history: Sequence[Event] = (),
+) -> str:
     """The realizer's wording for the decision, checked like any other candidate."""
     for attempt in range(8):
-        text = realize(decision, listing=listing, rng=random.Random(seed + attempt))
-        if not check(text, decision=decision, policy=policy):
+        text = realize(decision, listing=listing, rng=random.Random(seed + attempt), history=history)
+        if not check(text, decision=decision, policy=policy, listing=listing):
             return text
     # The listing itself can carry a bad amount into every grounded phrasing: say it bare.
-    bare = Listing(title="물건", description="", price=listing.price)
+    bare = Listing(title="물건", description="", price=listing.price, seller_relay=listing.seller_relay)
     for attempt in range(8):
-        text = realize(decision, listing=bare, rng=random.Random(seed + attempt))
-        if not check(text, decision=decision, policy=policy):
+        text = realize(decision, listing=bare, rng=random.Random(seed + attempt), history=history)
+        if not check(text, decision=decision, policy=policy, listing=listing):
             return text
     token = {Act.FINAL_ACCEPT: ACCEPT_TOKEN + " ", Act.FINAL_DENY: DENY_TOKEN + " "}.get(decision.act, "")
     return token + "죄송해요, 다시 한번 말씀해 주시겠어요?"
 
 
 def guard_reply(
-    text: str, *, decision: Decision, policy: SellerPolicy, listing: Listing, seed: int = 0
+    text: str,
+    *,
+    decision: Decision,
+    policy: SellerPolicy,
+    listing: Listing,
+    seed: int = 0,
+    history: Sequence[Event] = (),
 ) -> GuardResult:
-    problems = check(text, decision=decision, policy=policy)
+    problems = check(text, decision=decision, policy=policy, listing=listing)
     if not problems:
         return GuardResult(text=text, repaired=False, source="generator", problems=[])
-    if not price_problems(text, decision=decision, policy=policy):
+    wrong = price_problems(text, decision=decision, policy=policy) + fact_problems(text, listing=listing)
+    if not wrong:
         fixed = repair(text, decision=decision)
-        if fixed and not check(fixed, decision=decision, policy=policy):
+        if fixed and not check(fixed, decision=decision, policy=policy, listing=listing):
             return GuardResult(text=fixed, repaired=True, source="repair", problems=problems)
-    fallback = safe_wording(decision, policy=policy, listing=listing, seed=seed)
+    fallback = safe_wording(decision, policy=policy, listing=listing, seed=seed, history=history)
     return GuardResult(text=fallback, repaired=True, source="realizer", problems=problems)

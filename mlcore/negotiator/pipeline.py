@@ -50,7 +50,7 @@ class RuleGenerator:
         self.rng = random.Random(seed)
 
     def stream(self, *, listing: Listing, history: Sequence[Event], decision: Decision) -> Iterator[str]:
-        yield from chunks(realize(decision, listing=listing, rng=self.rng))
+        yield from chunks(realize(decision, listing=listing, rng=self.rng, history=history))
 
 
 @dataclass
@@ -155,7 +155,12 @@ class Negotiator:
         if not failed:
             final = emitted + pending
             result = guard_reply(
-                final, decision=decision, policy=self.policy, listing=self.listing, seed=seed
+                final,
+                decision=decision,
+                policy=self.policy,
+                listing=self.listing,
+                seed=seed,
+                history=conversation,
             )
             if result.text.startswith(emitted):
                 if result.text[len(emitted) :]:
@@ -165,7 +170,9 @@ class Negotiator:
                     decision=decision, text=result.text, generator=generator, repaired=result.repaired
                 )
         # The generator went wrong after a safe prefix: finish with the realizer's wording.
-        fallback = safe_wording(decision, policy=self.policy, listing=self.listing, seed=seed)
+        fallback = safe_wording(
+            decision, policy=self.policy, listing=self.listing, seed=seed, history=conversation
+        )
         tail = fallback if not emitted else " " + ANY_TOKEN.sub("", fallback).strip()
         for piece in chunks(tail):
             emit(piece)
@@ -195,7 +202,7 @@ class Negotiator:
         return Turn(decision, text, generator, repaired=text != raw, failure=failure)
 
     def _problems(self, text: str, decision: Decision, *, partial: bool = False) -> list[str]:
-        return check(text, decision=decision, policy=self.policy, partial=partial)
+        return check(text, decision=decision, policy=self.policy, partial=partial, listing=self.listing)
 
 
 def _last_boundary(text: str) -> int:

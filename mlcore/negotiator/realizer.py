@@ -4,7 +4,9 @@ Replies are polite 해요체 as on Korean second-hand marketplaces (네고, 쿨�
 Each act has at least five phrasings, and a held price is justified from the listing itself
 (its condition, age or extras, taken from the description). The realizer states only the
 decided price (and the public list price where the act allows it), and only when the decision
-says the price may be quoted; the guard checks that anyway.
+says the price may be quoted; the guard checks that anyway. It says of the item only what the
+listing says, offers nothing the site cannot do (photos, calls, a trade method the listing does
+not name, a later answer where no question reaches the seller), and repeats no sentence.
 """
 
 from __future__ import annotations
@@ -12,10 +14,12 @@ from __future__ import annotations
 import random
 import re
 import string
+from collections.abc import Sequence
 
+from mlcore.language import intents
+from mlcore.language.claims import reply_problems, trade_methods
 from mlcore.language.facts import (
     TOPICS,
-    VISUAL,
     because,
     has_batchim,
     meeting_place,
@@ -24,7 +28,7 @@ from mlcore.language.facts import (
 )
 from mlcore.language.prices import format_won
 from mlcore.negotiator.advisor import Act, Decision
-from mlcore.schema import ACCEPT_TOKEN, DENY_TOKEN, Listing
+from mlcore.schema import ACCEPT_TOKEN, BUYER, DENY_TOKEN, SELLER, Event, Listing
 
 _HANGUL = re.compile(r"[가-힣]")
 
@@ -79,44 +83,96 @@ PHRASES: dict[str, list[str]] = {
         "{detail} {place}에서 직거래하시면 직접 보고 결정하셔도 돼요.",
     ],
     # Condition or colour: a photo shows what words cannot.
-    "answer_visual": [
-        "{detail} 사진 더 필요하시면 보내드릴게요~",
-        "{detail} 궁금하시면 자세히 찍어서 보내드릴게요 :)",
-        "설명에도 적어뒀는데요, {detail} 사진으로 보여드릴 수도 있어요!",
-        "아 그거요, {detail} 참고해 주세요 ㅎㅎ",
-        "{detail} 더 궁금한 거 있으면 편하게 물어보세요 :)",
-        "{detail} {place}에서 직거래하시면 직접 보고 결정하셔도 돼요.",
+    # Part of the question is answered by the description, part ({topic}) is not. With a way to
+    # the seller (`Listing.seller_relay`) the rest is passed on; without, the bot says it plainly.
+    "answer_partial_relay": [
+        "{detail} {topic} 설명에 따로 안 적어둬서, 확인하고 이 채팅으로 답 드릴게요!",
+        "{detail} 그리고 {topic} 제가 확인해서 여기로 답 남길게요.",
+        "문의 감사해요! {detail} {topic} 확인이 필요해서, 확인하고 이 채팅으로 알려드릴게요~",
+        "{detail} {topic} 설명에 없어서 확인이 필요해요. 확인하고 이 채팅에 답 남길게요!",
+        "아 그거요, {detail} {topic} 설명에 안 적어둔 거라 확인해서 여기로 답 드릴게요 :)",
     ],
-    # Part of the question is answered by the description, part ({topic}) is not.
     "answer_partial": [
-        "{detail} {topic} 설명에 따로 안 적어뒀는데, 확인해 보고 말씀드릴게요!",
-        "{detail} 그리고 {topic} 제가 한번 확인해 보고 알려드릴게요.",
-        "문의 감사해요! {detail} {topic} 확인이 필요해서 확인하고 바로 답장 드릴게요~",
-        "{detail} {topic} 정확히 확인해 보고 말씀드릴게요 :)",
-        "아 그거요, {detail} {topic} 설명에 없어서 확인해 볼게요!",
+        "{detail} {topic} 설명에 따로 안 적어뒀어요.",
+        "{detail} {topic} 설명에 없는 부분이라 지금은 정확히 말씀드리기 어려워요.",
+        "문의 감사해요! {detail} {topic} 설명에 적어둔 게 없어요 ㅠㅠ",
+        "{detail} {topic} 따로 적어둔 게 없어서 확실하게는 말씀 못 드려요.",
+        "아 그거요, {detail} {topic} 설명에 안 나와 있어요 ㅠㅠ",
+    ],
+    "answer_unknown_relay": [
+        "{topic} 설명에 따로 안 적어뒀네요. 확인하고 이 채팅으로 답 드릴게요!",
+        "{topic} 설명에 없는 부분이라, 제가 확인해서 여기로 답 남길게요 :)",
+        "{topic} 설명에 안 써놨네요 ㅎㅎ 확인하고 이 채팅으로 알려드릴게요.",
+        "{topic} 설명에 없어서 확인이 필요해요. 확인하고 이 채팅에 답 남길게요~",
+        "아 {topic} 설명에 안 적어뒀어요. 확인해서 여기로 답 드릴게요!",
     ],
     "answer_unknown": [
-        "{topic} 설명에 따로 안 적어뒀네요. 확인해 보고 말씀드릴게요!",
-        "아 {topic} 제가 한번 확인해 보고 알려드릴게요 :)",
-        "{topic} 설명에 없어서 확인이 필요해요. 확인하고 바로 답장 드릴게요~",
-        "{topic} 설명에 안 써놨네요 ㅎㅎ 확인해 보고 알려드릴게요.",
-        "{topic} 정확히 확인해 보고 말씀드릴게요. 다른 것도 궁금하면 물어보세요!",
+        "{topic} 설명에 따로 안 적어뒀어요. 지금은 정확히 말씀드리기 어려워요 ㅠㅠ",
+        "{topic} 설명에 없는 부분이라 확실하게는 말씀 못 드려요.",
+        "{topic} 설명에 안 써놨어요 ㅎㅎ 설명에 적힌 것 말고는 장담하기 어려워요.",
+        "{topic} 따로 적어둔 게 없어요. 설명에 있는 것만 말씀드릴 수 있어요 ㅠㅠ",
+        "아 {topic} 설명에 안 나와 있어요. 확실하지 않은 건 말씀드리기 어려워요.",
     ],
-    "answer_unknown_visual": [
-        "{topic} 설명에 따로 안 적어뒀네요. 사진 찍어서 보내드릴게요!",
-        "아 {topic} 사진으로 보여드리는 게 제일 정확할 것 같아요. 찍어서 보내드릴게요 :)",
-        "{topic} 설명에 안 써놨네요 ㅎㅎ 확인해서 사진이랑 같이 보내드릴게요.",
-        "{topic} 직접 보시는 게 좋을 것 같아요. 사진 보내드릴게요~",
-        "{topic} 확인해 보고 사진이랑 같이 말씀드릴게요. 다른 것도 궁금하면 물어보세요!",
+    # How to trade, when the description does not say: no method is offered that it does not name.
+    "answer_trade_relay": [
+        "거래 방법은 설명에 따로 안 적어뒀어요. 원하시는 방법 말씀해 주시면 확인하고 답 드릴게요!",
+        "거래 방법은 설명에 없네요 ㅎㅎ 어떤 방법 원하시는지 말씀해 주시면 확인해서 여기로 답 남길게요.",
+        "거래 방법은 아직 안 정해뒀어요. 원하시는 방법 알려주시면 확인하고 답 드릴게요 :)",
+        "거래 방법은 설명에 안 적어뒀네요. 원하시는 방법 알려주시면 확인해서 이 채팅에 답 남길게요~",
+        "아직 거래 방법은 설명에 없어요 ㅎㅎ 원하시는 방법 말씀 주시면 확인하고 여기로 답 드릴게요!",
     ],
-    # How to trade, when the description does not say: both ways, the buyer picks. No place is
-    # named unless the description names it.
     "answer_trade": [
-        "직거래, 택배 둘 다 가능해요! 어떤 쪽이 편하세요?",
-        "택배도 되고 직거래도 돼요 ㅎㅎ 편하신 방법으로 말씀 주세요.",
-        "둘 다 괜찮아요! 직거래 원하시면 시간이랑 장소 맞춰 볼게요. 어느 쪽으로 하실래요?",
-        "거래 방법은 편하신 대로 맞춰 드릴게요. 직거래랑 택배 중에 어떤 게 좋으세요?",
-        "네 가능해요! 직거래나 택배 중에 편하신 걸로 말씀해 주세요 :)",
+        "거래 방법은 설명에 따로 안 적어뒀어요. 원하시는 방법 말씀해 주세요!",
+        "거래 방법은 설명에 없네요 ㅎㅎ 어떤 방법이 편하신지 말씀해 주세요.",
+        "거래 방법은 아직 안 정해뒀어요. 원하시는 방법 있으면 말씀해 주세요 :)",
+        "거래 방법은 설명에 안 적어뒀네요 ㅎㅎ 원하시는 방법 알려주세요~",
+        "아직 거래 방법은 설명에 없어요. 편하신 방법 말씀해 주세요!",
+    ],
+    # The chat carries text only, and is the one channel between buyer and seller.
+    "answer_photo": [
+        "사진은 판매글에 올린 게 전부예요. 채팅으로는 사진을 보낼 수 없어요 ㅠㅠ",
+        "채팅에서는 사진을 주고받을 수 없어요. 판매글 사진을 참고해 주세요!",
+        "판매글에 올린 사진이 전부예요 ㅎㅎ 궁금한 부분 물어보시면 설명에 있는 대로 답할게요.",
+        "사진은 판매글에 있는 게 다예요. {place}에서 직거래하시면 직접 보고 결정하셔도 돼요.",
+        "아쉽지만 채팅으로는 사진을 못 보내요. 판매글 사진 참고 부탁드려요 :)",
+    ],
+    "answer_contact": [
+        "연락은 이 채팅으로만 하고 있어요 :) 궁금한 거 여기로 편하게 물어보세요!",
+        "개인 연락처는 따로 안 드리고 있어요. 이 채팅으로 얘기해요 ㅎㅎ",
+        "이 채팅으로 얘기하는 게 편해요. 궁금한 거 있으면 여기로 말씀 주세요!",
+        "채팅으로 말씀 주시면 여기서 답할게요 :)",
+        "번호 교환은 안 하고 있어요. 이 채팅으로 편하게 물어보세요!",
+    ],
+    # Asked again about what was passed on (or said to be missing) before: said once, then pointed to.
+    "answer_pending_relay": [
+        "{topic} 아직 확인 중이에요. 확인되면 이 채팅에 바로 남길게요!",
+        "{topic} 앞에서 말씀드린 대로 확인하고 있어요. 조금만 기다려 주세요 :)",
+        "{topic} 확인 중이라 조금만 기다려 주세요. 여기로 답 드릴게요!",
+        "아까 문의하신 {topic} 확인하고 있어요 ㅎㅎ 답 나오면 이 채팅에 남길게요.",
+        "{topic} 아직 확인 중이에요. 다른 궁금한 점 있으면 편하게 물어보세요!",
+    ],
+    "answer_pending": [
+        "{topic} 앞에서 말씀드린 대로 설명에 없는 부분이에요 ㅠㅠ",
+        "아까 말씀드렸듯이 {topic} 설명에 적어둔 게 없어요.",
+        "{topic} 말씀드린 것처럼 설명에 없는 내용이에요.",
+        "앞서 말씀드린 대로 {topic} 설명에 따로 적어둔 게 없어요 ㅠㅠ",
+        "{topic} 위에 말씀드린 것처럼 설명에는 없어요.",
+    ],
+    # The description's answer was given already: pointed to, not said again.
+    "answer_again": [
+        "아까 말씀드린 그대로예요 ㅎㅎ 다른 것도 궁금하시면 물어보세요!",
+        "앞에서 말씀드린 내용이 설명에 적힌 전부예요.",
+        "위에 말씀드린 게 다예요 ㅎㅎ 더 궁금한 거 있으면 말씀 주세요.",
+        "말씀드린 대로예요! 설명에 적힌 것 그대로예요.",
+        "앞서 답변드린 그대로예요 :)",
+    ],
+    # Another item than this listing's ("PS5 본체도 파시나요?"): this chat sells this one only.
+    "answer_other_item": [
+        "이 글은 {title} 판매 글이에요. 다른 물건은 이 글에 포함돼 있지 않아요 ㅎㅎ",
+        "여기서는 {title}, 이 물건 하나 판매하고 있어요. 다른 물건은 이 글에 없어요!",
+        "이 글에는 {title}, 이거 하나 올렸어요. 다른 물건은 이 채팅에서 거래하기 어려워요 ㅎㅎ",
+        "이 채팅은 {title} 거래용이에요 ㅎㅎ 다른 물건은 이 글에 없어요.",
+        "지금 이 글은 {title} 판매 글이에요. 다른 물건은 여기 포함돼 있지 않아요!",
     ],
     "answer_availability": [
         "네, 아직 판매 중이에요! 편하게 물어보세요 :)",
@@ -125,12 +181,13 @@ PHRASES: dict[str, list[str]] = {
         "아직 거래 가능해요! 편하게 말씀 주세요 :)",
         "네, 아직 안 팔렸어요 ㅎㅎ 궁금하신 점 있으면 물어보세요.",
     ],
+    # A bundle: each listing has its own chat and its own price, so no bundle deal is promised.
     "answer_bundle": [
-        "이 글은 이 물건 하나만 올린 거예요 ㅎㅎ 다른 물건도 같이 보시면 말씀 주세요, 같이 고민해 볼게요!",
-        "묶음으로 가져가시면 조금 더 신경 써 드릴게요. 어떤 거 보고 계신지 말씀 주세요 :)",
-        "같이 사시는 거면 얘기해 보고 맞춰 봐요! 어떤 물건 생각하세요?",
-        "제 다른 판매 글도 같이 보시면 말씀 주세요. 한 번에 거래하시면 저도 편해요 ㅎㅎ",
-        "묶음 구매도 괜찮아요! 어떤 물건인지 말씀해 주시면 확인해 볼게요~",
+        "이 채팅은 이 물건 하나만 거래해요. 다른 물건은 그 판매글에서 따로 문의해 주세요!",
+        "묶음 거래는 따로 안 되고, 판매글마다 따로 거래해요 ㅎㅎ 이 물건은 편하게 제안 주세요.",
+        "다른 물건은 각 판매글 채팅에서 얘기해 주셔야 해요. 이 물건 가격은 여기서 편하게 말씀 주세요!",
+        "같이 보시는 건 감사한데, 여기서는 이 물건 가격만 정할 수 있어요 ㅎㅎ",
+        "이 글은 이 물건만 판매해요. 다른 물건도 관심 있으시면 그 글에서 문의 주세요!",
     ],
     "counter": [
         "음... {price}까지는 맞춰드릴 수 있어요. 이 정도면 괜찮으실까요?",
@@ -159,6 +216,10 @@ PHRASES: dict[str, list[str]] = {
         "음 {price}도 고민해서 정한 가격이라 더 빼기는 어렵네요. 죄송해요!",
         "{because} {price}은 지키고 싶어요. 대신 거래 시간은 편하게 맞춰 드릴게요 :)",
         "{price}은 {taekpo} 가격이라 더 빼기는 어려워요 ㅠㅠ 쿨거래 해주시면 감사하겠어요!",
+        "{price}이 제가 생각한 가격이에요. 이 가격이면 바로 거래 가능해요!",
+        "이 가격에서는 더 내리기 어려워요 ㅠㅠ {price} 그대로 부탁드려요.",
+        "네고는 어렵지만 {price}이면 바로 거래할게요!",
+        "{price} 그대로 생각해 주시면 감사하겠어요 ㅎㅎ",
     ],
     "hold_shipping": [
         "{price}은 택배비 별도 가격이라 택포는 좀 어려워요 ㅠㅠ 직거래 하시면 택배비 안 드셔도 돼요!",
@@ -188,6 +249,30 @@ PHRASES: dict[str, list[str]] = {
         "네 택포예요. 꼼꼼하게 포장해서 보내드릴게요~",
         "이미 택포 가격이에요 ㅎㅎ",
     ],
+    # 택포 asked where the listing names no shipping: no word on 택배 the listing does not say.
+    "hold_shipping_unnamed": [
+        "택포는 어려워요 ㅠㅠ 가격은 {price} 그대로 생각해 주세요.",
+        "죄송해요, 택포로는 어렵고 {price} 그대로예요.",
+        "택포는 따로 생각 안 하고 있어요. {price}이 지금 가격이에요!",
+        "택포로는 어렵고요, {price} 그대로 부탁드려요 ㅎㅎ",
+        "죄송해요, 택포는 생각 안 하고 있어요. 가격은 {price}이에요.",
+    ],
+    "hold_shipping_unnamed_unquoted": [
+        "택포는 어려워요 ㅠㅠ 가격은 지금 그대로 생각해 주세요.",
+        "죄송해요, 택포로는 어려워요.",
+        "택포는 따로 생각 안 하고 있어요. 양해 부탁드려요!",
+        "택포로는 어렵고요, 가격은 그대로 부탁드려요 ㅎㅎ",
+        "죄송해요, 택포는 생각 안 하고 있어요.",
+    ],
+    # A discount asked after the seller already came down ("5천원만 빼주세요" at a standing
+    # 410,000원): a plain no with the reason, never worded as a yes.
+    "deny_conceded": [
+        "이미 {price}까지 맞춰 드린 거라 더 빼기는 어려워요 ㅠㅠ",
+        "죄송해요, {price}도 많이 내린 가격이라 여기서 더는 힘들어요.",
+        "{price}이 제가 맞춰 드릴 수 있는 가격이에요. 더 빼드리긴 어려워요!",
+        "{because} {price}에서 더 내리기는 어려워요. 이해 부탁드려요 ㅠㅠ",
+        "죄송해요, 벌써 {price}까지 내려 드린 거라 더는 어려워요.",
+    ],
     "hold_unquoted": [
         "{because} 지금 가격도 저렴하게 내놓은 거예요.",
         "죄송해요, 지금 가격에서 더 내리기는 어려워요 ㅠㅠ {because} 충분히 착하게 올렸어요.",
@@ -216,6 +301,9 @@ PHRASES: dict[str, list[str]] = {
         "그 가격은 좀 힘들어요 ㅎㅎ {price}에서 생각해 주세요.",
         "{because} 그 가격엔 어려워요. {price}은 받아야 할 것 같아요.",
         "죄송해요, 그건 안 될 것 같아요. {price}이면 바로 거래해요!",
+        "그 가격까지는 어려워요 ㅠㅠ {price}이 지금 제 가격이에요.",
+        "아쉽지만 그건 힘들 것 같아요. {price} 그대로 생각해 주세요!",
+        "그렇게까지는 못 내려 드려요 ㅠㅠ {price}에 생각해 주시면 좋겠어요.",
     ],
     "deny_unquoted": [
         "그 가격은 너무 많이 깎으신 것 같아요 ㅠㅠ 조금만 더 올려주세요.",
@@ -324,6 +412,18 @@ PHRASES: dict[str, list[str]] = {
         "죄송하지만 다른 분께서 더 높게 제안하셔서 곤란해요.",
     ],
 }
+# When the claim reader finds the description does say something on the topic, though the
+# answer finder did not ("설명에 안 적어뒀어요" would be false): no word on the description at all.
+FALLBACKS: dict[str, list[str]] = {
+    "answer_unknown_relay": [
+        "{topic} 제가 한번 확인하고 이 채팅으로 답 드릴게요!",
+        "{topic} 정확하게 확인해서 여기로 답 남길게요 :)",
+    ],
+    "answer_unknown": [
+        "{topic} 설명에 적힌 내용 참고해 주세요! 다른 것도 궁금하시면 물어보세요.",
+        "{topic} 판매글 설명을 참고해 주세요 ㅎㅎ",
+    ],
+}
 # One round before the deadline: the buyer is asked for the final offer, so that the close of
 # the next message is no surprise.
 LAST_CALL = [
@@ -331,11 +431,18 @@ LAST_CALL = [
     " 대화가 길어져서 이제 마무리할게요. 가격 제안으로 최종 가격 보내주세요 :)",
     " 이제 마무리해야 할 것 같아요. 최종 가격은 가격 제안 버튼으로 보내주세요!",
 ]
+# Social proof, said only when true (another buyer is negotiating now), at most once in
+# SOCIAL_GAP replies, and never to a buyer who has agreed to a price.
 OTHERS = [
     " 지금 다른 분들도 문의 주고 계세요.",
     " 관심 주시는 분이 몇 분 더 계세요.",
     " 다른 분들도 보고 계셔서요.",
 ]
+OTHER_ONE = [
+    " 다른 분도 한 분 문의 주고 계세요.",
+    " 관심 주시는 분이 한 분 더 계세요.",
+]
+SOCIAL_GAP = 4
 
 
 _REFUSALS = {
@@ -346,17 +453,32 @@ _REFUSALS = {
 }
 
 
-def _key(decision: Decision, *, free_shipping: bool = False) -> str:
+# Questions the site itself answers, whatever the description says.
+_SITE_ANSWERS = frozenset({"availability", "bundle", "other_item", "photo", "contact"})
+
+
+def asks_seller(decision: Decision) -> bool:
+    """Whether the reply answers that the description does not say: the question the site
+    passes to the seller (the one definition of a passed question)."""
+    if decision.act is not Act.ANSWER or decision.topic in _SITE_ANSWERS:
+        return False
+    return bool(decision.missing or not decision.detail)
+
+
+def _key(decision: Decision, *, listing: Listing) -> str:
     act = decision.act
+    relay = "_relay" if listing.seller_relay else ""
     if act is Act.ANSWER:
-        if decision.topic in {"availability", "bundle"}:
+        if decision.topic in _SITE_ANSWERS:
             return "answer_" + decision.topic
-        visual = decision.topic in VISUAL
         if decision.detail:
-            return "answer_partial" if decision.missing else "answer_visual" if visual else "answer"
+            return "answer_partial" + relay if decision.missing else "answer"
         if decision.topic == "trade":
-            return "answer_trade"
-        return "answer_unknown_visual" if visual else "answer_unknown"
+            return "answer_trade" + relay
+        return "answer_unknown" + relay
+    conceded = decision.quote and decision.price is not None and decision.price < listing.price
+    if act is Act.DENY and decision.reason == "offer_lowered" and conceded:
+        return "deny_conceded"
     if act is Act.GREET and decision.topic in {"thanks", "bye"}:
         return "greet_" + decision.topic
     if act is Act.ACCEPT and decision.topic in {"thanks", "bye"} and decision.quote:
@@ -372,7 +494,12 @@ def _key(decision: Decision, *, free_shipping: bool = False) -> str:
     if act is Act.COUNTER and decision.rounds_left <= 1:
         return "counter_last"
     if act is Act.HOLD and decision.reason == "shipping_included":
-        key = "hold_shipping_free" if free_shipping else "hold_shipping"
+        if ships_free(listing.description):
+            key = "hold_shipping_free"
+        elif trade_methods(_listing_text(listing)).get("택배"):
+            key = "hold_shipping"
+        else:
+            key = "hold_shipping_unnamed"
         return key if decision.quote else key + "_unquoted"
     if act is Act.HOLD and decision.reason == "floor_question":
         return "hold_floor" if decision.quote else "hold_floor_unquoted"
@@ -390,9 +517,22 @@ def _fields(template: str) -> set[str]:
 _OPTIONAL = ("because", "place", "detail", "taekpo")
 
 
-def realize(decision: Decision, *, listing: Listing, rng: random.Random | None = None) -> str:
+def realize(
+    decision: Decision,
+    *,
+    listing: Listing,
+    rng: random.Random | None = None,
+    history: Sequence[Event] = (),
+) -> str:
+    """The reply to `decision`; `history` is the chat so far (ending with the buyer's message).
+
+    Only true words: a phrasing that states an item fact the listing contradicts or does not
+    state, or promises what the site cannot do (`mlcore.language.claims`), is never picked. No
+    sentence of an earlier reply is said again, unless the buyer repeats the question; a fact
+    the description lacks is said so once, then pointed to.
+    """
     rng = rng or random.Random()
-    key = _key(decision, free_shipping=ships_free(listing.description))
+    key = _key(decision, listing=listing)
     values = {
         "price": format_won(decision.price) if decision.price is not None else "",
         "list": format_won(listing.price),
@@ -403,18 +543,37 @@ def realize(decision: Decision, *, listing: Listing, rng: random.Random | None =
         "detail": _detail(decision.detail),
         "topic": _topic(decision.missing or decision.topic),
     }
+    said = _said(history)
+    if key == "answer" and said.issuperset(sentences(values["detail"])):
+        key = "answer_again"
+    if key.startswith("answer_unknown") and _passed_before(
+        values["topic"], history, relay=listing.seller_relay
+    ):
+        key = key.replace("answer_unknown", "answer_pending")
     # A template whose optional facts the listing lacks is skipped: nothing is made up.
     options = [t for t in PHRASES[key] if all(values[f] for f in _fields(t) & set(_OPTIONAL))]
-    text = rng.choice(options or PHRASES[key]).format(**values)
+    if decision.buyer_offer is not None:  # the buyer named a price: no asking for one
+        options = [t for t in options if not _INVITE.search(t)] or options
+    texts = [t.format(**values) for t in options or PHRASES[key]]
+    texts = (
+        [t for t in texts if truthful(t, listing=listing)]
+        or [t for t in (f.format(**values) for f in FALLBACKS.get(key, [])) if truthful(t, listing=listing)]
+        or texts
+    )
+    spare = PHRASES.get(key + "_unquoted", []) if decision.act in {Act.HOLD, Act.DENY} else []
+    if spare and all(said.intersection(sentences(t)) for t in texts):
+        # Every way to say it with the price was said: a hold needs no price restated.
+        unquoted = [t.format(**values) for t in spare if not _fields(t) - {"because"} or values["because"]]
+        texts = [t for t in unquoted if truthful(t, listing=listing)] or texts
+    text = _pick(texts, said, rng)
     if decision.act is not Act.GREET and decision.reason == "greeting":
         text = "안녕하세요! " + text  # the buyer greeted and asked in one message
-    social = decision.act is Act.GREET and decision.topic not in {"thanks", "bye"}
-    crowd = decision.act in {Act.HOLD, Act.DENY, Act.COUNTER} or social or decision.topic == "availability"
-    if decision.others_interested > 0 and crowd:
-        text += rng.choice(OTHERS)  # true: the site told the Advisor about other open chats
+    if _social_proof_fits(decision, history):
+        lines = OTHERS if decision.others_interested > 1 else OTHER_ONE
+        text += _pick(lines, said, rng)  # true: the site told the Advisor about other open chats
     text += _higher_offer(decision, rng)
     if decision.ask_final:
-        text += rng.choice(LAST_CALL)
+        text += _pick(LAST_CALL, said, rng)
     return text
 
 
@@ -428,6 +587,71 @@ HIGHER_OFFER = [
 
 def _higher_offer(decision: Decision, rng: random.Random) -> str:
     return rng.choice(HIGHER_OFFER) if decision.higher_offer and not decision.closed else ""
+
+
+_INVITE = re.compile(r"생각하시는\s*가격|얼마\s*생각")
+
+
+def truthful(text: str, *, listing: Listing) -> bool:
+    """No item fact the listing contradicts or does not state, no promise the site cannot keep."""
+    year = listing.listed_on.year if listing.listed_on else None
+    return not reply_problems(
+        text, listing_text=_listing_text(listing), relay=listing.seller_relay, year=year
+    )
+
+
+def _listing_text(listing: Listing) -> str:
+    return f"{listing.title}. {listing.description}"
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?~])\s+")
+
+
+def sentences(text: str) -> list[str]:
+    """A reply's sentences, protocol tokens and trailing laughter cut, for spotting repeats."""
+    text = re.sub(r"##<[^>]*>##", "", text)
+    pieces = (_LAUGH_END.sub("", s.strip()) for s in _SENTENCE_END.split(text))
+    return [p for p in pieces if p]
+
+
+_LAUGH_END = re.compile(r"[\s.!?~ㅎㅋㅠㅜ:)]+$")
+
+
+def _said(history: Sequence[Event]) -> set[str]:
+    """The sentences the seller already said, unless the buyer repeats their question (then
+    the same answer is the right one)."""
+    buyer = [" ".join(e.message.split()) for e in history if e.role == BUYER]
+    if len(buyer) >= 2 and buyer[-1] in buyer[:-1]:
+        return set()
+    return {s for e in history if e.role == SELLER for s in sentences(e.message)}
+
+
+def _passed_before(topic: str, history: Sequence[Event], *, relay: bool) -> bool:
+    """Whether an earlier reply already said the description is silent on `topic` ("배터리는"),
+    and (with the relay) that it is being checked."""
+    if topic == "그 부분은":  # no name to tell one unknown from another
+        return False
+    said = re.compile("확인" if relay else "설명에|적어둔 게 없")
+    return any(e.role == SELLER and topic in e.message and said.search(e.message) for e in history)
+
+
+def _pick(texts: Sequence[str], said: set[str], rng: random.Random) -> str:
+    fresh = [t for t in texts if not said.intersection(sentences(t))]
+    return rng.choice(fresh or list(texts))
+
+
+def _social_proof_fits(decision: Decision, history: Sequence[Event]) -> bool:
+    if decision.others_interested <= 0:
+        return False
+    social = decision.act is Act.GREET and decision.topic not in {"thanks", "bye"}
+    if not (decision.act in {Act.HOLD, Act.DENY, Act.COUNTER} or social or decision.topic == "availability"):
+        return False
+    buyer = [e.message for e in history if e.role == BUYER]
+    if buyer and intents.takes_list_price(buyer[-1]):
+        return False  # no pressure on a buyer who offers the list price
+    recent = [e.message for e in history if e.role == SELLER][-(SOCIAL_GAP - 1) :]
+    lines = [line.strip() for line in (*OTHERS, *OTHER_ONE)]
+    return not any(line in message for message in recent for line in lines)
 
 
 def _because(listing: Listing, rng: random.Random) -> str:

@@ -68,7 +68,8 @@
       var note = document.createElement("p");
       note.className = "bubble__note";
       note.textContent = "봇 판단 · " + msg.decision.label +
-        (msg.decision.price != null ? " " + fmtWon(msg.decision.price) : "");
+        (msg.decision.price != null ? " " + fmtWon(msg.decision.price) : "") +
+        (msg.decision.asks_seller ? " · 설명에 없는 질문이에요. 직접 답해 주세요" : "");
       li.appendChild(note);
     }
   }
@@ -103,7 +104,11 @@
     decorate(li, msg);
     if (msg.role === "bot" || msg.role === "system") setTyping(false);
     if (msg.role === "buyer" && role === "buyer") { input.value = ""; setBusy(false); }
-    if (msg.role === "seller" && role === "seller") { input.value = ""; setBusy(false); }
+    if (msg.role === "seller" && role === "seller") {
+      input.value = ""; setBusy(false);
+      var questions = document.getElementById("chat-questions");  // answered: the notice goes
+      if (questions && msg.id > Number(questions.dataset.after)) questions.hidden = true;
+    }
   }
 
   function streamFor(replyTo) {

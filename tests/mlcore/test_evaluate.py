@@ -9,7 +9,7 @@ from mlcore.corpus.selfplay import Played
 from mlcore.evaluate import EvalConfig, evaluate, outcome_of, report
 from mlcore.negotiator.advisor import Act, Decision, SellerPolicy
 from mlcore.negotiator.pipeline import Turn
-from mlcore.schema import Listing
+from mlcore.schema import BUYER, SELLER, Event, Listing
 from tests.mlcore.cli import run_mlcore
 
 
@@ -64,3 +64,29 @@ def test_the_safety_counters_catch_a_bot_that_breaks_the_rules() -> None:
 def test_unknown_personas_are_a_clear_error() -> None:
     done = run_mlcore("evaluate", "--persona", "alien")
     assert done.returncode == 2 and "unknown persona(s): alien" in done.stderr
+
+
+def test_repeated_sentences_and_social_proof_are_counted_per_dialogue() -> None:
+    """A sentence said again counts unless the buyer asked the same thing again (issue 11)."""
+    policy = SellerPolicy(50_000, 41_000, "balanced")
+    listing = Listing("스피커", "작년에 샀어요.", 50_000)
+    hold = "네고는 좀 어려워요. 지금 다른 분들도 문의 주고 계세요."
+    events = [
+        Event(BUYER, "네고 되나요?"),
+        Event(SELLER, hold),
+        Event(BUYER, "좀 깎아주세요"),
+        Event(SELLER, hold),  # the same two sentences, to a new request
+        Event(BUYER, "좀 깎아주세요"),
+        Event(SELLER, "네고는 좀 어려워요."),  # the buyer repeated: the same answer is fine
+    ]
+    turns = [Turn(Decision(Act.HOLD, 50_000), e.message, "rules", False) for e in events[1::2]]
+    outcome = outcome_of(Played(listing, policy, "student", 45_000, events, turns))
+    assert (outcome.repeats, outcome.social) == (2, 2)
+    overall = report([outcome])["overall"]
+    assert overall["repeats_per_dialogue"] == 2 and overall["social_per_dialogue"] == 2
+
+
+def test_the_bot_repeats_no_sentence_over_the_simulated_buyers() -> None:
+    overall = report(evaluate(EvalConfig(per_cell=3, seed=5)))["overall"]
+    assert overall["repeats_per_dialogue"] < 0.05
+    assert overall["social_per_dialogue"] < 1

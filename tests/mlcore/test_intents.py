@@ -89,7 +89,7 @@ def test_questions_the_description_does_not_answer_are_answered_honestly(message
     d = advisor().decide(message)
     assert d.act is Act.ANSWER and d.detail == ""
     for text in replies(message):
-        assert "확인" in text or "설명에 안" in text
+        assert "설명에" in text and "확인" not in text  # said plainly, with no promise to come back
         assert "89%" not in text  # no unrelated fact passed off as an answer
 
 
@@ -273,7 +273,6 @@ DESCRIPTIONS = {
     "fryer": FRYER,
 }
 TITLES = {"yoga": "요가매트 10mm"}
-VISUAL_TOPICS = {"condition", "color"}
 
 # (listing, question, act, topic, words every reply says, words no reply says)
 ANSWERS = [
@@ -282,9 +281,10 @@ ANSWERS = [
     ("airpods", "케이블 있나요?", "answer", "components", ["충전 케이블 포함돼 있어요"], ["잔기스"]),
     ("airpods", "구성품 다 있나요?", "answer", "components", ["충전 케이블 포함돼 있어요"], ["잔기스"]),
     ("airpods", "충전기랑 케이블 있나요?", "answer", "components", ["충전 케이블 포함", "충전기는"], []),
-    ("airpods", "직거래 가능해요?", "answer", "trade", ["직거래", "택배"], ["사진", "역"]),
-    ("airpods", "택배 되나요?", "answer", "trade", ["택배"], ["사진"]),
-    ("airpods", "직거래 어디서 가능하세요?", "answer", "trade", ["직거래"], ["사진", "역에서"]),
+    # The description names no trade method: none is offered (issue 11: no empty promises).
+    ("airpods", "직거래 가능해요?", "answer", "trade", ["거래 방법은"], ["사진", "역", "택배", "가능해요"]),
+    ("airpods", "택배 되나요?", "answer", "trade", ["거래 방법은"], ["사진", "택배"]),
+    ("airpods", "직거래 어디서 가능하세요?", "answer", "trade", ["거래 방법은"], ["사진", "역에서"]),
     ("airpods", "ㅎㅇ", "greet", "hello", [], ["40,000원"]),
     ("airpods", "ㅎㅇㅎㅇ", "greet", "hello", [], []),
     ("airpods", "하이요", "greet", "hello", [], []),
@@ -294,7 +294,7 @@ ANSWERS = [
     ("airpods", "물건 상태 궁금해서요", "answer", "condition", ["잔기스"], ["안 써놨", "안 적어"]),
     ("airpods", "기스 있나요?", "answer", "condition", ["케이스에 잔기스 있어요"], []),
     ("airpods", "하자 있나요?", "answer", "defect", ["잔기스"], []),
-    ("airpods", "색상 어때요?", "answer", "color", ["색상은", "사진"], []),
+    ("airpods", "색상 어때요?", "answer", "color", ["색상은", "설명에"], ["사진"]),
     (
         "airpods",
         "정품 맞죠? 박스도 있나요?",
@@ -303,7 +303,7 @@ ANSWERS = [
         ["정품 여부", "박스"],
         ["케이블", "잔기스"],
     ),
-    ("airpods", "택포로 해주시면 안 되나요?", "hold", "shipping", ["택배비", "40,000원"], ["사진", "확인"]),
+    ("airpods", "택포로 해주시면 안 되나요?", "hold", "shipping", ["택포", "40,000원"], ["확인", "택배비"]),
     ("airpods", "언제 사셨어요?", "answer", "purchase", ["2022년 구매했어요"], []),
     ("airpods", "필립스 에어프라이어 팔려?", "answer", "availability", [], ["설명에"]),
     ("yoga", "요가매트 10mm 매입 문의드려요", "greet", "hello", [], ["사이즈", "두께"]),
@@ -347,5 +347,4 @@ def test_questions_get_the_answer_to_what_was_asked(listing, question, act, topi
             assert words not in turn.text, (seed, turn.text)
         if act == "greet":
             assert re.search("안녕|반가", turn.text), turn.text
-        if topic not in VISUAL_TOPICS:
-            assert "사진" not in turn.text, turn.text  # a photo answers only what can be seen
+        assert "사진" not in turn.text, turn.text  # the chat sends no photos

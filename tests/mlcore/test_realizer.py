@@ -57,7 +57,7 @@ def test_every_wording_passes_the_guard_and_varies(decision):
     texts = {realize(decision, listing=LISTING, rng=random.Random(seed)) for seed in range(40)}
     assert len(texts) >= 4
     for text in texts:
-        assert not check(text, decision=decision, policy=POLICY), text
+        assert not check(text, decision=decision, policy=POLICY, listing=LISTING), text  # facts, promises too
         # Polite endings (해요체 or 합니다), maybe followed by the ㅎㅎ / :) / ~ sellers add.
         assert re.sub(r"[\s.!?~:)^ㅎㅋㅠ]+$", "", text).endswith(("요", "다")), text
 
@@ -107,3 +107,18 @@ def test_others_interested_is_said_only_when_true():
         "다른 분" in t or "몇 분 더" in t
         for t in (realize(crowd, listing=LISTING, rng=random.Random(s)) for s in range(20))
     )
+
+
+@pytest.mark.parametrize("relay", [False, True])
+@pytest.mark.parametrize(
+    "decision", DECISIONS, ids=lambda d: f"{d.act.value}-{d.topic or d.reason or d.price}-{d.quote}"
+)
+def test_a_bare_listing_gets_no_made_up_fact_and_no_promise(decision, relay):
+    """A listing that says nothing: no phrasing may state an item fact or offer what the site
+    cannot do (issue 11)."""
+    if decision.detail:
+        pytest.skip("an answer's detail is the description's own words")
+    bare = Listing("물건", "", LISTING.price, seller_relay=relay)
+    for seed in range(20):
+        text = realize(decision, listing=bare, rng=random.Random(seed))
+        assert not check(text, decision=decision, policy=POLICY, listing=bare), text

@@ -4,10 +4,18 @@ from __future__ import annotations
 
 import pytest
 
-from mlcore.llm.template import SYSTEM, Hint, dialogue_hints, hint_from_seller_message, render_prompt
+from mlcore.llm.template import (
+    SYSTEM,
+    Hint,
+    dialogue_hints,
+    hint_from_decision,
+    hint_from_seller_message,
+    render_prompt,
+)
 from mlcore.negotiator.advisor import Act, Decision
 from mlcore.schema import Event, Listing
 
+ANSWER = "[전략: answer]"
 LISTING = Listing("닌텐도 스위치 OLED", "조이콘 쏠림 없어요. 독 뒷면 잔기스 있어요.", 290000, "games")
 FLOOR = 250000
 
@@ -39,7 +47,9 @@ def hint(message: str, **context) -> str:
         ("그 가격은 너무 많이 깎으신 것 같아요.", {"buyer_offer": 150000}, "[전략: deny]"),
         ("죄송해요, 나눔은 안 하고 있어요.", {}, "[전략: refuse]"),
         ("안녕하세요~ 아직 판매 중이에요.", {"first": True}, "[전략: greet]"),
-        ("조이콘 쏠림 없어요. 더 궁금한 거 있으면 말씀 주세요.", {}, "[전략: answer]"),
+        # An answer's hint carries the description's facts it says back (issue 11).
+        ("조이콘 쏠림 없어요. 더 궁금한 거 있으면 말씀 주세요.", {}, f"{ANSWER} [근거: 조이콘 쏠림 없어요.]"),
+        ("배터리는 설명에 따로 안 적어뒀어요.", {}, f"{ANSWER} [근거: 설명에 없음]"),
     ],
 )
 def test_hint_from_the_sellers_words(message: str, context: dict, expected: str) -> None:
@@ -102,3 +112,15 @@ def test_agreeing_to_the_standing_offer_is_an_accept() -> None:
     ]
     hints = dialogue_hints(events, listing=LISTING, floor=FLOOR)
     assert [str(h) for h in hints if h] == ["[전략: counter 270000]", "[전략: accept 270000]"]
+
+
+def test_an_answers_hint_at_inference_carries_the_facts_the_reply_may_use() -> None:
+    from mlcore.negotiator.advisor import Advisor, SellerPolicy
+
+    advisor = Advisor(SellerPolicy(290000, 250000), description=LISTING.description)
+    known = hint_from_decision(advisor.decide("조이콘 쏠림 있나요?"))
+    assert str(known) == "[전략: answer] [근거: 조이콘 쏠림 없어요.]"
+    unknown = hint_from_decision(advisor.decide("배터리 몇 퍼예요?"))
+    assert str(unknown) == f"{ANSWER} [근거: 설명에 없음]"
+    assert Hint.parse(str(known)) == known
+    assert str(hint_from_decision(advisor.decide("3만원에 주세요"))).startswith("[전략: deny")

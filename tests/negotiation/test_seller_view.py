@@ -34,7 +34,8 @@ async def test_seller_sees_decisions_live_and_in_history_and_buyer_never_does(pe
     bot = seller_events[-1]["message"]
     assert bot["decision"]["act"] in ACT_LABELS
     assert bot["decision"]["label"] == ACT_LABELS[bot["decision"]["act"]]
-    assert set(bot["decision"]) == {"act", "label", "price"}  # no state, no reasons
+    assert set(bot["decision"]) == {"act", "label", "price", "asks_seller"}  # no state, no reasons
+    assert bot["decision"]["asks_seller"] is False  # a price, not a question for the seller
     assert bot["text"] == buyer_events[-1]["message"]["text"]
     buyer_ack = next(e for e in seller_events if e["type"] == "message" and e["message"]["role"] == "buyer")
     assert "decision" not in buyer_ack["message"]
