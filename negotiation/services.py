@@ -163,6 +163,12 @@ def message_submit(*, session_id: int, user: Any, text: str) -> Message:
                 _seller_price_bind(session, price)
             events.messages_announce(session=session, messages=[message])
             return message
+        if role == Role.BUYER and session.state == State.AGREED:
+            # After the deal the two arrange the hand-over (약속 잡기) as people: the bot is silent.
+            _rate_limit(user)
+            message = Message.objects.create(session=session, role=Role.BUYER, text=text)
+            events.messages_announce(session=session, messages=[message])
+            return message
         _check_buyer_can_talk(session, role)
         if session.state == State.WAITING:
             raise ChatError("reserved", "예약중인 상품이에요. '가격 제안'으로 희망 가격을 남겨 둘 수 있어요.")

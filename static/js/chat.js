@@ -164,7 +164,8 @@
 
   function canTalk() {
     if (role === "seller") return true;
-    return role === "buyer" && state && state.state === "open";
+    // After the deal the buyer and the seller arrange the hand-over here; the bot stays silent.
+    return role === "buyer" && state && (state.state === "open" || state.state === "agreed");
   }
 
   function canOffer() {
@@ -172,7 +173,10 @@
   }
 
   var BANNERS = {
-    agreed: function (s) { return "거래가 성사되었어요! 합의 가격 " + fmtWon(s.agreed_price) + " · 상품이 예약중이 되었어요."; },
+    agreed: function (s) {
+      return "거래가 성사되었어요! 합의 가격 " + fmtWon(s.agreed_price) + " · 상품이 예약중이 되었어요. " +
+        "이제 봇은 답하지 않아요. 판매자와 직접 시간·장소(또는 택배)를 정해 약속을 잡아 보세요.";
+    },
     failed: function () { return "아쉽지만 협상이 결렬되었어요."; },
     waiting: function (s) {
       return "이 상품은 다른 구매자와 거래가 성사되어 예약중이에요." +
