@@ -17,6 +17,7 @@ from typing import Any
 
 from django.conf import settings
 
+from mlcore.negotiator.advisor import MAX_FINAL_OFFERS
 from mlcore.schema import ACCEPT_TOKEN, DENY_TOKEN, FINAL_OFFER_RE, MAX_PRICE, Act
 
 # Client → server
@@ -185,7 +186,13 @@ def state_dict(session: Any, *, typing: bool | None = None) -> dict[str, Any]:
         "typing": session.pending_message_id is not None if typing is None else typing,
         "seller_in_control": session.seller_in_control,  # the seller answers, not the bot
         "feedback_given": session.feedback_natural is not None,
+        # Final offers the buyer may still send: the one turned down last of them ends the chat.
+        "final_offers_left": _final_offers_left(session),
     }
+
+
+def _final_offers_left(session: Any) -> int:
+    return max(MAX_FINAL_OFFERS - (session.advisor_state or {}).get("final_offers", 0), 0)
 
 
 def history(

@@ -352,17 +352,31 @@
   if (dialog) {
     var priceInput = document.getElementById("offer-price");
     var offerError = document.getElementById("offer-error");
+    var offerLeft = document.getElementById("offer-left");
+    var digitsOf = function (value) { return String(value).replace(/[^0-9]/g, ""); };
+    // Typed as people read money: 280,000.
+    var withCommas = function (value) {
+      var digits = digitsOf(value);
+      return digits ? Number(digits).toLocaleString("ko-KR") : "";
+    };
+    priceInput.addEventListener("input", function () { priceInput.value = withCommas(priceInput.value); });
     offerOpen.addEventListener("click", function () {
       offerError.hidden = true;
+      var left = state ? state.final_offers_left : null;
+      if (offerLeft && left != null) {
+        offerLeft.textContent = left <= 1
+          ? "마지막 최종 제안이에요. 이 제안이 거절되면 협상이 끝나요."
+          : "최종 제안은 " + left + "번 더 할 수 있어요. 마지막 제안까지 거절되면 협상이 끝나요.";
+      }
       // Start from the bot's standing offer: the buyer's `##<price>##` is the price of the deal.
-      if (!priceInput.value && state && state.bot_offer) priceInput.value = state.bot_offer;
+      if (!priceInput.value && state && state.bot_offer) priceInput.value = withCommas(state.bot_offer);
       if (typeof dialog.showModal === "function") dialog.showModal(); else dialog.setAttribute("open", "");
       priceInput.focus();
     });
     document.getElementById("offer-cancel").addEventListener("click", function () { dialog.close(); });
     document.getElementById("offer-form").addEventListener("submit", function (e) {
       e.preventDefault();
-      var price = parseInt(String(priceInput.value).replace(/[^0-9]/g, ""), 10);
+      var price = parseInt(digitsOf(priceInput.value), 10);
       if (!price || price < 1 || price > listPrice) {
         offerError.textContent = "1원 이상 " + fmtWon(listPrice) + " 이하로 입력해 주세요.";
         offerError.hidden = false;

@@ -48,3 +48,17 @@ async def test_the_third_turned_down_final_offer_ends_the_chat(people, listing):
     error = (await receive_until(comm, lambda e: e["type"] == "error"))[-1]
     assert error["code"] == "finished" and "끝난" in error["message"]
     await comm.disconnect()
+
+
+async def test_the_chat_says_how_many_final_offers_are_left(people, listing):
+    session, comm = await chat(people, listing)
+    await comm.send_json_to({"type": "offer", "price": 10_000})
+    events = await receive_until(comm, is_reply)
+    await receive_until(comm, lambda e: e["type"] == "state" and not e["typing"])
+    await comm.disconnect()
+    again = communicator(people["bob"], session.pk)
+    assert (await again.connect())[0]
+    history = await again.receive_json_from()
+    assert events[-1]["message"]["text"].startswith("##<거절>##")
+    assert history["state"]["final_offers_left"] == 2
+    await again.disconnect()
