@@ -2,10 +2,13 @@
 
 One `BatchScheduler` per model (per GPU) runs one thread. Each turn of its loop admits the
 requests that arrived since the last (their prompts run together through `SlotModel.prefill`,
-which also yields their first token), then decodes one token for every chat in the batch and
-hands each chat its token. A chat that finishes, hits its limit or is closed by its reader (the
-guard stopped it) leaves the batch at once and its slot is free for the next request. No
-request waits for a batch to finish: it waits at most for the step in flight.
+which also yields their first token; while others decode, an arrival waits up to `join_window`
+for company, so arrivals share a prefill), then decodes one token for every chat in the batch.
+Each chat gets its first token at once and the rest in chunks, at most every `flush_interval`,
+so the loop wakes a few reader threads a step instead of all of them. A chat that finishes,
+hits its limit or is closed by its reader (the guard stopped it) leaves the batch at once and
+its slot is free for the next request. No request waits for a batch to finish: it waits at most
+for the join window and the step in flight.
 
 Callers in other threads (Celery's threads pool, the site's in-process pool, `evaluate`'s
 threads) call `submit()` and read the returned `TokenStream`; detokenising and guarding happen
