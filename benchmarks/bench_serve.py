@@ -12,7 +12,9 @@ so every reply has the same length). Measured in one run, on one GPU:
   token by token, as the worker's task threads read them; time to first token (submit → first
   token), reply time, tokens/s over the run, the mean batch the scheduler formed;
 * the decode step alone at each batch size (graph replay + sampling), so the figures can say what
-  limits them.
+  limits them;
+* `--ablate`: the largest chat count again with tokens handed over every step (`flush_interval`
+  0) and with every arrival prefilled on its own (`join_window` 0), to show what each is worth.
 
     python benchmarks/bench_serve.py --shape 1.3b --chats 1 32 64 --out results.json
     python benchmarks/bench_serve.py --shape 12.8b --load-in-4bit --chats 32
@@ -254,6 +256,7 @@ def main() -> int:
     parser.add_argument("--baseline", type=int, default=4, help="one-at-a-time requests (0: skip)")
     parser.add_argument("--no-cuda-graphs", action="store_true")
     parser.add_argument("--switch-interval", type=float, help="sys.setswitchinterval for the run")
+    parser.add_argument("--ablate", action="store_true", help="the largest load without chunks / join window")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
 
@@ -290,6 +293,7 @@ def main() -> int:
         cuda_graphs=not args.no_cuda_graphs,
     )
     result["scheduler_start_s"] = time.perf_counter() - start
+    result["flush_interval_s"], result["join_window_s"] = scheduler.flush_interval, scheduler.join_window
     result["cuda_graphs"] = scheduler.slots.cuda_graphs
     result["cache_gb"] = scheduler.slots.cache_bytes / 1e9
     print(
@@ -322,6 +326,20 @@ def main() -> int:
     ]
     # Saturated: every slot busy from the start, no pauses: the scheduler's ceiling.
     result["saturated"] = load("saturated", count=args.slots, requests=2, think=0, seed=99)
+    if args.ablate:
+        count, settings = max(args.chats), (scheduler.flush_interval, scheduler.join_window)
+        result["ablations"] = []
+        for flush, join in ((0.0, settings[1]), (settings[0], 0.0), (0.0, 0.0)):
+            scheduler.flush_interval, scheduler.join_window = flush, join
+            figures = load(
+                f"{count} chats, flush {flush} s, join window {join} s",
+                count=count,
+                requests=args.requests,
+                think=args.think,
+                seed=count,
+            )
+            result["ablations"].append({"flush_interval_s": flush, "join_window_s": join, **figures})
+        scheduler.flush_interval, scheduler.join_window = settings
     length = args.prompt + args.new_tokens // 2
     result["step"] = [
         step_alone(scheduler, batch=b, length=length, device=args.device)

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from mlcore.llm.sampling import Sampling
-from mlcore.llm.scheduler import BatchScheduler
+from mlcore.llm.scheduler import BatchScheduler, TokenStream
 from mlcore.llm.template import render_prompt
 from mlcore.negotiator.guard import ROLE_LABEL
 from mlcore.schema import Event, Listing
@@ -204,15 +204,19 @@ class LLMGenerator:
             tokens.close()
             self.last_new_tokens = tokens.generated
 
-    def _text(self, tokens: Iterator[int]) -> Iterator[str]:
-        """Token ids to text pieces, in the caller's thread: a piece is released once its
-        characters are whole (byte tokens can end inside one)."""
+    def _text(self, tokens: TokenStream) -> Iterator[str]:
+        """Token ids to text pieces, in the caller's thread, one piece per chunk the scheduler
+        hands over: up to the chunk's last token where the characters are whole (byte tokens
+        can end inside one), so usually one decode a chunk."""
         ids: list[int] = []
         sent = ""
-        for token in tokens:
-            ids.append(token)
-            text = self.tokenizer.decode(ids, skip_special_tokens=True)
-            if text.endswith("\ufffd") or not text.startswith(sent):
+        for chunk in tokens.chunks():
+            ids.extend(chunk)
+            for end in range(len(ids), len(ids) - len(chunk), -1):
+                text = self.tokenizer.decode(ids[:end], skip_special_tokens=True)
+                if not text.endswith("\ufffd") and text.startswith(sent):
+                    break
+            else:
                 continue
             piece = _UNPRINTABLE.sub("", text[len(sent) :])
             sent = text

@@ -8,7 +8,7 @@ import threading
 import pytest
 
 from mlcore.llm.generator import GenerationConfig, LLMGenerator
-from mlcore.llm.scheduler import BatchScheduler
+from mlcore.llm.scheduler import BatchScheduler, Prefill
 from mlcore.negotiator.advisor import SellerPolicy, Style
 from mlcore.negotiator.guard import check, mentions_floor
 from mlcore.negotiator.pipeline import Negotiator
@@ -112,6 +112,41 @@ def test_a_request_arriving_mid_batch_joins_the_next_step(scheduler):
     long.close()
     wait_until(lambda: scheduler.running == 0, what="the closed stream leaves the batch")
     assert long.generated < 150
+
+
+@pytest.mark.slow
+def test_a_reader_gets_its_first_token_at_once_and_the_rest_in_chunks(model):
+    # A flush interval longer than any reply: the reader is woken for the first token and once
+    # more at the end, not once a token.
+    scheduler = BatchScheduler(model, eos_token_id=0, slots=2, max_length=128, flush_interval=3600)
+    try:
+        stream = scheduler.submit([3, 1, 4, 1, 5], max_new_tokens=12, min_new_tokens=12, seed=3)
+        chunks = list(stream.chunks())
+        alone = list(scheduler.submit([3, 1, 4, 1, 5], max_new_tokens=12, min_new_tokens=12, seed=3))
+    finally:
+        scheduler.close()
+    assert [len(c) for c in chunks] == [1, 11]
+    assert [t for c in chunks for t in c] == alone, "iterating gives the same tokens one by one"
+
+
+@pytest.mark.slow
+def test_arrivals_while_others_decode_share_one_prefill(model):
+    scheduler = BatchScheduler(model, eos_token_id=0, slots=4, max_length=256, join_window=3600)
+    try:
+        long = scheduler.submit([1, 2, 3], max_new_tokens=200, min_new_tokens=200)
+        tokens = iter(long)
+        next(tokens)  # decoding: nothing was waiting, so it started at once
+        first = scheduler.submit([4, 5], max_new_tokens=3, min_new_tokens=3)
+        with scheduler.paused():
+            assert scheduler.waiting == 1, "one arrival waits for others to join it"
+        rest = [scheduler.submit([6, 7, n], max_new_tokens=3, min_new_tokens=3) for n in (8, 9)]
+        # Three waiting fill the three free slots: they join without waiting out the window.
+        assert [len(list(s)) for s in (first, *rest)] == [3, 3, 3]
+        joined = [p for p in scheduler.prefills if first.id in p.requests]
+        assert joined == [Prefill((first.id, *(s.id for s in rest)), (long.id,))]
+        long.close()
+    finally:
+        scheduler.close()
 
 
 @pytest.mark.slow
