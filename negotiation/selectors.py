@@ -21,6 +21,7 @@ from django.db.models import (
     FloatField,
     Max,
     OuterRef,
+    Prefetch,
     Q,
     QuerySet,
     Subquery,
@@ -109,12 +110,20 @@ def session_pending(*, session: ChatSession) -> dict[str, Any] | None:
 
 
 def buyer_sessions(*, user: Any) -> QuerySet[ChatSession]:
-    return (
+    sessions = (
         ChatSession.objects.filter(buyer=user)
         .annotate(unread=Count("messages", filter=_UNREAD_FOR_BUYER))
-        .select_related("listing")
-        .order_by("-updated_at")
+        .select_related("listing__seller__profile")
     )
+    return _for_chat_list(sessions)
+
+
+def _for_chat_list(sessions: QuerySet[ChatSession]) -> QuerySet[ChatSession]:
+    """A chat list row as messengers show it: the item's cover photo, the last message and when."""
+    from marketplace.models import ListingPhoto
+
+    covers = Prefetch("listing__photos", queryset=ListingPhoto.objects.order_by("position", "id"))
+    return _with_last_message(sessions).prefetch_related(covers).order_by("-updated_at")
 
 
 def seller_sessions(*, user: Any) -> QuerySet[ChatSession]:
@@ -128,14 +137,14 @@ def seller_sessions(*, user: Any) -> QuerySet[ChatSession]:
     unanswered = Q(last_passed__isnull=False) & (
         Q(last_seller__isnull=True) | Q(last_passed__gt=F("last_seller"))
     )
-    return (
+    sessions = (
         ChatSession.objects.filter(listing__seller=user)
         .annotate(unread=Count("messages", filter=_UNREAD_FOR_SELLER))
-        .select_related("listing", "buyer")
+        .select_related("listing", "buyer__profile")
         .annotate(last_seller=last_seller, last_passed=last_passed)
         .annotate(open_question=Case(When(unanswered, then=Value(True)), default=Value(False)))
-        .order_by("-updated_at")
     )
+    return _for_chat_list(sessions)
 
 
 # What each side has not read yet: the other side's messages (and the site's, for the buyer).

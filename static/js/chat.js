@@ -48,9 +48,29 @@
 
   // The answer to a final offer gets a badge instead of the raw protocol token; the seller's
   // view also notes the Advisor's decision behind each bot reply.
+  var WHO = {bot: "낼름 봇 · 판매자 대신", seller: "판매자"};
+
+  function clock(iso) {
+    var at = iso ? new Date(iso) : null;
+    return at && !isNaN(at) ? at.toLocaleTimeString("ko-KR", {hour: "numeric", minute: "2-digit"}) : "";
+  }
+
   function decorate(li, msg) {
-    var old = li.querySelectorAll(".bubble__verdict, .bubble__note");
+    var old = li.querySelectorAll(".bubble__verdict, .bubble__note, .bubble__who, .bubble__time");
     for (var i = 0; i < old.length; i++) old[i].remove();
+    // Who is talking (the bot and the seller look different) and when.
+    var who = WHO[msg.role] || (msg.role === "buyer" && role !== "buyer" ? "구매자" : "");
+    if (who) {
+      var label = document.createElement("span");
+      label.className = "bubble__who";
+      label.textContent = who;
+      li.insertBefore(label, li.firstChild);
+    }
+    var time = document.createElement("time");
+    time.className = "bubble__time";
+    time.dateTime = msg.created || "";
+    time.textContent = clock(msg.created);
+    li.appendChild(time);
     var verdict = msg.role === "bot" ? VERDICTS[msg.text.trim().slice(0, 8)] : null;
     if (verdict) {
       var badge = document.createElement("span");
@@ -174,6 +194,8 @@
 
   var BANNERS = {
     agreed: function (s) {
+      // True to the listing as it is now: reserved for this deal, or sold.
+      if (s.listing_status === "sold") return "거래가 완료되었어요! 합의 가격 " + fmtWon(s.agreed_price) + " · 판매완료";
       return "거래가 성사되었어요! 합의 가격 " + fmtWon(s.agreed_price) + " · 상품이 예약중이 되었어요. " +
         "이제 봇은 답하지 않아요. 판매자와 직접 시간·장소(또는 택배)를 정해 약속을 잡아 보세요.";
     },
@@ -222,7 +244,10 @@
     banner.textContent = make ? make(s) : "";
     banner.className = "chat__banner chat__banner--" + s.state;
     root.dataset.state = s.state;
-    if (input) input.disabled = !canTalk();
+    if (input) {
+      input.disabled = !canTalk();
+      if (role === "buyer" && s.state === "agreed") input.placeholder = "판매자에게 약속 시간·장소를 보내 보세요";
+    }
     setBusy(false);
     if (offerOpen) offerOpen.disabled = !canOffer();
     if (cancelForm) cancelForm.hidden = s.listing_status !== "reserved";
