@@ -46,6 +46,8 @@ def session_detail(request: HttpRequest, session_id: int) -> HttpResponse:
         "listing_status": listing.get_status_display(),
         "listing_url": listing.get_absolute_url(),
         "is_seller": is_seller,
+        # The other party, for their profile (매너, 차단) and the report link.
+        "other_party": listing.seller if role == "buyer" else session.buyer,
         "open_questions": selectors.session_open_questions(session=session) if is_seller else [],
         "max_length": settings.NELLM_CHAT_MAX_LENGTH,
     }
