@@ -107,3 +107,41 @@ async def test_pushes_recheck_too(people, chats, settings) -> None:
         session_id=chats[0].pk, user=people["alice"], text="네 아직 판매중이에요"
     )
     assert await bob.receive_output(timeout=5) == CLOSED
+
+
+async def signed_in_cockpit(user: User) -> WebsocketCommunicator:
+    client = Client()
+    await database_sync_to_async(client.force_login)(user)
+    key = client.cookies[settings.SESSION_COOKIE_NAME].value
+    headers = [
+        (b"cookie", f"{settings.SESSION_COOKIE_NAME}={key}".encode()),
+        (b"host", b"testserver"),
+        (b"origin", b"http://testserver"),
+    ]
+    comm = WebsocketCommunicator(application, "/ws/selling/", headers=headers)
+    connected, _ = await comm.connect()
+    assert connected
+    assert (await comm.receive_json_from())["type"] == "cockpit"
+    return comm
+
+
+async def test_the_cockpit_socket_rechecks_every_write_too(people, chats) -> None:
+    # The seller's cockpit shares the chat socket's gate: a deactivated seller's open cockpit
+    # must not take a chat over (nor accept an offer) on a login that no longer holds.
+    alice = await signed_in_cockpit(people["alice"])
+    await database_sync_to_async(User.objects.filter(pk=people["alice"].pk).update)(is_active=False)
+    await alice.send_json_to({"type": "takeover", "session": chats[0].pk})
+    assert await alice.receive_output(timeout=5) == CLOSED
+    session = await database_sync_to_async(type(chats[0]).objects.get)(pk=chats[0].pk)
+    assert not session.seller_in_control
+
+
+async def test_the_cockpit_pushes_recheck_too(people, chats, settings) -> None:
+    settings.NELLM_CHAT_AUTH_RECHECK_SECONDS = 0
+    alice = await signed_in_cockpit(people["alice"])
+    await database_sync_to_async(User.objects.filter(pk=people["alice"].pk).update)(is_active=False)
+    # A buyer writes: the row would carry the buyer's offer to a seller whose login is gone.
+    await database_sync_to_async(services.message_submit)(
+        session_id=chats[0].pk, user=people["bob"], text="3만원에 주세요"
+    )
+    assert await alice.receive_output(timeout=5) == CLOSED
