@@ -326,7 +326,10 @@ def report_handle(*, report: Report, action: str) -> Report:
             Profile.objects.filter(user=report.target_user).update(warnings=F("warnings") + 1)
             note, state = "경고", Report.State.RESOLVED
         elif action == "suspend":
-            type(report.target_user).objects.filter(pk=report.target_user_id).update(is_active=False)
+            # A save, not a bulk update: its signal closes the user's open sockets at once.
+            user = type(report.target_user).objects.get(pk=report.target_user_id)
+            user.is_active = False
+            user.save(update_fields=["is_active"])
             note, state = "이용 정지", Report.State.RESOLVED
         elif action == "dismiss":
             note, state = "기각", Report.State.DISMISSED

@@ -145,3 +145,20 @@ async def test_the_cockpit_pushes_recheck_too(people, chats, settings) -> None:
         session_id=chats[0].pk, user=people["bob"], text="3만원에 주세요"
     )
     assert await alice.receive_output(timeout=5) == CLOSED
+
+
+async def test_a_moderators_suspension_closes_the_users_sockets(people, chats) -> None:
+    from marketplace.models import Report
+    from marketplace.services import report_handle
+
+    bob, _ = await signed_in_socket(people["bob"], chats[0].pk)
+
+    @database_sync_to_async
+    def suspend_bob() -> None:
+        report = Report.objects.create(
+            reporter=people["alice"], target_user=people["bob"], kind="user", reason="abuse"
+        )
+        report_handle(report=report, action="suspend")
+
+    await suspend_bob()
+    assert await bob.receive_output(timeout=5) == CLOSED
