@@ -11,6 +11,7 @@ import logging
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import Max
@@ -125,7 +126,7 @@ def session_open(*, listing: Listing, buyer: Any) -> ChatSession:
     existing = ChatSession.objects.filter(listing=listing, buyer=buyer).first()
     if existing is not None:
         return existing
-    if listing.is_hidden or listing.status != Status.ON_SALE:
+    if listing.is_hidden or listing.status != Status.ON_SALE or not _seller_active(listing):
         raise ChatError("not_on_sale", "판매중인 상품만 가격 협상을 시작할 수 있어요.")
     if listing.price == 0:
         raise ChatError("free_listing", "무료 나눔 상품이라 가격 협상이 필요 없어요.")
@@ -226,8 +227,13 @@ def _check_buyer_can_talk(session: ChatSession, role: str) -> None:
         raise ChatError("finished", "이미 끝난 협상이에요.")
     if session.pending_message_id is not None:
         raise ChatError("busy", "답장을 쓰는 중이에요. 잠시만 기다려 주세요.")
-    if session.listing.is_hidden:
+    if session.listing.is_hidden or not _seller_active(session.listing):
         raise ChatError("hidden", HIDDEN_NOTICE)
+
+
+def _seller_active(listing: Listing) -> bool:
+    # A suspended seller's listings left the market (`marketplace.selectors`): no chat, no deal.
+    return get_user_model().objects.filter(pk=listing.seller_id, is_active=True).exists()
 
 
 def _buyer_store(session: ChatSession, *, text: str, price: int | None, is_offer: bool) -> Message:

@@ -26,8 +26,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 CLOSED = {"type": "websocket.close", "code": 4401}
 
 
-async def signed_in_socket(user: User, session_id: int) -> tuple[WebsocketCommunicator, str]:
-    """A connected socket on a fresh login of `user`, and that login's session key."""
+async def signed_in(user: User, path: str) -> tuple[WebsocketCommunicator, str]:
+    """A connected socket at `path` on a fresh login of `user`, and that login's session key."""
     client = Client()
     await database_sync_to_async(client.force_login)(user)
     key = client.cookies[settings.SESSION_COOKIE_NAME].value
@@ -36,9 +36,14 @@ async def signed_in_socket(user: User, session_id: int) -> tuple[WebsocketCommun
         (b"host", b"testserver"),
         (b"origin", b"http://testserver"),
     ]
-    comm = WebsocketCommunicator(application, f"/ws/chat/{session_id}/", headers=headers)
+    comm = WebsocketCommunicator(application, path, headers=headers)
     connected, _ = await comm.connect()
     assert connected
+    return comm, key
+
+
+async def signed_in_socket(user: User, session_id: int) -> tuple[WebsocketCommunicator, str]:
+    comm, key = await signed_in(user, f"/ws/chat/{session_id}/")
     assert (await comm.receive_json_from())["type"] == "history"
     return comm, key
 
@@ -110,17 +115,7 @@ async def test_pushes_recheck_too(people, chats, settings) -> None:
 
 
 async def signed_in_cockpit(user: User) -> WebsocketCommunicator:
-    client = Client()
-    await database_sync_to_async(client.force_login)(user)
-    key = client.cookies[settings.SESSION_COOKIE_NAME].value
-    headers = [
-        (b"cookie", f"{settings.SESSION_COOKIE_NAME}={key}".encode()),
-        (b"host", b"testserver"),
-        (b"origin", b"http://testserver"),
-    ]
-    comm = WebsocketCommunicator(application, "/ws/selling/", headers=headers)
-    connected, _ = await comm.connect()
-    assert connected
+    comm, _ = await signed_in(user, "/ws/selling/")
     assert (await comm.receive_json_from())["type"] == "cockpit"
     return comm
 
@@ -140,10 +135,8 @@ async def test_the_cockpit_pushes_recheck_too(people, chats, settings) -> None:
     settings.NELLM_CHAT_AUTH_RECHECK_SECONDS = 0
     alice = await signed_in_cockpit(people["alice"])
     await database_sync_to_async(User.objects.filter(pk=people["alice"].pk).update)(is_active=False)
-    # A buyer writes: the row would carry the buyer's offer to a seller whose login is gone.
-    await database_sync_to_async(services.message_submit)(
-        session_id=chats[0].pk, user=people["bob"], text="3만원에 주세요"
-    )
+    # A buyer types: the push would reach a seller whose login is gone.
+    await database_sync_to_async(services.buyer_typing)(session_id=chats[0].pk, user=people["bob"])
     assert await alice.receive_output(timeout=5) == CLOSED
 
 
