@@ -194,7 +194,7 @@ def listing_set_status(*, listing: Listing, status: str, buyer: object = _AGREED
         raise ValueError(f"unknown status {status!r}")
     with transaction.atomic():
         locked = Listing.objects.select_for_update().get(pk=listing.pk)
-        old_status = locked.status
+        old_status, old_buyer = locked.status, locked.buyer_id
         if status != Status.SOLD:
             locked.buyer = None
         elif buyer is not _AGREED_BUYER:
@@ -203,7 +203,8 @@ def listing_set_status(*, listing: Listing, status: str, buyer: object = _AGREED
             locked.buyer = selectors.listing_agreed_buyer(listing=locked)
         locked.status = status
         locked.save(update_fields=["status", "buyer", "updated_at"])
-        if old_status != status:
+        # A sold listing given another buyer changes hands too: the chats follow that as well.
+        if old_status != status or old_buyer != locked.buyer_id:
             listing_status_changed.send(sender=Listing, listing=locked, old_status=old_status)
     listing.status, listing.buyer_id, listing.updated_at = locked.status, locked.buyer_id, locked.updated_at
     return listing

@@ -425,6 +425,7 @@ def reservation_cancel(*, listing_id: int, user: Any) -> Listing:
 SOLD_NOTICE = "이 상품은 판매가 완료되어 협상이 종료되었어요. 관심 가져 주셔서 감사해요!"
 REOPEN_NOTICE = "예약이 취소되었어요! 다시 가격을 협상하실 수 있어요."
 CANCELLED_NOTICE = "판매자가 예약을 취소했어요. 이 거래는 종료되었어요."
+SOLD_ELSEWHERE_NOTICE = "판매자가 이 상품을 다른 분께 판매했어요. 이 거래는 종료되었어요."
 
 
 def sessions_follow_listing(*, listing: Listing, old_status: str, **_: Any) -> None:
@@ -438,21 +439,28 @@ def sessions_follow_listing(*, listing: Listing, old_status: str, **_: Any) -> N
         }
     elif new_status == Status.RESERVED:
         transitions = {State.OPEN: (State.WAITING, RESERVED_NOTICE)}
-    else:  # sold: the agreed chat keeps its deal, the others end
+    else:  # sold: the agreed chat keeps its deal (if its buyer is the one sold to), the others end
         transitions = {State.OPEN: (State.CLOSED, SOLD_NOTICE), State.WAITING: (State.CLOSED, SOLD_NOTICE)}
     sessions = ChatSession.objects.select_for_update().filter(listing=listing, state__in=list(transitions))
+    if new_status == Status.SOLD:
+        other_buyer = ChatSession.objects.filter(listing=listing, state=State.AGREED).exclude(
+            buyer_id=listing.buyer_id
+        )
+        sessions = sessions | other_buyer.select_for_update()
+        transitions[State.AGREED] = (State.CLOSED, SOLD_ELSEWHERE_NOTICE)
     for session in sessions.order_by("pk"):
         session.listing = listing
         cancelled = session.state == State.AGREED
         state, text = transitions[State(session.state)]
         session.save(update_fields=session_state_set(session=session, state=state))
         if cancelled:
+            what = "거래가 종료되었어요" if new_status == Status.SOLD else "예약이 취소되었어요"
             for user_id in (session.buyer_id, listing.seller_id):
                 notification_create(
                     user_id=user_id,
                     kind=Notification.Kind.CANCELLED,
                     session=session,
-                    text=f"'{listing.title}' 예약이 취소되었어요.",
+                    text=f"'{listing.title}' {what}.",
                 )
         events.messages_announce(
             session=session, messages=[system_message_create(session=session, text=text)]
