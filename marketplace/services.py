@@ -42,7 +42,7 @@ def user_signup(*, username: str, password: str, nickname: str, ip: str | None =
     user = get_user_model().objects.create_user(username=username, password=password)
     Profile.objects.create(user=user, nickname=nickname)
     if ip is not None:  # counted even if the transaction fails: erring towards the throttle
-        _window_count(f"signup:ip:{ip}", window=settings.SIGNUP_WINDOW)
+        window_count(f"signup:ip:{ip}", window=settings.SIGNUP_WINDOW)
     return user
 
 
@@ -62,14 +62,17 @@ def signup_is_throttled(*, ip: str) -> bool:
     return (cache.get(f"signup:ip:{ip}") or 0) >= settings.SIGNUP_LIMIT
 
 
-def _window_count(key: str, *, window: int) -> None:
-    """One more in the fixed window counted at `key`: add() starts the window on the first hit,
-    incr() keeps it (no sliding extension)."""
-    if not cache.add(key, 1, timeout=window):
-        try:
-            cache.incr(key)
-        except ValueError:  # expired between add() and incr()
-            cache.add(key, 1, timeout=window)
+def window_count(key: str, *, window: int) -> int:
+    """One more in the fixed window counted at `key` (the site's one rate counter, the chat's
+    too); the count so far. add() starts the window on the first hit, incr() keeps it (no
+    sliding extension), so the count can be read back at `key`."""
+    if cache.add(key, 1, timeout=window):
+        return 1
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between add() and incr()
+        cache.add(key, 1, timeout=window)
+        return 1
 
 
 # --- Failed-login throttling -------------------------------------------------------------------
@@ -97,7 +100,7 @@ def login_is_throttled(*, username: str, ip: str) -> bool:
 
 def login_failure_record(*, username: str, ip: str) -> None:
     for key in _throttle_limits(username=username, ip=ip):
-        _window_count(key, window=settings.LOGIN_FAILURE_WINDOW)
+        window_count(key, window=settings.LOGIN_FAILURE_WINDOW)
 
 
 def login_failures_clear(*, username: str, ip: str) -> None:

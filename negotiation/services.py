@@ -19,10 +19,10 @@ from django.utils import timezone
 
 from marketplace.models import Listing, Status
 from marketplace.selectors import users_blocked_between
-from marketplace.services import listing_set_status
+from marketplace.services import listing_set_status, window_count
 from mlcore import schema
 
-from . import dispatch, events, limits, protocol, selectors
+from . import dispatch, events, protocol, selectors
 from .models import ChatSession, Message, Notification
 from .protocol import ProtocolError as ChatError
 
@@ -85,7 +85,7 @@ def deal_record(*, session: ChatSession, price: int) -> None:
 
 
 def _rate_limit(user: Any) -> None:
-    count = limits.window_hit(f"chat:rate:{user.pk}", window=settings.NELLM_CHAT_RATE_WINDOW)
+    count = window_count(f"chat:rate:{user.pk}", window=settings.NELLM_CHAT_RATE_WINDOW)
     if count > settings.NELLM_CHAT_RATE_LIMIT:
         raise ChatError("rate_limited", "메시지를 너무 빠르게 보내고 있어요. 잠시 후 다시 보내 주세요.")
 
