@@ -145,6 +145,9 @@ def _superseded(message: Message) -> bool:
         if session.pending_message_id != message.pk:
             return False
         if session.state == State.OPEN:
+            # The row is the truth (and locked): a lost write of the cache's copy would drop
+            # every next attempt too, for as long as the copy lives.
+            cache.set(selectors.state_version_key(session.pk), session.state_version, timeout=86400)
             session.pending_since = timezone.now()
             session.save(update_fields=["pending_since"])
             return True
