@@ -141,7 +141,11 @@ def _superseded(message: Message) -> bool:
     open decides again (True: queue it again); any other keeps the final offer as a standing
     one where it may wait, and stops waiting for a reply."""
     with transaction.atomic():
-        session = ChatSession.objects.select_for_update().select_related("listing").get(pk=message.session_id)
+        session = (
+            ChatSession.objects.select_for_update(of=("self",))
+            .select_related("listing")
+            .get(pk=message.session_id)
+        )
         if session.pending_message_id != message.pk:
             return False
         if session.state == State.OPEN:
@@ -232,7 +236,11 @@ def _reply_store(
         listing = None
         if act == "final_accept":
             listing = Listing.objects.select_for_update().get(pk=message.session.listing_id)
-        session = ChatSession.objects.select_for_update().select_related("listing").get(pk=message.session_id)
+        session = (
+            ChatSession.objects.select_for_update(of=("self",))
+            .select_related("listing")
+            .get(pk=message.session_id)
+        )
         existing = Message.objects.filter(reply_to=message).first()
         if existing is not None:
             return existing
