@@ -23,7 +23,7 @@ from marketplace.services import listing_set_status
 from mlcore import schema
 
 from . import dispatch, events, protocol, selectors, services
-from .models import ChatSession, Message
+from .models import ChatSession, Message, Notification
 
 log = logging.getLogger(__name__)
 
@@ -304,6 +304,13 @@ def _reply_store(
         session.pending_since = None
         session.advisor_state = advisor_state
         session.save(update_fields=fields)
+        if decision.get("asks_seller"):  # the description does not answer it: the seller is asked
+            services.notification_create(
+                user_id=session.listing.seller_id,
+                kind=Notification.Kind.QUESTION,
+                session=session,
+                text=f"'{session.listing.title}' 구매자 질문: {message.text}",
+            )
         events.messages_announce(session=session, messages=[reply], typing=False)
     return reply
 
