@@ -42,7 +42,7 @@ def user_signup(*, username: str, password: str, nickname: str, ip: str | None =
     user = get_user_model().objects.create_user(username=username, password=password)
     Profile.objects.create(user=user, nickname=nickname)
     if ip is not None:  # counted even if the transaction fails: erring towards the throttle
-        _window_count(f"signup:ip:{ip}", window=settings.SIGNUP_WINDOW)
+        window_count(f"signup:ip:{ip}", window=settings.SIGNUP_WINDOW)
     return user
 
 
@@ -62,14 +62,17 @@ def signup_is_throttled(*, ip: str) -> bool:
     return (cache.get(f"signup:ip:{ip}") or 0) >= settings.SIGNUP_LIMIT
 
 
-def _window_count(key: str, *, window: int) -> None:
-    """One more in the fixed window counted at `key`: add() starts the window on the first hit,
-    incr() keeps it (no sliding extension)."""
-    if not cache.add(key, 1, timeout=window):
-        try:
-            cache.incr(key)
-        except ValueError:  # expired between add() and incr()
-            cache.add(key, 1, timeout=window)
+def window_count(key: str, *, window: int) -> int:
+    """One more in the fixed window counted at `key` (the site's one rate counter, the chat's
+    too); the count so far. add() starts the window on the first hit, incr() keeps it (no
+    sliding extension), so the count can be read back at `key`."""
+    if cache.add(key, 1, timeout=window):
+        return 1
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between add() and incr()
+        cache.add(key, 1, timeout=window)
+        return 1
 
 
 # --- Failed-login throttling -------------------------------------------------------------------
@@ -97,7 +100,7 @@ def login_is_throttled(*, username: str, ip: str) -> bool:
 
 def login_failure_record(*, username: str, ip: str) -> None:
     for key in _throttle_limits(username=username, ip=ip):
-        _window_count(key, window=settings.LOGIN_FAILURE_WINDOW)
+        window_count(key, window=settings.LOGIN_FAILURE_WINDOW)
 
 
 def login_failures_clear(*, username: str, ip: str) -> None:
@@ -194,7 +197,7 @@ def listing_set_status(*, listing: Listing, status: str, buyer: object = _AGREED
         raise ValueError(f"unknown status {status!r}")
     with transaction.atomic():
         locked = Listing.objects.select_for_update().get(pk=listing.pk)
-        old_status = locked.status
+        old_status, old_buyer = locked.status, locked.buyer_id
         if status != Status.SOLD:
             locked.buyer = None
         elif buyer is not _AGREED_BUYER:
@@ -203,7 +206,8 @@ def listing_set_status(*, listing: Listing, status: str, buyer: object = _AGREED
             locked.buyer = selectors.listing_agreed_buyer(listing=locked)
         locked.status = status
         locked.save(update_fields=["status", "buyer", "updated_at"])
-        if old_status != status:
+        # A sold listing given another buyer changes hands too: the chats follow that as well.
+        if old_status != status or old_buyer != locked.buyer_id:
             listing_status_changed.send(sender=Listing, listing=locked, old_status=old_status)
     listing.status, listing.buyer_id, listing.updated_at = locked.status, locked.buyer_id, locked.updated_at
     return listing
@@ -326,7 +330,10 @@ def report_handle(*, report: Report, action: str) -> Report:
             Profile.objects.filter(user=report.target_user).update(warnings=F("warnings") + 1)
             note, state = "경고", Report.State.RESOLVED
         elif action == "suspend":
-            type(report.target_user).objects.filter(pk=report.target_user_id).update(is_active=False)
+            # A save, not a bulk update: its signal closes the user's open sockets at once.
+            user = type(report.target_user).objects.get(pk=report.target_user_id)
+            user.is_active = False
+            user.save(update_fields=["is_active"])
             note, state = "이용 정지", Report.State.RESOLVED
         elif action == "dismiss":
             note, state = "기각", Report.State.DISMISSED

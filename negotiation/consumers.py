@@ -195,12 +195,17 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
     async def _error(self, error: protocol.ProtocolError) -> None:
         await self.send_json(protocol.error_event(error.code, error.message))
 
-    async def chat_event(self, event: dict[str, Any]) -> None:
+    async def _push_allowed(self) -> bool:
         # Pushes re-check too, at most every NELLM_CHAT_AUTH_RECHECK_SECONDS: the close that a
         # deactivation or password change sends (chat_recheck) is the fast path, this the backstop.
         stale = time.monotonic() - self.checked_at > settings.NELLM_CHAT_AUTH_RECHECK_SECONDS
         if stale and not await _db(self._user_current)():
             await self.close(code=LOGGED_OUT)
+            return False
+        return True
+
+    async def chat_event(self, event: dict[str, Any]) -> None:
+        if not await self._push_allowed():
             return
         seller_payload = event.get("seller_payload")
         await self.send_json(seller_payload if seller_payload and self.seller_view else event["payload"])
@@ -237,7 +242,11 @@ class SellingConsumer(ChatConsumer):
         return protocol.cockpit_event([protocol.cockpit_row(s) for s in rows])
 
     def _request(self, content: Any) -> None:
-        services.selling_request(user=self.user, request=protocol.parse_selling(content))
+        request = protocol.parse_selling(content)
+        if not self._user_current():  # the same re-check as every chat write
+            raise _SignedOut
+        services.selling_request(user=self.user, request=request)
 
     async def selling_event(self, event: dict[str, Any]) -> None:
-        await self.send_json(event["payload"])
+        if await self._push_allowed():
+            await self.send_json(event["payload"])

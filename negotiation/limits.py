@@ -13,7 +13,8 @@ import time
 from collections.abc import Hashable
 
 from django.conf import settings
-from django.core.cache import cache
+
+from marketplace.services import window_count
 
 LIMITED = 4429  # close code: over a frame, connect or socket limit
 
@@ -68,20 +69,9 @@ def socket_unregister(*, user_id: int, channel_name: str) -> None:
             del _sockets[user_id]
 
 
-def window_hit(key: str, *, window: int) -> int:
-    """Count one event in the cache's current `window`-second window; the count so far."""
-    key = f"{key}:{int(time.time() // window)}"
-    cache.add(key, 0, timeout=window + 1)
-    try:
-        return cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=window + 1)
-        return 1
-
-
 def connect_allowed(*, user_id: int, address: str) -> bool:
     """Count one connect of `user_id` from `address` (the real client's, see nellm_site/proxy.py)."""
     window = settings.NELLM_CHAT_CONNECT_WINDOW
-    by_user = window_hit(f"chat:connect:user:{user_id}", window=window)
-    by_address = window_hit(f"chat:connect:ip:{address}", window=window)
+    by_user = window_count(f"chat:connect:user:{user_id}", window=window)
+    by_address = window_count(f"chat:connect:ip:{address}", window=window)
     return by_user <= settings.NELLM_CHAT_CONNECT_LIMIT and by_address <= settings.NELLM_CHAT_CONNECT_IP_LIMIT

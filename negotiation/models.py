@@ -211,6 +211,7 @@ class Notification(models.Model):
         NEW_CHAT = "new_chat", "새 협상"
         DEAL = "deal", "거래 성사"
         CANCELLED = "cancelled", "예약 취소"
+        QUESTION = "question", "구매자 질문"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,

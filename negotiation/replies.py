@@ -23,7 +23,7 @@ from marketplace.services import listing_set_status
 from mlcore import schema
 
 from . import dispatch, events, protocol, selectors, services
-from .models import ChatSession, Message
+from .models import ChatSession, Message, Notification
 
 log = logging.getLogger(__name__)
 
@@ -141,10 +141,17 @@ def _superseded(message: Message) -> bool:
     open decides again (True: queue it again); any other keeps the final offer as a standing
     one where it may wait, and stops waiting for a reply."""
     with transaction.atomic():
-        session = ChatSession.objects.select_for_update().select_related("listing").get(pk=message.session_id)
+        session = (
+            ChatSession.objects.select_for_update(of=("self",))
+            .select_related("listing")
+            .get(pk=message.session_id)
+        )
         if session.pending_message_id != message.pk:
             return False
         if session.state == State.OPEN:
+            # The row is the truth (and locked): a lost write of the cache's copy would drop
+            # every next attempt too, for as long as the copy lives.
+            cache.set(selectors.state_version_key(session.pk), session.state_version, timeout=86400)
             session.pending_since = timezone.now()
             session.save(update_fields=["pending_since"])
             return True
@@ -229,7 +236,11 @@ def _reply_store(
         listing = None
         if act == "final_accept":
             listing = Listing.objects.select_for_update().get(pk=message.session.listing_id)
-        session = ChatSession.objects.select_for_update().select_related("listing").get(pk=message.session_id)
+        session = (
+            ChatSession.objects.select_for_update(of=("self",))
+            .select_related("listing")
+            .get(pk=message.session_id)
+        )
         existing = Message.objects.filter(reply_to=message).first()
         if existing is not None:
             return existing
@@ -293,6 +304,13 @@ def _reply_store(
         session.pending_since = None
         session.advisor_state = advisor_state
         session.save(update_fields=fields)
+        if decision.get("asks_seller"):  # the description does not answer it: the seller is asked
+            services.notification_create(
+                user_id=session.listing.seller_id,
+                kind=Notification.Kind.QUESTION,
+                session=session,
+                text=f"'{session.listing.title}' 구매자 질문: {message.text}",
+            )
         events.messages_announce(session=session, messages=[reply], typing=False)
     return reply
 

@@ -232,8 +232,9 @@ def market_for(*, session: ChatSession) -> tuple[int | None, int]:
     """(best standing offer of the other active buyers, number of other active buyers).
 
     A standing offer is a buyer's latest explicit final offer (`##<price>##` / 가격 제안), made
-    within NELLM_STANDING_OFFER_TTL, in a chat still open or waiting: a number typed in free
-    text never binds anyone, and an offer ends with its chat or its time."""
+    within NELLM_STANDING_OFFER_TTL, in a chat still open or waiting that still holds it: a
+    number typed in free text never binds anyone, and an offer ends with its chat, its time, the
+    seller's 거절 or the buyer's new price."""
     others = ChatSession.objects.filter(listing_id=session.listing_id, state__in=ACTIVE_STATES).exclude(
         pk=session.pk
     )
@@ -241,9 +242,14 @@ def market_for(*, session: ChatSession) -> tuple[int | None, int]:
     latest = Message.objects.filter(session=OuterRef("pk"), role=Message.Role.BUYER, is_offer=True).order_by(
         "-created_at", "-id"
     )
-    offers = others.annotate(
-        offer_at=Subquery(latest.values("created_at")[:1]), offer=Subquery(latest.values("price")[:1])
-    ).filter(offer_at__gte=cutoff)
+    # Only while the chat still holds it: the seller's 거절 or the buyer's new price ends it.
+    offers = (
+        others.filter(standing_offer__isnull=False)
+        .annotate(
+            offer_at=Subquery(latest.values("created_at")[:1]), offer=Subquery(latest.values("price")[:1])
+        )
+        .filter(offer_at__gte=cutoff)
+    )
     best = offers.aggregate(best=Max("offer"))["best"]
     return (min(best, session.listing.price) if best is not None else None), others.count()
 

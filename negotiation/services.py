@@ -11,6 +11,7 @@ import logging
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import Max
@@ -18,10 +19,10 @@ from django.utils import timezone
 
 from marketplace.models import Listing, Status
 from marketplace.selectors import users_blocked_between
-from marketplace.services import listing_set_status
+from marketplace.services import listing_set_status, window_count
 from mlcore import schema
 
-from . import dispatch, events, limits, protocol, selectors
+from . import dispatch, events, protocol, selectors
 from .models import ChatSession, Message, Notification
 from .protocol import ProtocolError as ChatError
 
@@ -84,7 +85,7 @@ def deal_record(*, session: ChatSession, price: int) -> None:
 
 
 def _rate_limit(user: Any) -> None:
-    count = limits.window_hit(f"chat:rate:{user.pk}", window=settings.NELLM_CHAT_RATE_WINDOW)
+    count = window_count(f"chat:rate:{user.pk}", window=settings.NELLM_CHAT_RATE_WINDOW)
     if count > settings.NELLM_CHAT_RATE_LIMIT:
         raise ChatError("rate_limited", "메시지를 너무 빠르게 보내고 있어요. 잠시 후 다시 보내 주세요.")
 
@@ -107,7 +108,9 @@ def _locked_session(session_id: int, user: Any) -> tuple[ChatSession, str]:
     session = selectors.session_for_user(session_id=session_id, user=user)
     if session is None:
         raise ChatError("forbidden", "이 대화에 참여할 수 없어요.")
-    session = ChatSession.objects.select_for_update().select_related("listing").get(pk=session_id)
+    # The chat's row only: locking its listing here too (chat first) deadlocked against a status
+    # change, which holds the listing and then locks the chats (lock order: listing, then chats).
+    session = ChatSession.objects.select_for_update(of=("self",)).select_related("listing").get(pk=session_id)
     role = selectors.session_role(session=session, user=user)
     if role in (Role.BUYER, Role.SELLER):
         _check_not_blocked(seller_id=session.listing.seller_id, buyer_id=session.buyer_id, user_id=user.pk)
@@ -125,7 +128,7 @@ def session_open(*, listing: Listing, buyer: Any) -> ChatSession:
     existing = ChatSession.objects.filter(listing=listing, buyer=buyer).first()
     if existing is not None:
         return existing
-    if listing.is_hidden or listing.status != Status.ON_SALE:
+    if listing.is_hidden or listing.status != Status.ON_SALE or not _seller_active(listing):
         raise ChatError("not_on_sale", "판매중인 상품만 가격 협상을 시작할 수 있어요.")
     if listing.price == 0:
         raise ChatError("free_listing", "무료 나눔 상품이라 가격 협상이 필요 없어요.")
@@ -232,8 +235,13 @@ def _check_buyer_can_talk(session: ChatSession, role: str) -> None:
         raise ChatError("finished", "이미 끝난 협상이에요.")
     if session.pending_message_id is not None:
         raise ChatError("busy", "답장을 쓰는 중이에요. 잠시만 기다려 주세요.")
-    if session.listing.is_hidden:
+    if session.listing.is_hidden or not _seller_active(session.listing):
         raise ChatError("hidden", HIDDEN_NOTICE)
+
+
+def _seller_active(listing: Listing) -> bool:
+    # A suspended seller's listings left the market (`marketplace.selectors`): no chat, no deal.
+    return get_user_model().objects.filter(pk=listing.seller_id, is_active=True).exists()
 
 
 def _buyer_store(session: ChatSession, *, text: str, price: int | None, is_offer: bool) -> Message:
@@ -425,6 +433,7 @@ def reservation_cancel(*, listing_id: int, user: Any) -> Listing:
 SOLD_NOTICE = "이 상품은 판매가 완료되어 협상이 종료되었어요. 관심 가져 주셔서 감사해요!"
 REOPEN_NOTICE = "예약이 취소되었어요! 다시 가격을 협상하실 수 있어요."
 CANCELLED_NOTICE = "판매자가 예약을 취소했어요. 이 거래는 종료되었어요."
+SOLD_ELSEWHERE_NOTICE = "판매자가 이 상품을 다른 분께 판매했어요. 이 거래는 종료되었어요."
 
 
 def sessions_follow_listing(*, listing: Listing, old_status: str, **_: Any) -> None:
@@ -438,21 +447,28 @@ def sessions_follow_listing(*, listing: Listing, old_status: str, **_: Any) -> N
         }
     elif new_status == Status.RESERVED:
         transitions = {State.OPEN: (State.WAITING, RESERVED_NOTICE)}
-    else:  # sold: the agreed chat keeps its deal, the others end
+    else:  # sold: the agreed chat keeps its deal (if its buyer is the one sold to), the others end
         transitions = {State.OPEN: (State.CLOSED, SOLD_NOTICE), State.WAITING: (State.CLOSED, SOLD_NOTICE)}
     sessions = ChatSession.objects.select_for_update().filter(listing=listing, state__in=list(transitions))
+    if new_status == Status.SOLD:
+        other_buyer = ChatSession.objects.filter(listing=listing, state=State.AGREED).exclude(
+            buyer_id=listing.buyer_id
+        )
+        sessions = sessions | other_buyer.select_for_update()
+        transitions[State.AGREED] = (State.CLOSED, SOLD_ELSEWHERE_NOTICE)
     for session in sessions.order_by("pk"):
         session.listing = listing
         cancelled = session.state == State.AGREED
         state, text = transitions[State(session.state)]
         session.save(update_fields=session_state_set(session=session, state=state))
         if cancelled:
+            what = "거래가 종료되었어요" if new_status == Status.SOLD else "예약이 취소되었어요"
             for user_id in (session.buyer_id, listing.seller_id):
                 notification_create(
                     user_id=user_id,
                     kind=Notification.Kind.CANCELLED,
                     session=session,
-                    text=f"'{listing.title}' 예약이 취소되었어요.",
+                    text=f"'{listing.title}' {what}.",
                 )
         events.messages_announce(
             session=session, messages=[system_message_create(session=session, text=text)]

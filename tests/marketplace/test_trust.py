@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from marketplace.models import Block, Like, Listing, Profile, Report, Review, Status
 from marketplace.moderation import MODERATORS
+from marketplace.services import report_handle
 from negotiation import services
 from negotiation.models import ChatSession
 from tests.base import BaseTestCase, make_listing
@@ -284,6 +285,19 @@ class BlockTests(BaseTestCase):
         self.login(self.charlie)  # others are not affected
         self.client.post(self.open_url)
         self.assertEqual(ChatSession.objects.count(), 1)
+
+    def test_a_suspended_sellers_listing_takes_no_new_chat_and_no_deal(self) -> None:
+        earlier = services.session_open(listing=self.listing, buyer=self.charlie)
+        report = Report.objects.create(reporter=self.bob, target_user=self.alice, kind="user", reason="fraud")
+        report_handle(report=report, action="suspend")
+        self.login(self.bob)
+        self.client.post(self.open_url)
+        self.assertFalse(ChatSession.objects.filter(buyer=self.bob).exists())
+        # The listing left the market: an earlier chat's final offer makes no deal either.
+        with self.assertRaises(services.ChatError) as refused:
+            services.offer_submit(session_id=earlier.pk, user=self.charlie, price=self.listing.price)
+        self.assertEqual(refused.exception.code, "hidden")
+        self.assertFalse(ChatSession.objects.filter(state="agreed").exists())
 
     def test_a_block_stops_messages_in_an_earlier_chat_both_ways(self) -> None:
         chat = services.session_open(listing=self.listing, buyer=self.bob)

@@ -163,3 +163,32 @@ def test_sweeper_requeues_a_lost_message(people, listing, no_queue, settings):
     replies.reply_generate(message_id=message.pk)
     session.refresh_from_db()
     assert session.pending_message_id is None
+
+
+def test_a_lost_cache_copy_of_the_chat_version_never_loops_a_reply(people, listing, monkeypatch):
+    # The cache's copy of `state_version` is written after each state change commits; when that
+    # write is lost (a Redis blip: after-commit failures are only logged) the copy lags the row.
+    # Every streamed piece then looked like a state change: dropped, queued again, for a day.
+    from django.core.cache import cache
+
+    from negotiation import selectors
+
+    session = services.session_open(listing=listing, buyer=people["bob"])
+    ChatSession.objects.filter(pk=session.pk).update(state_version=5)
+    key = selectors.state_version_key(session.pk)
+    cache.set(key, 4, timeout=600)
+    attempts = []
+    real = replies.reply_generate
+    monkeypatch.setattr(
+        dispatch,
+        "_job",
+        dispatch.Job(run=lambda **kw: attempts.append(1) or real(**kw), failed=replies.reply_failed),
+    )
+    message = services.message_submit(session_id=session.pk, user=people["bob"], text="2만원 되나요?")
+    try:
+        for _ in range(5):  # a dropped attempt queues the next one after drain took its snapshot
+            assert dispatch.drain(10)
+        assert Message.objects.filter(reply_to=message).exists()
+        assert len(attempts) == 2  # the first one dropped, the second one answers
+    finally:
+        cache.set(key, 5, timeout=600)  # on the old code: stop the loop before the next test

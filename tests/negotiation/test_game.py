@@ -85,6 +85,30 @@ async def test_points_per_deal_and_each_anti_farming_rule(people):
     assert "운영자" not in await database_sync_to_async(ranking_names)()
 
 
+async def test_selling_to_another_buyer_ends_the_agreed_chat(people):
+    # 판매완료 to charlie (or outside 낼름) while bob's chat is agreed: bob's deal did not happen,
+    # so his chat must not stay 합의 (told it is his, scored on the ranking).
+    alice = await database_sync_to_async(aged)(people["alice"])
+    listing = await database_sync_to_async(make_listing)(alice, price=50_000, floor_price=30_000)
+    await database_sync_to_async(services.session_open)(listing=listing, buyer=people["charlie"])
+    bobs = await deal(people["bob"], listing, 40_000)
+    assert bobs.state == ChatSession.State.AGREED
+    client = Client()
+    await database_sync_to_async(client.login)(username="alice", password=PASSWORD)
+    url = f"/listings/{listing.pk}/sold/"
+    # Sold to bob first, then corrected to charlie: the buyer changed, bob's deal ends then.
+    response = await database_sync_to_async(client.post)(url, {"buyer": people["bob"].pk})
+    assert response.status_code == 302
+    bobs = await database_sync_to_async(ChatSession.objects.get)(pk=bobs.pk)
+    assert bobs.state == ChatSession.State.AGREED
+    assert await database_sync_to_async(ranking_names)() == {"밥구매자": 20.0}
+    response = await database_sync_to_async(client.post)(url, {"buyer": people["charlie"].pk})
+    assert response.status_code == 302
+    bobs = await database_sync_to_async(ChatSession.objects.get)(pk=bobs.pk)
+    assert bobs.state == ChatSession.State.CLOSED
+    assert await database_sync_to_async(ranking_names)() == {}
+
+
 async def test_weekly_view_counts_this_weeks_deals_only(people):
     alice = await database_sync_to_async(aged)(people["alice"], days=30)
     old = await database_sync_to_async(make_listing)(alice, price=50_000, floor_price=30_000)

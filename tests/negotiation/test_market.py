@@ -17,7 +17,7 @@ from mlcore.negotiator.advisor import OFFER_ACTS
 from negotiation import dispatch, replies, services
 from negotiation.models import ChatSession, Message
 from negotiation.protocol import ProtocolError
-from tests.base import korean_forms
+from tests.base import korean_forms, make_user
 from tests.negotiation.conftest import fresh_market
 from tests.negotiation.wsutil import communicator, is_reply, receive_until
 
@@ -77,6 +77,25 @@ def test_a_final_offer_stands_until_its_chat_ends_or_its_time_runs_out(people, l
     ChatSession.objects.filter(pk=charlie.pk).update(state=ChatSession.State.FAILED)
     say(bob, people["bob"], "2만9천원은요?")
     assert heard[-1].best_other_offer is None and heard[-1].active_buyers == 1  # ended with its chat
+
+
+def test_an_offer_the_seller_declined_or_the_buyer_withdrew_stands_no_more(people, listing, heard):
+    # The cockpit's 거절 and a buyer's new price in words end a standing offer (its chat's
+    # `standing_offer`); the other chats' market must end it too, or the bot holds them to it
+    # and tells them of a higher offer that no longer exists.
+    charlie = services.session_open(listing=listing, buyer=people["charlie"])
+    offer(charlie, people["charlie"], 28_100)
+    services.offer_decline(session_id=charlie.pk, user=people["alice"])
+    bob = services.session_open(listing=listing, buyer=people["bob"])
+    say(bob, people["bob"], "2만7천원 가능해요?")
+    assert heard[-1].best_other_offer is None
+
+    dave_user = make_user("dave", "데이브")
+    dave = services.session_open(listing=listing, buyer=dave_user)
+    offer(dave, dave_user, 28_000)
+    say(dave, dave_user, "그럼 2만6천원은요?")  # a new price in words: the final offer is withdrawn
+    say(bob, people["bob"], "2만7천5백원은요?")
+    assert heard[-1].best_other_offer is None
 
 
 async def test_a_buyer_hears_of_a_higher_offer_but_never_its_amount(people, listing):

@@ -105,3 +105,53 @@ def test_only_the_seller_cancels(people, listing):
     assert listing.status == Status.ON_SALE
     with pytest.raises(services.ChatError):
         services.reservation_cancel(listing_id=listing.pk, user=people["alice"])
+
+
+def test_a_buyers_message_during_a_status_change_deadlocks_neither(people, listing, monkeypatch):
+    # Lock order everywhere is listing, then chats. A buyer's message used to lock its chat and
+    # the listing in one statement (chat first): against a status change that holds the listing
+    # and then locks the chats, PostgreSQL killed one of the two as a deadlock.
+    import time
+
+    from django.db.models.signals import post_save
+
+    from marketplace.services import listing_set_status
+
+    monkeypatch.setattr(dispatch, "reply_enqueue", lambda *, message_id: None)
+    session = services.session_open(listing=listing, buyer=people["bob"])
+    listing_locked, go_on = threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+
+    def hold(sender, instance, **kwargs) -> None:
+        if threading.current_thread().name == "seller":
+            listing_locked.set()
+            go_on.wait(5)
+
+    post_save.connect(hold, sender=Listing, dispatch_uid="test-hold")
+
+    def run(fn) -> None:
+        try:
+            fn()
+        except BaseException as error:  # collected for the assertion below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    seller = threading.Thread(
+        name="seller", target=run, args=(lambda: listing_set_status(listing=listing, status=Status.RESERVED),)
+    )
+    buyer = threading.Thread(
+        target=run,
+        args=(lambda: services.message_submit(session_id=session.pk, user=people["bob"], text="2만원?"),),
+    )
+    try:
+        seller.start()
+        assert listing_locked.wait(5)
+        buyer.start()
+        time.sleep(0.5)  # the buyer's statement is now waiting on a lock
+        go_on.set()
+        seller.join(20)
+        buyer.join(20)
+    finally:
+        post_save.disconnect(dispatch_uid="test-hold", sender=Listing)
+    assert not [e for e in errors if "deadlock" in str(e).lower()], errors

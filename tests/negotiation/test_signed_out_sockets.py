@@ -26,8 +26,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 CLOSED = {"type": "websocket.close", "code": 4401}
 
 
-async def signed_in_socket(user: User, session_id: int) -> tuple[WebsocketCommunicator, str]:
-    """A connected socket on a fresh login of `user`, and that login's session key."""
+async def signed_in(user: User, path: str) -> tuple[WebsocketCommunicator, str]:
+    """A connected socket at `path` on a fresh login of `user`, and that login's session key."""
     client = Client()
     await database_sync_to_async(client.force_login)(user)
     key = client.cookies[settings.SESSION_COOKIE_NAME].value
@@ -36,9 +36,14 @@ async def signed_in_socket(user: User, session_id: int) -> tuple[WebsocketCommun
         (b"host", b"testserver"),
         (b"origin", b"http://testserver"),
     ]
-    comm = WebsocketCommunicator(application, f"/ws/chat/{session_id}/", headers=headers)
+    comm = WebsocketCommunicator(application, path, headers=headers)
     connected, _ = await comm.connect()
     assert connected
+    return comm, key
+
+
+async def signed_in_socket(user: User, session_id: int) -> tuple[WebsocketCommunicator, str]:
+    comm, key = await signed_in(user, f"/ws/chat/{session_id}/")
     assert (await comm.receive_json_from())["type"] == "history"
     return comm, key
 
@@ -106,4 +111,47 @@ async def test_pushes_recheck_too(people, chats, settings) -> None:
     await database_sync_to_async(services.message_submit)(
         session_id=chats[0].pk, user=people["alice"], text="네 아직 판매중이에요"
     )
+    assert await bob.receive_output(timeout=5) == CLOSED
+
+
+async def signed_in_cockpit(user: User) -> WebsocketCommunicator:
+    comm, _ = await signed_in(user, "/ws/selling/")
+    assert (await comm.receive_json_from())["type"] == "cockpit"
+    return comm
+
+
+async def test_the_cockpit_socket_rechecks_every_write_too(people, chats) -> None:
+    # The seller's cockpit shares the chat socket's gate: a deactivated seller's open cockpit
+    # must not take a chat over (nor accept an offer) on a login that no longer holds.
+    alice = await signed_in_cockpit(people["alice"])
+    await database_sync_to_async(User.objects.filter(pk=people["alice"].pk).update)(is_active=False)
+    await alice.send_json_to({"type": "takeover", "session": chats[0].pk})
+    assert await alice.receive_output(timeout=5) == CLOSED
+    session = await database_sync_to_async(type(chats[0]).objects.get)(pk=chats[0].pk)
+    assert not session.seller_in_control
+
+
+async def test_the_cockpit_pushes_recheck_too(people, chats, settings) -> None:
+    settings.NELLM_CHAT_AUTH_RECHECK_SECONDS = 0
+    alice = await signed_in_cockpit(people["alice"])
+    await database_sync_to_async(User.objects.filter(pk=people["alice"].pk).update)(is_active=False)
+    # A buyer types: the push would reach a seller whose login is gone.
+    await database_sync_to_async(services.buyer_typing)(session_id=chats[0].pk, user=people["bob"])
+    assert await alice.receive_output(timeout=5) == CLOSED
+
+
+async def test_a_moderators_suspension_closes_the_users_sockets(people, chats) -> None:
+    from marketplace.models import Report
+    from marketplace.services import report_handle
+
+    bob, _ = await signed_in_socket(people["bob"], chats[0].pk)
+
+    @database_sync_to_async
+    def suspend_bob() -> None:
+        report = Report.objects.create(
+            reporter=people["alice"], target_user=people["bob"], kind="user", reason="abuse"
+        )
+        report_handle(report=report, action="suspend")
+
+    await suspend_bob()
     assert await bob.receive_output(timeout=5) == CLOSED

@@ -93,3 +93,19 @@ def test_a_discount_in_won_is_stored_off_the_bots_standing_offer(people, no_queu
     reply = replies.reply_generate(message_id=message.pk)
     assert reply.decision["buyer_offer"] == 405_000
     assert not (reply.decision["act"] == "accept" and reply.decision["price"] == 410_000)
+
+
+def test_a_passed_question_is_a_notification_for_the_seller(people, switch, client, no_queue):
+    # Issue 14's notifications name the questions the bot passed on: the header's count and the
+    # list at /notifications/ (where the browser's notice comes from), not only the chat list.
+    from negotiation.models import Notification
+
+    session = services.session_open(listing=switch, buyer=people["bob"])
+    ask(session, people["bob"], "조이콘 쏠림 있나요?")  # answered from the description: no notice
+    assert not Notification.objects.filter(user=people["alice"], kind="question").exists()
+    ask(session, people["bob"], "배터리는 얼마나 가나요?")
+    notice = Notification.objects.get(user=people["alice"], kind="question")
+    assert notice.session_id == session.pk and "배터리는 얼마나 가나요?" in notice.text
+    assert not Notification.objects.filter(user=people["bob"]).exists()
+    client.login(username="alice", password=PASSWORD)
+    assert "배터리는 얼마나 가나요?" in client.get(reverse("notifications")).content.decode()
