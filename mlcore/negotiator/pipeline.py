@@ -131,6 +131,7 @@ class Negotiator:
         failed = False
         failure: str | None = None
         stream: Any = None
+        emitting = False
         try:
             stream = self.generator.stream(listing=self.listing, history=conversation, decision=decision)
             for piece in stream:
@@ -139,11 +140,15 @@ class Negotiator:
                 if cut and not (
                     failed := bool(self._problems(emitted + pending[:cut], decision, partial=True))
                 ):
+                    emitting = True
                     emit(pending[:cut])
+                    emitting = False
                     emitted, pending = emitted + pending[:cut], pending[cut:]
                 if failed:
                     break
         except Exception as exc:
+            if emitting:  # raised by `on_chunk`: the caller stopped the reply, no generator failure
+                raise
             # A generator that raises (CUDA out of memory, a dead server, a timeout) must not
             # leave the chat waiting: its unsent words are dropped and the realizer finishes.
             log.warning("generator %s failed, falling back to the realizer: %s", self.generator.name, exc)

@@ -51,3 +51,20 @@ def test_a_failing_generator_falls_back_and_says_why(generator, kept):
     assert check(turn.text, decision=turn.decision, policy=POLICY) == []
     assert generator.on_call or generator.closed
     assert turn.to_dict()["failure"] == turn.failure
+
+
+def test_what_the_caller_raises_while_streaming_is_no_generator_failure():
+    """The site stops a reply from its `on_chunk` (the chat changed, the seller took over): that
+    must reach the site as raised, not turn into a realizer fallback that streams on."""
+
+    class Stop(Exception):
+        pass
+
+    def on_chunk(piece: str) -> None:
+        raise Stop
+
+    generator = Failing(["안녕하세요! 상태 좋아요. ", "3만5천원이에요. "])
+    bot = Negotiator(policy=POLICY, listing=LISTING, generator=generator, seed=1)
+    with pytest.raises(Stop):
+        bot.respond("안녕하세요, 상태 어떤가요?", on_chunk=on_chunk)
+    assert generator.closed  # the generator was still closed
