@@ -60,11 +60,15 @@ def test_what_the_caller_raises_while_streaming_is_no_generator_failure():
     class Stop(Exception):
         pass
 
-    def on_chunk(piece: str) -> None:
-        raise Stop
+    calls: list[str] = []
+
+    def on_chunk(piece: str) -> None:  # stops once: a fallback must not stream on after it
+        calls.append(piece)
+        if len(calls) == 1:
+            raise Stop
 
     generator = Failing(["안녕하세요! 상태 좋아요. ", "3만5천원이에요. "])
     bot = Negotiator(policy=POLICY, listing=LISTING, generator=generator, seed=1)
     with pytest.raises(Stop):
         bot.respond("안녕하세요, 상태 어떤가요?", on_chunk=on_chunk)
-    assert generator.closed  # the generator was still closed
+    assert len(calls) == 1 and generator.closed  # nothing streamed after the stop; closed anyway
