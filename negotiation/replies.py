@@ -9,7 +9,6 @@ Failures are told to the buyer once, in Korean, and the message stays pending fo
 from __future__ import annotations
 
 import logging
-import time
 import uuid
 from typing import Any
 
@@ -55,10 +54,10 @@ class ReplyDropped(Exception):
 
 
 class _Stream:
-    """The `on_chunk` callback: sends each guard-checked piece to the group as it comes, keeps
-    the text so far in the cache for clients that reconnect, and keeps the lock alive. It stops
-    the reply (`ReplyDropped`) as soon as the chat's state changed under it or the seller took
-    over."""
+    """The `on_chunk` callback: sends each guard-checked piece to the group as soon as it is
+    written (the typing pace is the browser's: nothing here waits), keeps the text so far in the
+    cache for clients that reconnect, and keeps the lock alive. It stops the reply
+    (`ReplyDropped`) as soon as the chat's state changed under it or the seller took over."""
 
     def __init__(self, session_id: int, message_id: int, lock_token: str, version: int) -> None:
         self.session_id = session_id
@@ -66,30 +65,18 @@ class _Stream:
         self.lock_token = lock_token
         self.version = version
         self.text = ""
-        self.delay = max(settings.NELLM_STREAM_DELAY_MS, 0) / 1000
 
     def __call__(self, piece: str) -> None:
-        for word in _words(piece) if self.delay else [piece]:
-            if self.delay:
-                time.sleep(self.delay)
-            if (
-                selectors.state_version_current(session_id=self.session_id, default=self.version)
-                != self.version
-            ):
-                raise ReplyDropped("state")
-            if cache.get(selectors.stop_key(self.message_id)):
-                raise ReplyDropped("takeover")  # closes the generator mid-stream: it stops
-            offset = len(self.text)
-            self.text += word
-            ttl = settings.NELLM_REPLY_LOCK_TTL
-            cache.set(selectors.partial_key(self.message_id), self.text, timeout=ttl * 3)
-            cache.set(selectors.lock_key(self.message_id), self.lock_token, timeout=ttl)
-            events.session_send(self.session_id, protocol.chunk_event(self.message_id, word, offset))
-
-
-def _words(piece: str) -> list[str]:
-    words = piece.split(" ")
-    return [w + " " for w in words[:-1]] + ([words[-1]] if words[-1] else [])
+        if selectors.state_version_current(session_id=self.session_id, default=self.version) != self.version:
+            raise ReplyDropped("state")
+        if cache.get(selectors.stop_key(self.message_id)):
+            raise ReplyDropped("takeover")  # closes the generator mid-stream: it stops
+        offset = len(self.text)
+        self.text += piece
+        ttl = settings.NELLM_REPLY_LOCK_TTL
+        cache.set(selectors.partial_key(self.message_id), self.text, timeout=ttl * 3)
+        cache.set(selectors.lock_key(self.message_id), self.lock_token, timeout=ttl)
+        events.session_send(self.session_id, protocol.chunk_event(self.message_id, piece, offset))
 
 
 def reply_generate(*, message_id: int) -> Message | None:
