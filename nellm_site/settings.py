@@ -114,7 +114,16 @@ if REDIS_URL:
             "CONFIG": {
                 # channels_redis blocks 5 s per receive (BZPOPMIN); redis-py's default 5 s socket
                 # timeout would cut that read and drop every idle WebSocket after 5 s.
-                "hosts": [{"address": REDIS_URL, "socket_timeout": 30, "socket_connect_timeout": 5}],
+                # redis-py's pool holds 100 connections and then refuses (it never waits): a storm
+                # of handshakes, two group joins each, failed beyond ~50 at once.
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        "socket_timeout": 30,
+                        "socket_connect_timeout": 5,
+                        "max_connections": env.int("NELLM_CHANNEL_MAX_CONNECTIONS", default=2000),
+                    }
+                ],
                 "prefix": env.str("CHANNELS_PREFIX", default="nellm"),
                 "capacity": CHANNEL_CAPACITY,
             },
