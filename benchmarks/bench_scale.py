@@ -81,19 +81,30 @@ async def connect_all(ports: list[int], chats: list[tuple[int, str]], concurrenc
     gate = asyncio.Semaphore(concurrency)
     bar = tqdm(total=len(chats), desc="connecting", unit="socket", leave=False)
 
+    failures: Counter[str] = Counter()
+
     async def one(i: int, session_id: int, cookie: str):
-        async with gate:
-            client = await live.ws_connect(ports[i % len(ports)], f"/ws/chat/{session_id}/", cookie=cookie)
-            if client is None:
-                raise RuntimeError(f"handshake refused for session {session_id}")
-            assert (await client.recv())["type"] == "history"
-            bar.update()
-            return client
+        # A handshake that fails is tried again after a pause, as the chat page does; each
+        # failure is counted (daphne resets one it could not accept within 5 s).
+        for attempt in range(6):
+            async with gate:
+                try:
+                    client = await live.ws_connect(
+                        ports[i % len(ports)], f"/ws/chat/{session_id}/", cookie=cookie
+                    )
+                    if client is not None and (await client.recv())["type"] == "history":
+                        bar.update()
+                        return client
+                    failures["refused"] += 1
+                except (OSError, TimeoutError, asyncio.IncompleteReadError) as error:
+                    failures[type(error).__name__] += 1
+            await asyncio.sleep(0.5 * 2**attempt)
+        raise RuntimeError(f"no handshake for session {session_id} after 6 tries")
 
     start = time.perf_counter()
     clients = await asyncio.gather(*(one(i, s, c) for i, (s, c) in enumerate(chats)))
     bar.close()
-    return clients, time.perf_counter() - start
+    return clients, time.perf_counter() - start, failures
 
 
 async def haggle(client, index: int, until: float, think: tuple[float, float], out: dict) -> None:
@@ -136,8 +147,14 @@ async def idle(client, stop: asyncio.Event) -> None:
 
 
 async def run(ports, chats, args) -> dict:
-    clients, connect_wall = await connect_all(ports, chats, args.connect_concurrency)
-    out = {"sent": Counter(), "refused": Counter(), "samples": [], "connect_wall": connect_wall}
+    clients, connect_wall, failures = await connect_all(ports, chats, args.connect_concurrency)
+    out = {
+        "sent": Counter(),
+        "refused": Counter(),
+        "samples": [],
+        "connect_wall": connect_wall,
+        "connect_failures": failures,
+    }
     stop = asyncio.Event()
     idlers = [asyncio.create_task(idle(c, stop)) for c in clients[args.buyers :]]
     start = time.perf_counter()
@@ -260,7 +277,12 @@ def main() -> int:
         first = [s["first_chunk"] for s in answered if s["first_chunk"] is not None]
         errors = Counter(s["error"] for s in samples if s["error"])
         connects = sockets / out["connect_wall"]
-        print(f"{'connects':<26} {sockets} sockets in {out['connect_wall']:.2f} s ({connects:.0f}/s)")
+        retried = out["connect_failures"]
+        print(
+            f"{'connects':<26} {sockets} sockets in {out['connect_wall']:.2f} s ({connects:.0f}/s), "
+            f"{sum(retried.values())} handshakes tried again"
+            + (f" ({', '.join(f'{k} {v}' for k, v in retried.most_common())})" if retried else "")
+        )
         first_line = spread("time to first chunk", first) if first else "n/a"
         reply_line = spread("time to stored reply", [s["reply"] for s in answered]) if answered else "n/a"
         rate = len(answered) / out["wall"]
