@@ -13,7 +13,8 @@ connects first (`--connect-concurrency` handshakes at a time: the connect rate);
 of them haggle: send a Korean line, wait for the stored reply, think `--think` seconds, again,
 for `--seconds`; the others stay connected and answer daphne's pings. The typing pace is the
 site's default (the page paces a reply; the server sends it at once). Per message: time to the
-first `chunk` and to the stored bot `message`. Afterwards the database must hold each accepted
+first words (the first `chunk`, or the stored bot `message` when a quick reply comes whole) and to
+the stored bot `message`. Afterwards the database must hold each accepted
 buyer message exactly once, each with exactly one reply. CPU seconds per process say what
 limited the run. The limits that would refuse a benchmark client (every one is on 127.0.0.1 and
 talks faster than a person) are raised in the servers' environment.
@@ -129,6 +130,8 @@ async def haggle(client, index: int, until: float, think: tuple[float, float], o
                 sample["first_chunk"] = now
             elif event["type"] == "message" and event["message"]["role"] == "bot":
                 sample["reply"] = now
+                if sample["first_chunk"] is None:  # a quick reply comes whole: its first words too
+                    sample["first_chunk"] = now
             elif event["type"] == "error":
                 sample["error"] = event["code"]
                 out["refused"][index] += 1
@@ -283,7 +286,7 @@ def main() -> int:
             f"{sum(retried.values())} handshakes tried again"
             + (f" ({', '.join(f'{k} {v}' for k, v in retried.most_common())})" if retried else "")
         )
-        first_line = spread("time to first chunk", first) if first else "n/a"
+        first_line = spread("time to first words", first) if first else "n/a"
         reply_line = spread("time to stored reply", [s["reply"] for s in answered]) if answered else "n/a"
         rate = len(answered) / out["wall"]
         sent = sum(out["sent"].values())

@@ -55,15 +55,18 @@ class ReplyDropped(Exception):
 
 
 class _Stream:
-    """The `on_chunk` callback: sends each guard-checked piece to the group as soon as it is
+    """The `on_chunk` callback: streams the guard-checked pieces to the group as they are
     written (the typing pace is the browser's: nothing here waits) and stops the reply
     (`ReplyDropped`) as soon as the chat's state changed under it or the seller took over.
 
-    Per piece that is one cache read (both stop signals at once) and one send. The lock's lease
-    is renewed once a third of it has passed, not per piece. The text so far is kept in the cache
-    for clients that reconnect only once the reply has taken NELLM_STREAM_PARTIAL_AFTER_MS: a
-    quicker one (the rules realizer's: a millisecond) is stored before a reconnect could use it,
-    and a client that joins within that time gets the whole reply when it is stored."""
+    A reply quicker than NELLM_STREAM_PARTIAL_AFTER_MS (the rules realizer's takes a millisecond)
+    goes out whole, as its stored message, which the page reveals word by word: no `typing`, no
+    chunks, no partial text, since it is stored before anyone could use them. Once a reply has
+    taken longer, `typing` and the text so far go out as one chunk, and each later piece as its
+    own; the text so far is kept in the cache before each chunk is sent, so a client that
+    reconnects finds in its history at least what preceded the chunks it then receives.
+    Per piece: one cache read (both stop signals at once); the lock's lease is renewed once a
+    third of it has passed."""
 
     def __init__(self, session_id: int, message_id: int, lock_token: str, version: int) -> None:
         self.session_id = session_id
@@ -71,6 +74,7 @@ class _Stream:
         self.lock_token = lock_token
         self.version = version
         self.text = ""
+        self.sent = 0  # characters of `text` already streamed
         self.started = self.leased = time.monotonic()
         self.keys = [selectors.state_version_key(session_id), selectors.stop_key(message_id)]
 
@@ -80,16 +84,21 @@ class _Stream:
             raise ReplyDropped("state")
         if found.get(self.keys[1]):
             raise ReplyDropped("takeover")  # closes the generator mid-stream: it stops
-        offset = len(self.text)
         self.text += piece
         ttl = settings.NELLM_REPLY_LOCK_TTL
         now = time.monotonic()
-        if now - self.started >= settings.NELLM_STREAM_PARTIAL_AFTER_MS / 1000:
-            cache.set(selectors.partial_key(self.message_id), self.text, timeout=ttl * 3)
         if now - self.leased >= ttl / 3:
             cache.set(selectors.lock_key(self.message_id), self.lock_token, timeout=ttl)
             self.leased = now
-        events.session_send(self.session_id, protocol.chunk_event(self.message_id, piece, offset))
+        if now - self.started < settings.NELLM_STREAM_PARTIAL_AFTER_MS / 1000:
+            return  # held back: a quick reply goes out whole
+        cache.set(selectors.partial_key(self.message_id), self.text, timeout=ttl * 3)
+        if not self.sent:
+            events.session_send(self.session_id, protocol.typing_event(self.message_id))
+        events.session_send(
+            self.session_id, protocol.chunk_event(self.message_id, self.text[self.sent :], self.sent)
+        )
+        self.sent = len(self.text)
 
 
 def reply_generate(*, message_id: int) -> Message | None:
@@ -118,7 +127,6 @@ def reply_generate(*, message_id: int) -> Message | None:
     try:
         if session.state != State.OPEN:  # it changed after the message was stored: no bot turn
             raise ReplyDropped("state")
-        events.session_send(session.pk, protocol.typing_event(message_id))
         stream = _Stream(session.pk, message_id, token, version)
         negotiator, turn = _respond(session, message, stream)
         return _reply_store(

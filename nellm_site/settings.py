@@ -214,8 +214,8 @@ NELLM_PROBE_ACCOUNT_AGE_DAYS = env.int("NELLM_PROBE_ACCOUNT_AGE_DAYS", default=7
 # The chat page's typing pace: it reveals a reply word by word, this many ms a word (0: at once).
 # Presentation only: the server sends each piece as soon as it is written and holds no worker for it.
 NELLM_STREAM_DELAY_MS = env.int("NELLM_STREAM_DELAY_MS", default=40)
-# A reply's text so far is kept for clients that reconnect once it has taken this long (a quicker
-# one is stored before a reconnect could read it).
+# A reply is streamed (typing, chunks, its text so far kept for clients that reconnect) once it has
+# taken this long; a quicker one goes out whole as its stored message (the page still paces it).
 NELLM_STREAM_PARTIAL_AFTER_MS = env.int("NELLM_STREAM_PARTIAL_AFTER_MS", default=100)
 # A generation refreshes its lock while it streams; a lock left by a dead worker expires after this.
 NELLM_REPLY_LOCK_TTL = env.int("NELLM_REPLY_LOCK_TTL", default=20)

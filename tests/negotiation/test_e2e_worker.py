@@ -44,7 +44,12 @@ def stack(django_db_setup, django_db_blocker, tmp_path_factory):
     if connection.vendor != "postgresql":
         pytest.skip("the end-to-end test needs PostgreSQL (servers share the test database)")
     logs = tmp_path_factory.mktemp("e2e")
-    env = live.service_env(redis_url=REDIS_URL, NELLM_REPLY_LOCK_TTL=2, NELLM_REPLY_STALE_SECONDS=1)
+    env = live.service_env(
+        redis_url=REDIS_URL,
+        NELLM_STREAM_PARTIAL_AFTER_MS=0,  # even a quick reply is streamed: the chunks cross Redis too
+        NELLM_REPLY_LOCK_TTL=2,
+        NELLM_REPLY_STALE_SECONDS=1,
+    )
     port = live.free_port()
     daphne = live.start_daphne(env, port, logs / "daphne.log")
     worker = live.start_worker(env, logs / "worker.log")
