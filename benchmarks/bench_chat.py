@@ -134,6 +134,30 @@ def redis_forget(env: dict[str, str]) -> None:
         r.delete(*keys)
 
 
+def run_result(logs: Path, *, failed: bool) -> int:
+    """The exit status; a failed run keeps the servers' logs."""
+    if failed:
+        print(f"server logs kept in {logs}")
+        return 1
+    shutil.rmtree(logs)
+    return 0
+
+
+def stack_stop(procs: list, env: dict[str, str] | None, database: str | None) -> None:
+    """Stop the servers, drop the run's PostgreSQL database (if any) and forget its Redis keys."""
+    from django.db import connections
+
+    from tests.negotiation import live
+
+    for proc in reversed(procs):
+        live.stop(proc)
+    connections.close_all()
+    if database:
+        admin(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(database)))
+    if env and "CHANNELS_PREFIX" in env:
+        redis_forget(env)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mode", choices=["celery", "inprocess"], default="celery")
@@ -205,24 +229,14 @@ def main() -> int:
             f"first chunk {summary[0] if first else 'n/a'}, reply {summary[-1]}, {rate:.1f} replies/s, "
             f"{len(samples) - len(answered)} errors, {len(samples) - stored + unanswered} lost"
         )
-        if len(answered) < len(samples) or stored < len(samples) or unanswered:
-            print(f"server logs kept in {logs}")
-            return 1
-        shutil.rmtree(logs)
-        return 0
+        return run_result(
+            logs, failed=len(answered) < len(samples) or stored < len(samples) or bool(unanswered)
+        )
     except BaseException:
         print(f"server logs kept in {logs}", file=sys.stderr)
         raise
     finally:
-        from django.db import connections
-
-        for proc in reversed(procs):
-            live.stop(proc)
-        connections.close_all()
-        if not sqlite:
-            admin(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(db)))
-        if env and "CHANNELS_PREFIX" in env:
-            redis_forget(env)
+        stack_stop(procs, env, None if sqlite else db)
 
 
 if __name__ == "__main__":

@@ -28,7 +28,6 @@ import datetime as dt
 import os
 import platform
 import random
-import shutil
 import sys
 import tempfile
 import time
@@ -36,7 +35,7 @@ import uuid
 from collections import Counter
 from pathlib import Path
 
-from bench_chat import LINES, PG, REDIS_URL, admin, redis_forget, seed, spread
+from bench_chat import LINES, PG, REDIS_URL, admin, run_result, seed, spread, stack_stop
 from psycopg import sql
 from tqdm import tqdm
 
@@ -61,19 +60,6 @@ def machine_busy() -> tuple[float, float]:
     values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
     idle = values[3] + values[4]
     return sum(values) - idle, sum(values)
-
-
-def postgres_cpu(database: str) -> float:
-    """CPU seconds of the PostgreSQL backends serving `database` now (their title names it)."""
-    total = 0.0
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if f" {database} ".encode() in (entry / "cmdline").read_bytes():
-                    total += cpu_seconds(int(entry.name))
-            except OSError:
-                continue
-    return total
 
 
 async def connect_all(ports: list[int], chats: list[tuple[int, str]], concurrency: int) -> tuple[list, float]:
@@ -267,9 +253,9 @@ def main() -> int:
         )
 
         def cpu_now() -> list[float]:
-            return [cpu_seconds(p.pid) for p in procs] + [postgres_cpu(db), time.process_time()]
+            # PostgreSQL's backends come and go with their connections (DB_CONN_MAX_AGE=0): not counted.
+            return [cpu_seconds(p.pid) for p in procs] + [time.process_time()]
 
-        # PostgreSQL: the backends alive at the end (one per pooled connection), less this one's start.
         cpu_before = cpu_now()
         busy_before = machine_busy()
         out = asyncio.run(run(ports, chats, args))
@@ -298,7 +284,7 @@ def main() -> int:
             f"{check['duplicated']} duplicated, {check['unanswered']} unanswered"
         )
         print(f"{'sockets still open':<26} {out['still_open']} of {sockets}")
-        names = [f"daphne{i}" for i in range(args.web)] + ["worker", "postgres", "clients"]
+        names = [f"daphne{i}" for i in range(args.web)] + ["worker", "clients"]
         window = out["connect_wall"] + out["wall"]
         print(
             f"{'CPU seconds':<26} "
@@ -315,23 +301,12 @@ def main() -> int:
             f"{connects:.0f} connects/s, {sum(errors.values())} errors, "
             f"{check['lost']} lost, {check['duplicated']} duplicated"
         )
-        if failed:
-            print(f"server logs kept in {logs}")
-            return 1
-        shutil.rmtree(logs)
-        return 0
+        return run_result(logs, failed=bool(failed))
     except BaseException:
         print(f"server logs kept in {logs}", file=sys.stderr)
         raise
     finally:
-        from django.db import connections
-
-        for proc in reversed(procs):
-            live.stop(proc)
-        connections.close_all()
-        admin(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(db)))
-        if env and "CHANNELS_PREFIX" in env:
-            redis_forget(env)
+        stack_stop(procs, env, db)
 
 
 if __name__ == "__main__":
