@@ -10,7 +10,8 @@ It creates its own PostgreSQL database (dropped at the end, even on failure), or
 migrates it, seeds a listing and the buyers, and starts daphne on 127.0.0.1; `--mode celery`
 also starts one Celery worker (`-P threads -c 4`) on Redis db 11 with its own queue and
 prefixes, `--mode inprocess` leaves REDIS_URL unset (in-memory channel layer, in-process thread
-pool). Replies stream with NELLM_STREAM_DELAY_MS=0 (`--stream-delay-ms` sets it), so the figures
+pool). "First chunk" is the first `chunk`, or the stored reply when a quick one comes whole
+(docs/PROTOCOL.md). Replies stream with NELLM_STREAM_DELAY_MS=0 (`--stream-delay-ms` sets it), so the figures
 are the system's own cost, not the cosmetic typing pause, and NELLM_CHAT_RATE_LIMIT is raised so
 the per-user limit never refuses a benchmark message (and the per-address connect limit, as every
 buyer connects from 127.0.0.1).
@@ -73,6 +74,18 @@ def seed(buyers: int) -> list[tuple[int, str]]:
     return chats
 
 
+def sample_note(sample: dict, event: dict, now: float) -> None:
+    """One server event for a message's sample: its first words, its stored reply, or a refusal."""
+    if event["type"] == "chunk" and sample["first_chunk"] is None:
+        sample["first_chunk"] = now
+    elif event["type"] == "message" and event["message"]["role"] == "bot":
+        sample["reply"] = now
+        if sample["first_chunk"] is None:  # a quick reply comes whole: its first words too
+            sample["first_chunk"] = now
+    elif event["type"] == "error":
+        sample["error"] = event["code"]
+
+
 async def buyer_run(port: int, session_id: int, cookie: str, index: int, k: int) -> list[dict]:
     """Send k lines one after another; per line the seconds to the first chunk and to the reply."""
     from tests.negotiation import live
@@ -96,13 +109,7 @@ async def buyer_run(port: int, session_id: int, cookie: str, index: int, k: int)
                     sample["error"] = "timeout" + ("" if sample["first_chunk"] is None else " after a chunk")
                     samples.append(sample)
                     return samples
-                now = time.perf_counter() - start
-                if event["type"] == "chunk" and sample["first_chunk"] is None:
-                    sample["first_chunk"] = now
-                elif event["type"] == "message" and event["message"]["role"] == "bot":
-                    sample["reply"] = now
-                elif event["type"] == "error":
-                    sample["error"] = event["code"]
+                sample_note(sample, event, time.perf_counter() - start)
             samples.append(sample)
         return samples
     finally:

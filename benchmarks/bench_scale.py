@@ -35,7 +35,7 @@ import uuid
 from collections import Counter
 from pathlib import Path
 
-from bench_chat import LINES, PG, REDIS_URL, admin, run_result, seed, spread, stack_stop
+from bench_chat import LINES, PG, REDIS_URL, admin, run_result, sample_note, seed, spread, stack_stop
 from psycopg import sql
 from tqdm import tqdm
 
@@ -111,15 +111,8 @@ async def haggle(client, index: int, until: float, think: tuple[float, float], o
             except TimeoutError:
                 sample["error"] = "timeout"
                 break
-            now = time.perf_counter() - start
-            if event["type"] == "chunk" and sample["first_chunk"] is None:
-                sample["first_chunk"] = now
-            elif event["type"] == "message" and event["message"]["role"] == "bot":
-                sample["reply"] = now
-                if sample["first_chunk"] is None:  # a quick reply comes whole: its first words too
-                    sample["first_chunk"] = now
-            elif event["type"] == "error":
-                sample["error"] = event["code"]
+            sample_note(sample, event, time.perf_counter() - start)
+            if event["type"] == "error":
                 out["refused"][index] += 1
         out["samples"].append(sample)
         if sample["error"] == "timeout":
