@@ -6,7 +6,7 @@ PIP := $(PY) -m pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test lint install-base install-dev browser serve migrate clean
+.PHONY: demo test lint install-base install-dev browser serve migrate clean bench
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,15 @@ lint: install-dev
 
 test: install-dev browser lint
 	$(VENV)/bin/pytest
+
+# The rules path at scale (issue 13; figures in benchmarks/RESULTS.md): 200 buyers for 60 s, then
+# 1,000 sockets with 100 of them haggling, through daphne + channels_redis + Celery + PostgreSQL +
+# Redis. Needs PostgreSQL (user postgres, no password) and Redis on 127.0.0.1, e.g.
+# `docker compose up -d postgres redis` with their ports published; each run makes and drops its
+# own database and keeps to its own Redis prefixes on db 11.
+bench: install-base
+	$(PY) benchmarks/bench_scale.py --buyers 200 --seconds 60
+	$(PY) benchmarks/bench_scale.py --sockets 1000 --buyers 100 --seconds 60
 
 clean:
 	rm -rf $(VENV) db.sqlite3 media staticfiles .pytest_cache .ruff_cache .demo-secret

@@ -10,7 +10,8 @@ It creates its own PostgreSQL database (dropped at the end, even on failure), or
 migrates it, seeds a listing and the buyers, and starts daphne on 127.0.0.1; `--mode celery`
 also starts one Celery worker (`-P threads -c 4`) on Redis db 11 with its own queue and
 prefixes, `--mode inprocess` leaves REDIS_URL unset (in-memory channel layer, in-process thread
-pool). Replies stream with NELLM_STREAM_DELAY_MS=0 (`--stream-delay-ms` sets it), so the figures
+pool). "First chunk" is the first `chunk`, or the stored reply when a quick one comes whole
+(docs/PROTOCOL.md). Replies stream with NELLM_STREAM_DELAY_MS=0 (`--stream-delay-ms` sets it), so the figures
 are the system's own cost, not the cosmetic typing pause, and NELLM_CHAT_RATE_LIMIT is raised so
 the per-user limit never refuses a benchmark message (and the per-address connect limit, as every
 buyer connects from 127.0.0.1).
@@ -73,6 +74,18 @@ def seed(buyers: int) -> list[tuple[int, str]]:
     return chats
 
 
+def sample_note(sample: dict, event: dict, now: float) -> None:
+    """One server event for a message's sample: its first words, its stored reply, or a refusal."""
+    if event["type"] == "chunk" and sample["first_chunk"] is None:
+        sample["first_chunk"] = now
+    elif event["type"] == "message" and event["message"]["role"] == "bot":
+        sample["reply"] = now
+        if sample["first_chunk"] is None:  # a quick reply comes whole: its first words too
+            sample["first_chunk"] = now
+    elif event["type"] == "error":
+        sample["error"] = event["code"]
+
+
 async def buyer_run(port: int, session_id: int, cookie: str, index: int, k: int) -> list[dict]:
     """Send k lines one after another; per line the seconds to the first chunk and to the reply."""
     from tests.negotiation import live
@@ -96,13 +109,7 @@ async def buyer_run(port: int, session_id: int, cookie: str, index: int, k: int)
                     sample["error"] = "timeout" + ("" if sample["first_chunk"] is None else " after a chunk")
                     samples.append(sample)
                     return samples
-                now = time.perf_counter() - start
-                if event["type"] == "chunk" and sample["first_chunk"] is None:
-                    sample["first_chunk"] = now
-                elif event["type"] == "message" and event["message"]["role"] == "bot":
-                    sample["reply"] = now
-                elif event["type"] == "error":
-                    sample["error"] = event["code"]
+                sample_note(sample, event, time.perf_counter() - start)
             samples.append(sample)
         return samples
     finally:
@@ -132,6 +139,30 @@ def redis_forget(env: dict[str, str]) -> None:
     keys = [key for pattern in patterns for key in r.scan_iter(pattern)]
     if keys:
         r.delete(*keys)
+
+
+def run_result(logs: Path, *, failed: bool) -> int:
+    """The exit status; a failed run keeps the servers' logs."""
+    if failed:
+        print(f"server logs kept in {logs}")
+        return 1
+    shutil.rmtree(logs)
+    return 0
+
+
+def stack_stop(procs: list, env: dict[str, str] | None, database: str | None) -> None:
+    """Stop the servers, drop the run's PostgreSQL database (if any) and forget its Redis keys."""
+    from django.db import connections
+
+    from tests.negotiation import live
+
+    for proc in reversed(procs):
+        live.stop(proc)
+    connections.close_all()
+    if database:
+        admin(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(database)))
+    if env and "CHANNELS_PREFIX" in env:
+        redis_forget(env)
 
 
 def main() -> int:
@@ -205,24 +236,14 @@ def main() -> int:
             f"first chunk {summary[0] if first else 'n/a'}, reply {summary[-1]}, {rate:.1f} replies/s, "
             f"{len(samples) - len(answered)} errors, {len(samples) - stored + unanswered} lost"
         )
-        if len(answered) < len(samples) or stored < len(samples) or unanswered:
-            print(f"server logs kept in {logs}")
-            return 1
-        shutil.rmtree(logs)
-        return 0
+        return run_result(
+            logs, failed=len(answered) < len(samples) or stored < len(samples) or bool(unanswered)
+        )
     except BaseException:
         print(f"server logs kept in {logs}", file=sys.stderr)
         raise
     finally:
-        from django.db import connections
-
-        for proc in reversed(procs):
-            live.stop(proc)
-        connections.close_all()
-        if not sqlite:
-            admin(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(db)))
-        if env and "CHANNELS_PREFIX" in env:
-            redis_forget(env)
+        stack_stop(procs, env, None if sqlite else db)
 
 
 if __name__ == "__main__":

@@ -46,6 +46,7 @@ class Counts:
         self.sql: Counter[str] = Counter()
         self.redis: Counter[str] = Counter()
         self.sends = 0
+        self.statements: list[str] = []
 
 
 _current: list[Counts] = []
@@ -112,6 +113,7 @@ def counting():
 
     def sql_wrapper(execute, statement, params, many, context):
         counts.sql[statement.lstrip().split(None, 1)[0].upper()] += 1
+        counts.statements.append(statement)
         return execute(statement, params, many, context)
 
     _current.append(counts)
@@ -131,6 +133,7 @@ def _fmt(counter: Counter[str], n: int) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--replies", type=int, default=50)
+    parser.add_argument("--show", action="store_true", help="print the SQL of the last message's steps")
     args = parser.parse_args()
     db, tag = f"nellm_profile_{uuid.uuid4().hex[:8]}", uuid.uuid4().hex[:8]
     for key in [k for k in os.environ if k.startswith(("REDIS_URL", "CELERY_", "NELLM_", "CHANNELS_"))]:
@@ -203,6 +206,9 @@ def main() -> int:
             print(f"  SQL queries   {_fmt(sql_total, n)}")
             print(f"  Redis calls   {_fmt(redis_total, n)}")
             print(f"  layer sends   {sends:5.1f}")
+            if args.show:
+                for statement in blocks[-1].statements:
+                    print(f"    {statement[:160]}")
         return 0
     finally:
         from django.db import connections

@@ -113,9 +113,9 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.channel_layer.group_add(self.user_group, self.channel_name)
         await self.accept()
-        await self.send_json(await _db(self._history)())
-        await _db(services.session_read)(session_id=self.session_id, user=self.user)
-        await _db(replies.pending_sweep)(session_id=self.session_id)
+        history, session, last = await _db(self._history)()
+        await self.send_json(history)
+        await _db(self._joined)(session, last)
 
     def _admit(self, address: str, target: Callable[[], Any]) -> tuple[bool, Any]:
         """(within the connect limits, what the socket is for if the user may have it)."""
@@ -123,14 +123,21 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             return False, None
         return True, target()
 
-    def _history(self) -> dict[str, Any]:
+    def _history(self) -> tuple[dict[str, Any], Any, int]:
+        """(the history event, the session it was read with, the last message's id)."""
         session = selectors.session_for_user(session_id=self.session_id, user=self.user)
-        return protocol.history(
-            selectors.session_messages(session=session),
-            session,
-            selectors.session_pending(session=session),
-            seller_view=self.seller_view,
+        messages = selectors.session_messages(session=session)
+        history = protocol.history(
+            messages, session, selectors.session_pending(session=session), seller_view=self.seller_view
         )
+        return history, session, max((m.pk for m in messages), default=0)
+
+    def _joined(self, session: Any, last: int) -> None:
+        # Read up to what the history showed; a reply owed for too long is queued again. A reconnect
+        # storm is mostly chats with nothing pending: they cost no sweep query.
+        services.session_read(session_id=self.session_id, user=self.user, session=session, last=last)
+        if session.pending_message_id is not None:
+            replies.pending_sweep(session_id=self.session_id)
 
     async def disconnect(self, code: int) -> None:
         if self.registered:

@@ -12,6 +12,10 @@ its own stream while the scheduler serves them all. `-P solo` would serve one re
 again; the prefork pool would load one model per child (CUDA cannot survive a fork, so nothing
 here loads at import time).
 
+NELLM_BACKEND may also name a generator of one's own as "package.module:factory" (the plug-in
+point: the factory takes no arguments and returns an object with the protocol below); the tests
+plug in a slow one this way (tests/negotiation/slow_generator.py).
+
 The registry is thread-safe so the in-process thread pool and `-P threads` share one instance.
 """
 
@@ -62,7 +66,7 @@ def get_generator() -> Any:
     backend = settings.NELLM_BACKEND
     with _lock:
         if _generator is None or _loaded_for != backend:
-            module_name, _, attr = BACKENDS[backend].partition(":")
+            module_name, _, attr = BACKENDS.get(backend, backend).partition(":")
             _generator = getattr(importlib.import_module(module_name), attr)()
             _loaded_for = backend
         return _generator

@@ -55,10 +55,18 @@ class ReplyDropped(Exception):
 
 
 class _Stream:
-    """The `on_chunk` callback: sends each guard-checked piece to the group as it comes, keeps
-    the text so far in the cache for clients that reconnect, and keeps the lock alive. It stops
-    the reply (`ReplyDropped`) as soon as the chat's state changed under it or the seller took
-    over."""
+    """The `on_chunk` callback: streams the guard-checked pieces to the group as they are
+    written (the typing pace is the browser's: nothing here waits) and stops the reply
+    (`ReplyDropped`) as soon as the chat's state changed under it or the seller took over.
+
+    A reply quicker than NELLM_STREAM_PARTIAL_AFTER_MS (the rules realizer's takes a millisecond)
+    goes out whole, as its stored message, which the page reveals word by word: no `typing`, no
+    chunks, no partial text, since it is stored before anyone could use them. Once a reply has
+    taken longer, `typing` and the text so far go out as one chunk, and each later piece as its
+    own; the text so far is kept in the cache before each chunk is sent, so a client that
+    reconnects finds in its history at least what preceded the chunks it then receives.
+    Per piece: one cache read (both stop signals at once); the lock's lease is renewed once a
+    third of it has passed."""
 
     def __init__(self, session_id: int, message_id: int, lock_token: str, version: int) -> None:
         self.session_id = session_id
@@ -66,30 +74,32 @@ class _Stream:
         self.lock_token = lock_token
         self.version = version
         self.text = ""
-        self.delay = max(settings.NELLM_STREAM_DELAY_MS, 0) / 1000
+        self.sent = 0  # characters of `text` already streamed
+        self.started = self.leased = time.monotonic()
+        self.keys = [selectors.state_version_key(session_id), selectors.stop_key(message_id)]
 
     def __call__(self, piece: str) -> None:
-        for word in _words(piece) if self.delay else [piece]:
-            if self.delay:
-                time.sleep(self.delay)
-            if (
-                selectors.state_version_current(session_id=self.session_id, default=self.version)
-                != self.version
-            ):
-                raise ReplyDropped("state")
-            if cache.get(selectors.stop_key(self.message_id)):
-                raise ReplyDropped("takeover")  # closes the generator mid-stream: it stops
-            offset = len(self.text)
-            self.text += word
-            ttl = settings.NELLM_REPLY_LOCK_TTL
-            cache.set(selectors.partial_key(self.message_id), self.text, timeout=ttl * 3)
+        found = cache.get_many(self.keys)
+        # Only a newer version is a change: a copy that lags (a lost cache write) is none.
+        if int(found.get(self.keys[0], self.version)) > self.version:
+            raise ReplyDropped("state")
+        if found.get(self.keys[1]):
+            raise ReplyDropped("takeover")  # closes the generator mid-stream: it stops
+        self.text += piece
+        ttl = settings.NELLM_REPLY_LOCK_TTL
+        now = time.monotonic()
+        if now - self.leased >= ttl / 3:
             cache.set(selectors.lock_key(self.message_id), self.lock_token, timeout=ttl)
-            events.session_send(self.session_id, protocol.chunk_event(self.message_id, word, offset))
-
-
-def _words(piece: str) -> list[str]:
-    words = piece.split(" ")
-    return [w + " " for w in words[:-1]] + ([words[-1]] if words[-1] else [])
+            self.leased = now
+        if now - self.started < settings.NELLM_STREAM_PARTIAL_AFTER_MS / 1000:
+            return  # held back: a quick reply goes out whole
+        cache.set(selectors.partial_key(self.message_id), self.text, timeout=ttl * 3)
+        if not self.sent:
+            events.session_send(self.session_id, protocol.typing_event(self.message_id))
+        events.session_send(
+            self.session_id, protocol.chunk_event(self.message_id, self.text[self.sent :], self.sent)
+        )
+        self.sent = len(self.text)
 
 
 def reply_generate(*, message_id: int) -> Message | None:
@@ -99,13 +109,14 @@ def reply_generate(*, message_id: int) -> Message | None:
     another process is writing the reply (its lock is alive) this call does nothing.
     """
     message = (
-        Message.objects.select_related("session__listing").filter(pk=message_id, role=Role.BUYER).first()
+        Message.objects.select_related("session__listing", "reply")
+        .filter(pk=message_id, role=Role.BUYER)
+        .first()
     )
     if message is None:
         return None
-    existing = Message.objects.filter(reply_to_id=message_id).first()
-    if existing is not None:
-        return existing
+    if hasattr(message, "reply"):  # answered already (the reverse one-to-one, in the same query)
+        return message.reply
     session = message.session
     if session.pending_message_id != message_id or session.seller_in_control:
         return None
@@ -117,7 +128,6 @@ def reply_generate(*, message_id: int) -> Message | None:
     try:
         if session.state != State.OPEN:  # it changed after the message was stored: no bot turn
             raise ReplyDropped("state")
-        events.session_send(session.pk, protocol.typing_event(message_id))
         stream = _Stream(session.pk, message_id, token, version)
         negotiator, turn = _respond(session, message, stream)
         return _reply_store(
@@ -129,9 +139,10 @@ def reply_generate(*, message_id: int) -> Message | None:
         requeue = _superseded(message) if dropped.why == "state" else dropped.why == "seller_word"
         return None
     finally:
-        if cache.get(lock) == token:
-            cache.delete(lock)
-        cache.delete(selectors.partial_key(message_id))
+        # A partial text left by an earlier, failed attempt goes too (reconnecting clients would
+        # see it as this one's).
+        done = [lock] if cache.get(lock) == token else []
+        cache.delete_many([*done, selectors.partial_key(message_id)])
         if requeue:  # only once the lock is free, or the next attempt would skip it
             dispatch.reply_enqueue(message_id=message_id)
 
@@ -230,6 +241,21 @@ def _reply_store(
     *,
     known_seller_price: int | None = None,
 ) -> Message:
+    try:
+        return _reply_commit(message, turn, advisor_state, version, known_seller_price=known_seller_price)
+    except IntegrityError:  # the unique reply_to: someone stored it between our check and now
+        return Message.objects.get(reply_to=message)
+
+
+def _reply_commit(
+    message: Message,
+    turn: Any,
+    advisor_state: dict[str, Any],
+    version: int,
+    *,
+    known_seller_price: int | None,
+) -> Message:
+    """`_reply_store`'s transaction: a duplicate rolls all of it back (no savepoint per reply)."""
     act = _act(turn.decision)
     with transaction.atomic():
         # Lock order everywhere: listing, then sessions (an acceptance also locks the others).
@@ -241,9 +267,10 @@ def _reply_store(
             .select_related("listing")
             .get(pk=message.session_id)
         )
-        existing = Message.objects.filter(reply_to=message).first()
-        if existing is not None:
-            return existing
+        if session.pending_message_id != message.pk:  # storing a reply clears it, under this lock
+            existing = Message.objects.filter(reply_to=message).first()
+            if existing is not None:
+                return existing
         if session.state_version != version or session.state != State.OPEN:
             raise ReplyDropped("state")  # checked under the lock that a status change takes too
         # Checked under the chat's lock, which the seller's takeover and messages also take.
@@ -285,21 +312,17 @@ def _reply_store(
         if act != "final_accept" and turn.decision.quote and turn.decision.price is not None:
             session.last_bot_offer = int(turn.decision.price)
             fields.append("last_bot_offer")
-        try:
-            with transaction.atomic():
-                reply = Message.objects.create(
-                    session=session,
-                    role=Role.BOT,
-                    text=text,
-                    price=schema.final_offer_price(text)
-                    or selectors.price_in_text(text=text, list_price=session.listing.price),
-                    decision=decision,
-                    generator=str(turn.generator),
-                    repaired=bool(turn.repaired),
-                    reply_to=message,
-                )
-        except IntegrityError:  # the unique reply_to: someone stored it between our check and now
-            return Message.objects.get(reply_to=message)
+        reply = Message.objects.create(
+            session=session,
+            role=Role.BOT,
+            text=text,
+            price=schema.final_offer_price(text)
+            or selectors.price_in_text(text=text, list_price=session.listing.price),
+            decision=decision,
+            generator=str(turn.generator),
+            repaired=bool(turn.repaired),
+            reply_to=message,
+        )
         session.pending_message = None
         session.pending_since = None
         session.advisor_state = advisor_state

@@ -367,16 +367,21 @@ def offer_decline(*, session_id: int, user: Any) -> ChatSession:
 TYPING_SIGNAL_SECONDS = 3  # one "buyer is typing" per chat this often, however fast they type
 
 
-def session_read(*, session_id: int, user: Any) -> int:
-    """The user (buyer or seller; staff read without marking) has seen every message so far;
+def session_read(
+    *, session_id: int, user: Any, session: ChatSession | None = None, last: int | None = None
+) -> int:
+    """The user (buyer or seller; staff read without marking) has seen every message so far, or
+    up to `last` (what the socket's history showed, read with `session`, the user's own);
     returns the id read up to. Reading never moves the chat up the lists (no `updated_at`)."""
-    session = selectors.session_for_user(session_id=session_id, user=user)
+    if session is None:
+        session = selectors.session_for_user(session_id=session_id, user=user)
     if session is None:
         raise ChatError("forbidden", "이 대화에 참여할 수 없어요.")
     field = {Role.BUYER: "buyer_read_id", Role.SELLER: "seller_read_id"}.get(
         selectors.session_role(session=session, user=user)
     )
-    last = session.messages.aggregate(last=Max("id"))["last"] or 0
+    if last is None:
+        last = session.messages.aggregate(last=Max("id"))["last"] or 0
     if field is None or not last:
         return last
     if ChatSession.objects.filter(pk=session_id, **{f"{field}__lt": last}).update(**{field: last}):

@@ -50,6 +50,7 @@ def session_detail(request: HttpRequest, session_id: int) -> HttpResponse:
         "other_party": listing.seller if role == "buyer" else session.buyer,
         "open_questions": selectors.session_open_questions(session=session) if is_seller else [],
         "max_length": settings.NELLM_CHAT_MAX_LENGTH,
+        "stream_delay_ms": max(settings.NELLM_STREAM_DELAY_MS, 0),  # the page's typing pace
     }
     return render(request, "negotiation/chat.html", context)
 

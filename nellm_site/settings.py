@@ -114,7 +114,16 @@ if REDIS_URL:
             "CONFIG": {
                 # channels_redis blocks 5 s per receive (BZPOPMIN); redis-py's default 5 s socket
                 # timeout would cut that read and drop every idle WebSocket after 5 s.
-                "hosts": [{"address": REDIS_URL, "socket_timeout": 30, "socket_connect_timeout": 5}],
+                # redis-py's pool holds 100 connections and then refuses (it never waits): a storm
+                # of handshakes, two group joins each, failed beyond ~50 at once.
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        "socket_timeout": 30,
+                        "socket_connect_timeout": 5,
+                        "max_connections": env.int("NELLM_CHANNEL_MAX_CONNECTIONS", default=2000),
+                    }
+                ],
                 "prefix": env.str("CHANNELS_PREFIX", default="nellm"),
                 "capacity": CHANNEL_CAPACITY,
             },
@@ -156,8 +165,11 @@ MONGODB_DB = env.str("MONGODB_DB", default="nellm")
 # worker's GPU, every pending reply decoded in one batch; "openai": the merged model (or any
 # other) behind an OpenAI-compatible server such as vLLM (docs/MODEL.md).
 NELLM_BACKEND = env.str("NELLM_BACKEND", default="rules")
-if NELLM_BACKEND not in {"rules", "llm", "openai"}:
-    raise ImproperlyConfigured(f"NELLM_BACKEND must be 'rules', 'llm' or 'openai', not {NELLM_BACKEND!r}.")
+# Or "package.module:factory", a generator of one's own (negotiation/generators.py).
+if NELLM_BACKEND not in {"rules", "llm", "openai"} and ":" not in NELLM_BACKEND:
+    raise ImproperlyConfigured(
+        f"NELLM_BACKEND must be 'rules', 'llm', 'openai' or 'module:factory', not {NELLM_BACKEND!r}."
+    )
 NELLM_BASE_MODEL = env.str("NELLM_BASE_MODEL", default="")
 NELLM_ADAPTER = env.str("NELLM_ADAPTER", default="")
 NELLM_LOAD_IN_4BIT = env.bool("NELLM_LOAD_IN_4BIT", default=True)
@@ -199,9 +211,13 @@ NELLM_STANDING_OFFER_TTL = env.int("NELLM_STANDING_OFFER_TTL", default=24 * 3600
 # Accounts this young whose final offers on a listing were turned down count as probes of its
 # price: each raises the listing's secret acceptance line a little (`mlcore.negotiator.reserve`).
 NELLM_PROBE_ACCOUNT_AGE_DAYS = env.int("NELLM_PROBE_ACCOUNT_AGE_DAYS", default=7)
-# Pause between streamed words, so instant rules replies read like typing (0: none; the LLM streams itself).
+# The chat page's typing pace: it reveals a reply word by word, this many ms a word (0: at once).
+# Presentation only: the server sends each piece as soon as it is written and holds no worker for it.
 NELLM_STREAM_DELAY_MS = env.int("NELLM_STREAM_DELAY_MS", default=40)
-# A generation refreshes its lock on every piece; a lock left by a dead worker expires after this.
+# A reply is streamed (typing, chunks, its text so far kept for clients that reconnect) once it has
+# taken this long; a quicker one goes out whole as its stored message (the page still paces it).
+NELLM_STREAM_PARTIAL_AFTER_MS = env.int("NELLM_STREAM_PARTIAL_AFTER_MS", default=100)
+# A generation refreshes its lock while it streams; a lock left by a dead worker expires after this.
 NELLM_REPLY_LOCK_TTL = env.int("NELLM_REPLY_LOCK_TTL", default=20)
 # A buyer message unanswered this long with no live generation is re-queued by the sweeper.
 NELLM_REPLY_STALE_SECONDS = env.int("NELLM_REPLY_STALE_SECONDS", default=30)

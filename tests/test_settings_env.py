@@ -90,7 +90,7 @@ def test_services_come_from_urls() -> None:
 def test_an_unknown_generator_backend_is_a_clear_error() -> None:
     result = manage("check", env={"NELLM_BACKEND": "gpt"})
     assert result.returncode != 0
-    assert "NELLM_BACKEND must be 'rules', 'llm' or 'openai'" in result.stderr
+    assert "NELLM_BACKEND must be 'rules', 'llm', 'openai' or 'module:factory'" in result.stderr
 
 
 def test_the_openai_backend_needs_its_server_and_model() -> None:

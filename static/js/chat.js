@@ -24,7 +24,14 @@
   var retries = 0;
   var everOpen = false;
   var state = null;
-  var streams = {}; // reply_to -> {li, body, text}
+  var streams = {}; // reply_to -> {li, body, text (received), shown (characters revealed)}
+  // The typing pace is this page's (the server sends each piece as soon as it is written):
+  // a reply is revealed a word every `pace` ms. Events wait in `queue` while a stored reply
+  // finishes its reveal (`revealing`), so the screen keeps their order.
+  var pace = parseInt(root.dataset.streamDelayMs, 10) || 0;
+  var queue = [];
+  var revealing = null; // {stream, message}: the stored reply whose words are still coming
+  var ticker = null;
   var seen = {}; // message id -> true
   var typingTimer = null;
   var TYPING_TIMEOUT_MS = 45000;
@@ -134,19 +141,62 @@
   function streamFor(replyTo) {
     if (!streams[replyTo]) {
       var b = bubble("bot", "", "bubble--streaming");
-      streams[replyTo] = {li: b.li, body: b.body, text: ""};
+      streams[replyTo] = {li: b.li, body: b.body, text: "", shown: 0};
     }
     return streams[replyTo];
+  }
+
+  function render(s) {
+    s.body.textContent = withoutTokens(s.text.slice(0, s.shown));
+    log.scrollTop = log.scrollHeight;
+  }
+
+  // One word more of every stream still behind its text; a stored reply fully shown takes
+  // its place, and the events that waited for it follow.
+  function tick() {
+    var behind = false;
+    Object.keys(streams).forEach(function (key) {
+      var s = streams[key];
+      if (s.shown >= s.text.length) return;
+      var space = s.text.indexOf(" ", s.shown);
+      s.shown = space < 0 ? s.text.length : space + 1;
+      render(s);
+      behind = behind || s.shown < s.text.length;
+    });
+    if (revealing && revealing.stream.shown >= revealing.stream.text.length) {
+      var msg = revealing.message;
+      revealing = null;
+      addMessage(msg);
+      noteIncoming(msg);
+      pump();
+    }
+    if (!behind && !revealing) { clearInterval(ticker); ticker = null; }
+  }
+
+  function reveal(s) {
+    if (!pace) { s.shown = s.text.length; render(s); return; }
+    if (!ticker) ticker = setInterval(tick, pace);
   }
 
   function addChunk(ev) {
     var s = streamFor(ev.reply_to);
     var offset = typeof ev.offset === "number" ? ev.offset : s.text.length;
-    if (offset + ev.text.length <= s.text.length) return; // already had it (reconnect)
-    s.text = s.text.slice(0, offset) + ev.text;
-    s.body.textContent = withoutTokens(s.text);
     setTyping(true);
-    log.scrollTop = log.scrollHeight;
+    if (offset + ev.text.length <= s.text.length) return; // already had it (reconnect)
+    if (offset > s.text.length) return; // joined mid-reply past the saved text: the stored reply fills it
+    s.text = s.text.slice(0, offset) + ev.text;
+    reveal(s);
+  }
+
+  // A stored bot reply arrived: shown once its words have all been revealed at the pace.
+  function storedReply(msg) {
+    var s = streamFor(msg.reply_to);
+    var shown = s.text.slice(0, s.shown);
+    s.text = msg.text;
+    s.shown = msg.text.indexOf(shown) === 0 ? shown.length : msg.text.length; // reworded: at once
+    revealing = {stream: s, message: msg};
+    reveal(s);
+    tick(); // the next word now, and the reply itself if nothing is left to reveal
   }
 
   // The reply is done (typing is over). A bubble still streaming means its stored message
@@ -163,6 +213,7 @@
 
   function retract(replyTo) { // a reply stopped before it was stored (the seller took over)
     var s = streams[replyTo];
+    if (revealing && revealing.stream === s) revealing = null;
     if (s) { s.li.remove(); delete streams[replyTo]; }
     setTyping(false);
   }
@@ -273,6 +324,21 @@
   }
 
   function onEvent(ev) {
+    if (ev.type === "history") { // the whole chat as it stands: what waited is in it
+      queue = []; revealing = null;
+      clearInterval(ticker); ticker = null;
+      handle(ev);
+      return;
+    }
+    queue.push(ev);
+    pump();
+  }
+
+  function pump() {
+    while (!revealing && queue.length) handle(queue.shift());
+  }
+
+  function handle(ev) {
     switch (ev.type) {
       case "history":
         log.textContent = "";
@@ -282,11 +348,16 @@
         if (ev.pending && ev.pending.live) {
           var s = streamFor(ev.pending.reply_to);
           s.text = ev.pending.text || "";
-          s.body.textContent = withoutTokens(s.text);
+          s.shown = s.text.length; // what was written before this page joined shows at once
+          render(s);
           setTyping(true);
         }
         break;
-      case "message": addMessage(ev.message); noteIncoming(ev.message); break;
+      case "message":
+        var msg = ev.message;
+        if (pace && msg.role === "bot" && msg.reply_to != null && !seen[msg.id]) storedReply(msg);
+        else { addMessage(msg); noteIncoming(msg); }
+        break;
       case "typing": streamFor(ev.reply_to); setTyping(true); break;
       case "chunk": addChunk(ev); break;
       case "retract": retract(ev.reply_to); break;

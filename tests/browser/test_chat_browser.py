@@ -61,7 +61,15 @@ def test_two_buyers_one_acceptance(chromium, server):
         page.fill("#chat-input", text)
         page.keyboard.press("Enter")
         page.wait_for_selector(".bubble--streaming", timeout=10_000)  # the reply arrives in pieces
+        # The page reveals it a word at a time (the server sent whole clauses at once).
+        page.wait_for_function(
+            "() => (document.querySelector('.bubble--streaming .bubble__text') || {}).textContent",
+            timeout=10_000,
+        )
+        first_words = page.locator(".bubble--streaming .bubble__text").text_content()
         expect(page.locator(".bubble--bot:not(.bubble--streaming)")).to_have_count(1, timeout=20_000)
+        reply = page.locator(".bubble--bot .bubble__text").text_content()
+        assert len(first_words.split()) <= 2 < len(reply.split()) and reply.startswith(first_words.strip())
         expect(page.locator(".bubble--buyer")).to_contain_text(text)
 
     bob_page = pages["bob"]

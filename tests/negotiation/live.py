@@ -186,6 +186,8 @@ class WsClient:
             opcode, data = await asyncio.wait_for(self._frame(), timeout)
             if opcode == 0x1:
                 return json.loads(data)
+            if opcode == 0x9:  # daphne's keep-alive ping: a client that never answers is dropped
+                self._control(0xA, data)
             if opcode == 0x8:
                 self.close_code = struct.unpack("!H", data[:2])[0] if len(data) >= 2 else None
                 raise ConnectionError(f"closed by the server ({self.close_code})")
@@ -199,12 +201,16 @@ class WsClient:
             if predicate(payload):
                 return got
 
-    def close(self) -> None:
+    def _control(self, opcode: int, body: bytes) -> None:
         mask = os.urandom(4)
-        body = struct.pack("!H", 1000)
         self.writer.write(
-            bytes([0x88, 0x80 | len(body)]) + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(body))
+            bytes([0x80 | opcode, 0x80 | len(body)])
+            + mask
+            + bytes(b ^ mask[i % 4] for i, b in enumerate(body))
         )
+
+    def close(self) -> None:
+        self._control(0x8, struct.pack("!H", 1000))
         self.writer.close()
 
 

@@ -7,6 +7,7 @@ from channels.db import database_sync_to_async
 
 from negotiation import services
 from negotiation.models import ChatSession, Message
+from tests.negotiation import slow_generator
 from tests.negotiation.wsutil import communicator, is_reply, receive_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -29,7 +30,8 @@ async def test_history_on_connect(people, listing):
     await comm.disconnect()
 
 
-async def test_message_is_stored_streamed_and_answered(people, listing):
+async def test_message_is_stored_streamed_and_answered(people, listing, settings):
+    settings.NELLM_BACKEND = slow_generator.BACKEND  # slower than NELLM_STREAM_PARTIAL_AFTER_MS: streamed
     session = await open_session(listing, people["bob"])
     comm = communicator(people["bob"], session.pk)
     await comm.connect()
@@ -82,7 +84,7 @@ async def test_seller_and_staff_watch_the_same_chat(people, listing):
 
 
 async def test_a_second_message_waits_for_the_reply(people, listing, settings):
-    settings.NELLM_STREAM_DELAY_MS = 30
+    settings.NELLM_BACKEND = slow_generator.BACKEND  # the reply is still being written when it comes
     session = await open_session(listing, people["bob"])
     comm = communicator(people["bob"], session.pk)
     await comm.connect()
@@ -93,4 +95,20 @@ async def test_a_second_message_waits_for_the_reply(people, listing, settings):
     events = await receive_until(comm, lambda e: e["type"] == "error")
     assert events[-1]["code"] == "busy" and "기다려" in events[-1]["message"]
     await receive_until(comm, is_reply)
+    await comm.disconnect()
+
+
+async def test_the_typing_pace_holds_no_generation_worker(people, listing, settings):
+    # A pace that would take minutes a reply if the job slept per word: the reply still comes at
+    # once, and the page does the pacing (data-stream-delay-ms). Quicker than
+    # NELLM_STREAM_PARTIAL_AFTER_MS, it goes out whole: no typing, no chunks, just the stored reply.
+    settings.NELLM_STREAM_DELAY_MS = 60_000
+    session = await open_session(listing, people["bob"])
+    comm = communicator(people["bob"], session.pk)
+    await comm.connect()
+    await comm.receive_json_from()
+    await comm.send_json_to({"type": "message", "text": "안녕하세요, 혹시 3만원에 가능할까요? 직거래 원해요"})
+    events = await receive_until(comm, is_reply, timeout=10)
+    assert [e["type"] for e in events] == ["message", "state", "message"], events
+    assert events[-1]["message"]["text"]
     await comm.disconnect()

@@ -18,7 +18,7 @@ from marketplace.models import Status
 from negotiation import replies, services
 from negotiation.models import ChatSession, Message
 from tests.base import make_listing, make_user
-from tests.negotiation import live
+from tests.negotiation import live, slow_generator
 
 REDIS_URL = "redis://127.0.0.1:6379/13"
 
@@ -45,7 +45,10 @@ def stack(django_db_setup, django_db_blocker, tmp_path_factory):
         pytest.skip("the end-to-end test needs PostgreSQL (servers share the test database)")
     logs = tmp_path_factory.mktemp("e2e")
     env = live.service_env(
-        redis_url=REDIS_URL, NELLM_STREAM_DELAY_MS=0, NELLM_REPLY_LOCK_TTL=2, NELLM_REPLY_STALE_SECONDS=1
+        redis_url=REDIS_URL,
+        NELLM_STREAM_PARTIAL_AFTER_MS=0,  # even a quick reply is streamed: the chunks cross Redis too
+        NELLM_REPLY_LOCK_TTL=2,
+        NELLM_REPLY_STALE_SECONDS=1,
     )
     port = live.free_port()
     daphne = live.start_daphne(env, port, logs / "daphne.log")
@@ -97,9 +100,8 @@ def test_worker_killed_mid_reply_loses_nothing(stack):
     session, cookie = chat(stack, buyer, listing)
     path = f"/ws/chat/{session.pk}/"
     live.stop(stack["worker"])
-    slow = live.start_worker(
-        {**stack["env"], "NELLM_STREAM_DELAY_MS": "200"}, stack["logs"] / "slow.log", pool="solo"
-    )
+    slow_env = {**stack["env"], "NELLM_BACKEND": slow_generator.BACKEND, "NELLM_TEST_WORD_MS": "200"}
+    slow = live.start_worker(slow_env, stack["logs"] / "slow.log", pool="solo")
     stack["worker"] = slow
 
     async def until_first_chunk():

@@ -12,6 +12,7 @@ from negotiation import services
 from negotiation.models import ChatSession, Message
 from negotiation.selectors import seller_price_in_text
 from tests.base import make_listing
+from tests.negotiation import slow_generator
 from tests.negotiation.wsutil import is_reply, joined, receive_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -113,7 +114,7 @@ def test_seller_price_in_text(text, price):
     assert seller_price_in_text(text=text, list_price=60_000) == price
 
 
-@override_settings(NELLM_STREAM_DELAY_MS=40)
+@override_settings(NELLM_BACKEND=slow_generator.BACKEND)
 async def test_a_reply_written_while_the_seller_names_a_lower_price_is_answered_again(people):
     listing = await database_sync_to_async(make_listing)(people["alice"], price=60_000, floor_price=50_000)
     session, buyer, seller = await open_chat(people, listing)

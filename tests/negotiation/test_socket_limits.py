@@ -19,7 +19,7 @@ from channels.testing import WebsocketCommunicator
 from django.conf import settings as django_settings
 from django.test import Client
 
-from negotiation import replies, services
+from negotiation import services
 from negotiation.models import ChatSession, group_name
 from nellm_site.asgi import application
 from tests.negotiation.wsutil import communicator, receive_until
@@ -101,7 +101,7 @@ async def test_a_handshake_that_fails_gives_its_place_back(people, listing, sett
     def broken(**kwargs: object) -> None:
         raise RuntimeError("the database went away")
 
-    monkeypatch.setattr(replies, "pending_sweep", broken)
+    monkeypatch.setattr(services, "session_read", broken)  # the last step of every handshake
     failing = communicator(people["bob"], session.pk)
     await failing.connect()
     assert (await failing.receive_json_from())["type"] == "history"

@@ -11,6 +11,7 @@ from django.test import override_settings
 from marketplace.models import Listing, Status
 from negotiation import dispatch, selectors, services
 from negotiation.models import ChatSession, Message
+from tests.negotiation import slow_generator
 from tests.negotiation.wsutil import communicator, is_reply, joined, receive_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -75,7 +76,7 @@ async def test_takeover_silences_the_bot_and_handback_restores_it_bound_to_the_s
     await seller.disconnect()
 
 
-@override_settings(NELLM_STREAM_DELAY_MS=40)
+@override_settings(NELLM_BACKEND=slow_generator.BACKEND)
 async def test_a_takeover_during_a_streaming_reply_leaves_no_half_reply(people, listing):
     session, buyer, seller = await open_chat(people, listing)
     await buyer.send_json_to({"type": "message", "text": "3만원에 가능할까요? 오늘 바로 가지러 갈 수 있어요"})

@@ -101,3 +101,13 @@ class ChatViewsTestCase(BaseTestCase):
         self.listing.refresh_from_db()
         session.refresh_from_db()
         self.assertEqual((self.listing.status, session.state), (Status.ON_SALE, "closed"))
+
+
+class ChatPagePaceTestCase(BaseTestCase):
+    def test_the_typing_pace_is_the_pages(self) -> None:
+        listing = make_listing(self.alice, price=35_000, floor_price=FLOOR)
+        self.login(self.bob)
+        url = self.client.post(reverse("negotiation:open", args=[listing.pk]))["Location"]
+        for pace in (40, 0):
+            with self.settings(NELLM_STREAM_DELAY_MS=pace):
+                self.assertContains(self.client.get(url), f'data-stream-delay-ms="{pace}"')
