@@ -109,14 +109,10 @@ def session_pending(*, session: ChatSession) -> dict[str, Any] | None:
 
 
 def buyer_sessions(*, user: Any) -> QuerySet[ChatSession]:
-    """The buyer's chats for the chat list: each with its unread count, last message and the
-    listing's photos (the row's thumbnail)."""
-    sessions = ChatSession.objects.filter(buyer=user)
-    sessions = sessions.annotate(unread=Count("messages", filter=_UNREAD_FOR_BUYER))
     return (
-        _with_last_message(sessions)
+        ChatSession.objects.filter(buyer=user)
+        .annotate(unread=Count("messages", filter=_UNREAD_FOR_BUYER))
         .select_related("listing")
-        .prefetch_related("listing__photos")
         .order_by("-updated_at")
     )
 
@@ -132,16 +128,12 @@ def seller_sessions(*, user: Any) -> QuerySet[ChatSession]:
     unanswered = Q(last_passed__isnull=False) & (
         Q(last_seller__isnull=True) | Q(last_passed__gt=F("last_seller"))
     )
-    sessions = (
+    return (
         ChatSession.objects.filter(listing__seller=user)
         .annotate(unread=Count("messages", filter=_UNREAD_FOR_SELLER))
+        .select_related("listing", "buyer")
         .annotate(last_seller=last_seller, last_passed=last_passed)
         .annotate(open_question=Case(When(unanswered, then=Value(True)), default=Value(False)))
-    )
-    return (
-        _with_last_message(sessions)
-        .select_related("listing", "buyer__profile")
-        .prefetch_related("listing__photos")
         .order_by("-updated_at")
     )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.urls import reverse
 
-from marketplace.models import ListingPhoto, Status
+from marketplace.models import Status
 from negotiation.models import ChatSession
 from tests.base import BaseTestCase, make_listing
 
@@ -84,18 +84,6 @@ class ChatViewsTestCase(BaseTestCase):
         response = self.client.get(reverse("negotiation:list"))
         self.assertContains(response, "닌텐도 스위치")
         self.assertContains(response, "밥구매자")
-
-    def test_my_chats_show_the_last_message_and_the_photo(self) -> None:
-        session = ChatSession.objects.create(listing=self.listing, buyer=self.bob)
-        session.messages.create(role="buyer", text="3만원에 가능할까요?")
-        session.messages.create(role="bot", text="##<거절>## 3만3천원까지는 어렵네요")
-        ListingPhoto.objects.create(listing=self.listing, image="listings/chair.jpg", position=0)
-        for user in (self.bob, self.alice):
-            self.login(user)
-            response = self.client.get(reverse("negotiation:list"))
-            self.assertContains(response, '<span class="chatrow__last">[거절] 3만3천원까지는 어렵네요</span>')
-            self.assertContains(response, 'src="/media/listings/chair.jpg"')
-            self.assertNotContains(response, "3만원에 가능할까요?")
 
     def test_seller_cancels_reservation_from_the_chat(self) -> None:
         session = ChatSession.objects.create(
