@@ -90,6 +90,18 @@ class ListingCreateTests(BaseTestCase):
                     self.assertContains(response, message)
         self.assertFalse(Listing.objects.exists())
 
+    def test_errors_are_named_at_the_top_and_the_tab_title_is_plain(self) -> None:
+        self.login(self.alice)
+        response = self.client.post(self.url, self.data(price="비쌈", description=""))
+        body = response.content.decode()
+        title = body[body.index("<title>") : body.index("</title>")]
+        self.assertNotIn("<script", title)
+        top = body[body.index('class="form-errors"') : body.index('class="field ')]
+        self.assertIn("입력한 내용을 확인해 주세요", top)
+        self.assertIn('<a href="#id_price">판매 가격</a>', top)
+        self.assertIn('<a href="#id_description">상품 설명</a>', top)
+        self.assertNotIn("제목", top)
+
     def test_form_shows_the_secret_floor_hint_to_the_seller(self) -> None:
         self.login(self.alice)
         response = self.client.get(self.url)
