@@ -48,3 +48,12 @@ def query_with(context: template.Context, **changes: object) -> str:
             params[key] = str(value)
     encoded = params.urlencode()
     return f"?{encoded}" if encoded else "?"
+
+
+@register.filter
+def thumb_url(photo: object) -> str:
+    """A photo's card thumbnail, or the photo itself where it has none (a photo added by hand in
+    the admin, say); `.url` of an empty file field raises, which would be a 500 page."""
+    thumbnail = getattr(photo, "thumbnail", None)
+    image = thumbnail if thumbnail else getattr(photo, "image", None)
+    return image.url if image else ""

@@ -298,6 +298,7 @@
     if (input) {
       input.disabled = !canTalk();
       if (role === "buyer" && s.state === "agreed") input.placeholder = "판매자에게 약속 시간·장소를 보내 보세요";
+      if (role === "seller") input.placeholder = "구매자에게 직접 보내는 메시지";
     }
     setBusy(false);
     if (offerOpen) offerOpen.disabled = !canOffer();

@@ -6,8 +6,10 @@ docs/screenshots/ are refreshed by running the browser tests with NELLM_SCREENSH
 
 from __future__ import annotations
 
+import copy
 import os
 import shutil
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -28,6 +30,16 @@ CHROMIUM_ARGS = [
 # Playwright's sync API runs an event loop in the test's thread; Django refuses ORM calls there
 # unless told it is fine (each test is synchronous end to end).
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache(settings):
+    """A cache namespace of the test's own, as BaseTestCase gives the others: throttles (sign-ups
+    per address, logins) start at zero, whatever earlier runs left in the shared Redis."""
+    caches = copy.deepcopy(settings.CACHES)
+    caches["default"]["KEY_PREFIX"] = f"test-{uuid.uuid4().hex}"
+    settings.CACHES = caches
+
 
 SHOTS = Path(os.environ.get("NELLM_SCREENSHOTS", ROOT / "tests" / "_artifacts" / "screenshots"))
 

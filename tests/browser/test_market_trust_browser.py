@@ -191,7 +191,11 @@ def test_sell_form_previews_and_keeps_photos(
     page.wait_for_selector(".field--kept")
     assert "고른 사진 2장은 그대로 두었어요." in page.content()
     assert page.locator(".field--kept input:checked").count() == 2
-    assert page.locator(".field--kept img").first.evaluate("el => el.naturalWidth") > 0
+    # The kept photo is served and decodes (waited for: it loads after the page does).
+    page.wait_for_function(
+        "(() => { const i = document.querySelector('.field--kept img'); "
+        "return i && i.complete && i.naturalWidth > 0; })()"
+    )
     shoot(page, "form-kept-390")
     page.fill("#id_title", "캠핑 의자 카키 2개")
     page.click("button:has-text('등록하기')")

@@ -3,12 +3,13 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
 
 from marketplace.models import Listing, ListingPhoto
-from tests.base import BaseTestCase, image_upload, listing_form_data, make_listing
+from tests.base import BaseTestCase, image_bytes, image_upload, listing_form_data, make_listing
 
 
 class PhotoUploadTests(BaseTestCase):
@@ -142,3 +143,22 @@ class PhotosKeptOnFormErrorTests(BaseTestCase):
         listing = Listing.objects.get(title="캠핑 의자")
         self.assertEqual((listing.price, listing.photos.count()), (450000, 1))
         self.assertFalse(any(default_storage.exists(name) for name in names))  # the stash is cleared
+
+
+class PhotoWithoutThumbnailTests(BaseTestCase):
+    """A photo that has no thumbnail (added by hand in the admin) shows itself instead of
+    breaking every page that lists it."""
+
+    def test_pages_show_the_photo_itself(self) -> None:
+        listing = make_listing(self.alice, title="썸네일 없는 사진")
+        photo = ListingPhoto(listing=listing, position=1)
+        photo.image.save("bare.jpg", ContentFile(image_bytes()), save=True)
+        for url in (
+            reverse("listing_index"),
+            reverse("my_listings"),
+            reverse("listing_edit", args=[listing.pk]),
+        ):
+            self.login(self.alice)
+            response = self.client.get(url)
+            self.assertEqual(response.status_code, 200, url)
+            self.assertContains(response, photo.image.url)
