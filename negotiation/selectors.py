@@ -25,7 +25,6 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
-    Sum,
     Value,
     When,
 )
@@ -456,19 +455,26 @@ def week_start() -> datetime:
 
 
 def ranking(*, weekly: bool = False, limit: int = 50) -> list[dict[str, Any]]:
-    """Buyers by 네고 points, `(1 - price / list price) * 100` summed over their scored deals."""
-    deals = scored_deals(since=week_start() if weekly else None)
-    rows = (
-        deals.values("buyer_id", "buyer__username", "buyer__profile__nickname")
-        .annotate(total=Sum(_POINTS), deals=Count("id"))
-        .order_by("-total", "buyer_id")[:limit]
+    """Buyers by 네고 points, `(1 - price / list price) * 100` summed over their scored deals,
+    each seller counting once per buyer (their best deal): a friend's shop cannot feed points."""
+    deals = scored_deals(since=week_start() if weekly else None).values(
+        "id", "buyer_id", "listing__seller_id", "points", "buyer__username", "buyer__profile__nickname"
     )
+    best: dict[tuple[int, int], dict[str, Any]] = {}
+    for deal in deals:
+        key = (deal["buyer_id"], deal["listing__seller_id"])
+        if key not in best or deal["points"] > best[key]["points"]:
+            best[key] = deal
+    totals: dict[int, dict[str, Any]] = {}
+    for deal in best.values():
+        row = totals.setdefault(
+            deal["buyer_id"],
+            {"name": deal["buyer__profile__nickname"] or deal["buyer__username"], "total": 0.0, "deals": 0},
+        )
+        row["total"] += deal["points"]
+        row["deals"] += 1
+    ordered = sorted(totals.items(), key=lambda item: (-item[1]["total"], item[0]))[:limit]
     return [
-        {
-            "rank": i,
-            "name": r["buyer__profile__nickname"] or r["buyer__username"],
-            "points": round(r["total"], 1),
-            "deals": r["deals"],
-        }
-        for i, r in enumerate(rows, start=1)
+        {"rank": i, "name": row["name"], "points": round(row["total"], 1), "deals": row["deals"]}
+        for i, (_buyer, row) in enumerate(ordered, start=1)
     ]

@@ -208,3 +208,16 @@ def test_new_chats_deals_and_cancellations_notify_in_site(people, listing):
     assert "새 협상" in notices and "거래 성사" in notices and "예약 취소" in notices
     assert 'data-count="notices"' not in client.get("/").content.decode()  # seen: the count went
     assert Client().get("/notifications/").status_code == 302
+
+
+async def test_one_seller_feeds_a_buyer_one_scored_deal_only(people):
+    """A friend's shop cannot farm points: many cheap deals from one seller count as their best."""
+    alice = await database_sync_to_async(aged)(people["alice"])
+    for price in (40_000, 35_000, 45_000):
+        listing = await database_sync_to_async(make_listing)(alice, price=50_000, floor_price=10_000)
+        await deal(people["bob"], listing, price)
+    assert await database_sync_to_async(ranking_names)() == {"밥구매자": 30.0}
+    charlie = await database_sync_to_async(aged)(people["charlie"])
+    other = await database_sync_to_async(make_listing)(charlie, price=50_000, floor_price=10_000)
+    await deal(people["bob"], other, 40_000)  # another seller's deal adds up
+    assert await database_sync_to_async(ranking_names)() == {"밥구매자": 50.0}
