@@ -156,22 +156,13 @@ def main() -> int:
 
         django.setup()
         call_command("migrate", verbosity=0)
-        from marketplace.models import Category
-        from marketplace.services import listing_create, user_signup
+        from marketplace.services import user_signup
         from negotiation import dispatch, replies, services
+        from tests.negotiation import live
 
         dispatch.reply_enqueue = lambda *, message_id: None  # the reply is written below, counted apart
-        services.dispatch.reply_enqueue = dispatch.reply_enqueue
         _install_counters()
-        seller = user_signup(username=f"ps{tag}", password=uuid.uuid4().hex, nickname="판매자")
-        listing = listing_create(
-            seller=seller,
-            title="닌텐도 스위치 OLED 화이트",
-            description="1년 사용, 박스와 충전기 포함, 액정 보호필름 부착해서 기스 없어요.",
-            category=Category.ELECTRONICS,
-            price=50_000,
-            floor_price=41_000,
-        )
+        listing = live.crowd_listing(seller_name=f"ps{tag}")  # the one the chat benchmarks use
         steps = {"web: message_submit": [], "worker: reply_generate": []}
         timings: dict[str, list[float]] = {name: [] for name in steps}
         done = 0

@@ -53,10 +53,6 @@ def state_version_key(session_id: int) -> str:
     return f"chat:state-version:{session_id}"
 
 
-def state_version_current(*, session_id: int, default: int) -> int:
-    return int(cache.get(state_version_key(session_id), default))
-
-
 def stop_key(message_id: int) -> str:
     """Set when the seller took the chat over: the reply being written stops at its next piece."""
     return f"chat:stop:{message_id}"
