@@ -69,6 +69,7 @@ class Outcome:
     inconsistencies: list[str] = field(default_factory=list)
     repeats: int = 0  # seller sentences said before in the dialogue (the buyer not repeating)
     social: int = 0  # seller turns with a social-proof line ("다른 분들도 보고 계세요")
+    reserve: int | None = None  # the seller's secret acceptance line (None: the floor)
 
     @property
     def possible(self) -> bool:
@@ -112,6 +113,7 @@ def outcome_of(played: Played) -> Outcome:
         violations=violations,
         failures=sum(1 for t in played.turns if getattr(t, "failure", None)),
         inconsistencies=inconsistencies,
+        reserve=policy.reserve,
         **wording_counts(played),
     )
 
@@ -180,7 +182,7 @@ def evaluate(
 
     def one(cell: tuple[str, str, int]) -> Outcome:
         style, persona, index = cell
-        rng = random.Random(f"nellm-eval:{config.seed}:{style}:{persona}:{index}")
+        rng = random.Random(f"nellm-eval:{config.seed}:{persona}:{index}")
         listing = rng.choice(listings)
         played = play(listing, rng=rng, persona=persona, style=style, generator=generator, guarded=guarded)
         outcome = outcome_of(played)
@@ -279,17 +281,41 @@ def _mean(values: Sequence[float]) -> float | None:
     return sum(values) / len(values) if values else None
 
 
+# The share of the buyers who could pay the floor that every style must close (issue 11): the
+# oracle at this rate is the ceiling on the share of zone a seller meeting that target can keep.
+DEALS_TARGET = 0.9
+
+
+def oracle_share(outcomes: Sequence[Outcome], rate: float | None) -> float | None:
+    """The most of the zone any seller could keep, on average over its deals, against these
+    simulated buyers while closing `rate` of those who could pay the floor: it charges each buyer
+    exactly their hidden budget (no buyer pays more) and closes the ones with the highest budgets
+    (any other choice of the same number of buyers keeps less)."""
+    shares = sorted(
+        (
+            (o.budget - o.floor) / (o.list_price - o.floor)
+            for o in outcomes
+            if o.possible and o.list_price > o.floor
+        ),
+        reverse=True,
+    )
+    if rate is None:
+        return None
+    return _mean(shares[: round(rate * len(shares))])
+
+
 def summarize(outcomes: Iterable[Outcome]) -> dict[str, Any]:
     """The figures of a group of dialogues (all of them, a style, a persona)."""
     items = list(outcomes)
     deals = [o for o in items if o.deal]
     possible = [o for o in items if o.possible]
     turns = [o.seller_turns for o in items]
+    rate = _mean([1.0 if o.deal else 0.0 for o in possible])
     return {
         "dialogues": len(items),
         "deal_rate": _mean([1.0 if o.deal else 0.0 for o in items]),
         # Of the dialogues where the buyer could pay the floor, how many ended in a deal.
-        "deal_rate_when_possible": _mean([1.0 if o.deal else 0.0 for o in possible]),
+        "deal_rate_when_possible": rate,
         "price_share_of_list": _mean([o.price / o.list_price for o in deals if o.price]),
         # 0: the deal was at the floor, 1: at the list price.
         "seller_share_of_zone": _mean(
@@ -298,6 +324,14 @@ def summarize(outcomes: Iterable[Outcome]) -> dict[str, Any]:
                 for o in deals
                 if o.price and o.list_price > o.floor
             ]
+        ),
+        # The ceiling on `seller_share_of_zone` at this group's deal rate, and at the target rate.
+        "oracle_share_of_zone": oracle_share(items, rate),
+        "oracle_share_of_zone_at_target": oracle_share(items, DEALS_TARGET),
+        # Buyers who could pay the floor but not the secret reserve: no style sells to them (the
+        # reserve is what keeps the floor from being probed), so the deal rate stays below 1 - this.
+        "possible_below_reserve": _mean(
+            [1.0 if o.reserve is not None and o.budget < o.reserve else 0.0 for o in possible]
         ),
         "mean_seller_turns": _mean(turns),
         "repaired_turns": sum(o.repaired for o in items),
@@ -333,20 +367,73 @@ def _fmt(value: float | None, pct: bool = True, digits: int = 1) -> str:
 def render_table(rows: dict[str, dict[str, Any]], title: str) -> str:
     lines = [
         f"| {title} | dialogues | deal rate | deals when possible | price / list | seller share of zone "
+        f"| oracle share (same deals) | oracle share ({_fmt(DEALS_TARGET)} deals) "
         "| seller turns | repaired | fallbacks | repeated sentences | social proof "
         "| consistency violations | safety violations |",
-        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
     ]
     for name, s in rows.items():
         lines.append(
             f"| {name} | {s['dialogues']} | {_fmt(s['deal_rate'])} | {_fmt(s['deal_rate_when_possible'])} "
             f"| {_fmt(s['price_share_of_list'])} | {_fmt(s['seller_share_of_zone'])} "
+            f"| {_fmt(s['oracle_share_of_zone'])} | {_fmt(s['oracle_share_of_zone_at_target'])} "
             f"| {_fmt(s['mean_seller_turns'], pct=False)} | {s['repaired_turns']} | {s['fallback_turns']} "
             f"| {_fmt(s['repeats_per_dialogue'], pct=False, digits=2)} "
             f"| {_fmt(s['social_per_dialogue'], pct=False, digits=2)} "
             f"| {s['consistency_violations']} | {s['safety_violations']} |"
         )
     return "\n".join(lines)
+
+
+# Issue 11's share-of-zone target for every style.
+SHARE_TARGET = 0.6
+
+
+def render_target(by_style: dict[str, dict[str, Any]]) -> str:
+    """Issue 11's targets against what these simulated buyers allow: per style, the share it keeps
+    beside the oracle's ceiling, and whether the share target is reachable at the deals target."""
+    lines = [
+        f"## The targets: ≥ {_fmt(DEALS_TARGET)} deals when possible, ≥ {_fmt(SHARE_TARGET)} share of zone",
+        "",
+        "The oracle knows each simulated buyer's hidden budget, charges exactly it and closes the "
+        "buyers with the highest budgets: no seller facing the same buyers can keep more of the zone "
+        "while closing as many of them.",
+        "",
+        "| style | deals when possible | seller share of zone | oracle share (same deals) "
+        "| kept of the oracle "
+        f"| oracle share ({_fmt(DEALS_TARGET)} deals) | could pay the floor, not the reserve |",
+        "|---|--:|--:|--:|--:|--:|--:|",
+    ]
+    reachable, short = [], []
+    for name, s in by_style.items():
+        share, same, at_target = (
+            s["seller_share_of_zone"],
+            s["oracle_share_of_zone"],
+            s["oracle_share_of_zone_at_target"],
+        )
+        kept = share / same if share is not None and same else None
+        lines.append(
+            f"| {name} | {_fmt(s['deal_rate_when_possible'])} | {_fmt(share)} | {_fmt(same)} "
+            f"| {_fmt(kept)} | {_fmt(at_target)} | {_fmt(s['possible_below_reserve'])} |"
+        )
+        if at_target is not None and at_target >= SHARE_TARGET:
+            reachable.append(name)
+        if (s["deal_rate_when_possible"] or 0) < DEALS_TARGET:
+            short.append(name)
+    ceiling = max((s["oracle_share_of_zone_at_target"] or 0 for s in by_style.values()), default=0)
+    deals = (
+        f"Below {_fmt(DEALS_TARGET)} deals when possible: {', '.join(short)}."
+        if short
+        else f"Every style closes at least {_fmt(DEALS_TARGET)} of the buyers who could pay the floor."
+    )
+    share = (
+        f"{_fmt(SHARE_TARGET)} of the zone at {_fmt(DEALS_TARGET)} deals is within the oracle's reach for: "
+        f"{', '.join(reachable)}."
+        if reachable
+        else f"{_fmt(SHARE_TARGET)} of the zone at {_fmt(DEALS_TARGET)} deals is not reachable: even the "
+        f"oracle keeps at most {_fmt(ceiling)} on these buyers."
+    )
+    return "\n".join(lines) + "\n\n" + deals + " " + share
 
 
 def render_markdown(result: dict[str, Any], *, config: EvalConfig, generator: str, plot: str) -> str:
@@ -360,6 +447,7 @@ def render_markdown(result: dict[str, Any], *, config: EvalConfig, generator: st
                 render_table({"all": result["overall"]}, "set"),
                 render_table(result["by_style"], "style"),
                 render_table(result["by_persona"], "persona"),
+                render_target(result["by_style"]),
             ]
         )
         + "\n"

@@ -228,7 +228,13 @@ class BuyerSimulator:
         self.last_call = self.last_call or bool(_LAST_CALL.search(text))
         if act in ("accept", "final_accept"):
             stated = [a.value for a in find_amounts(text)]
-            self.agreed = min(stated) if stated else self.offer
+            price = min(stated) if stated else self.offer
+            # The budget is this buyer's limit: a seller agreeing to a price above it (the list
+            # price, on "오늘 가져갈게요") gets an offer back, never a final offer above the budget.
+            if price <= self.budget:
+                self.agreed = price
+            else:
+                self.seller_offer = price
             return
         amounts = [
             a.value for a in find_amounts(text) if a.value <= self.listing.price and a.value != self.offer

@@ -72,7 +72,7 @@ STYLES: dict[Style, StyleParams] = {
         beta=0.5,
         reciprocity=0.4,
         time_weight=0.5,
-        final_keep=0.0,  # the firm style holds through its wider reserve margin instead
+        final_keep=0.0,  # the firm style holds through its Boulware curve instead
         lowball=0.6,
         max_concession=0.2,
     ),

@@ -3,7 +3,7 @@
 Were the bot to negotiate down to the floor itself, a few final offers from fresh accounts would
 find it (the answers are a fixed function of the floor). Instead each listing gets a reserve
 price drawn once, above the floor by a share of the bargaining zone that only the site knows
-(derived from its secret key), wider for a firmer style, and raised a step for every new
+(derived from its secret key), the same width for every style, and raised a step for every new
 account that probes the listing with turned-down final offers. Everything the bot says and
 accepts is a function of the reserve, never of the floor, so the answers a prober collects
 are the same for floors a few percent apart.
@@ -28,9 +28,13 @@ class ReserveMargin:
 
 # Wide enough that the floor cannot be read off the bot's answers to within a few percent, and
 # starting next to the floor, so that the buyers lost to it (budgets between the floor and the
-# reserve) are as few as that width allows.
+# reserve) are as few as that width allows. The same for every style: a style holds the price by
+# its concession curve, and the reserve only decides which buyers near the floor are lost. Over
+# the simulated buyers every buyer a style lost who could pay the floor had a budget below the
+# reserve (docs/evaluation/report.md); the firm style's wider margin (0.01-0.14) lost 1.5 points
+# of them (88.7% deals when possible) for 0.8 points of the zone.
 MARGINS: dict[str, ReserveMargin] = {
-    "firm": ReserveMargin(0.01, 0.14),
+    "firm": ReserveMargin(0.005, 0.12),
     "balanced": ReserveMargin(0.005, 0.12),
     "flexible": ReserveMargin(0.005, 0.12),
 }

@@ -28,11 +28,12 @@ def test_the_command_reports_figures_a_plot_and_no_safety_violation(tmp_path: Pa
 
 
 def test_every_style_closes_nearly_every_possible_deal_and_firm_keeps_the_most() -> None:
-    # Before: firm closed 58% of the buyers who could pay its floor, balanced 78%.
+    # Before: firm closed 58% of the buyers who could pay its floor, balanced 78%; then, with the
+    # styles meeting the same buyers, the firm style's wider reserve margin closed 88.7%.
     by_style = report(evaluate(EvalConfig(per_cell=30, seed=0)))["by_style"]
     shares = {style: figures["seller_share_of_zone"] for style, figures in by_style.items()}
-    assert max(shares, key=shares.get) == "firm", shares
-    assert all(figures["deal_rate_when_possible"] >= 0.88 for figures in by_style.values()), by_style
+    assert shares["firm"] >= shares["balanced"] >= shares["flexible"], shares
+    assert all(figures["deal_rate_when_possible"] >= 0.9 for figures in by_style.values()), by_style
     assert all(figures["consistency_violations"] == 0 for figures in by_style.values())
 
 

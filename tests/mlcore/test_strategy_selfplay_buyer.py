@@ -54,3 +54,25 @@ def test_the_buyer_sends_the_final_offer_when_the_seller_asks_for_it():
                 assert final_offer_price(buyer.next_message()) is not None
                 break
     assert asked >= 10
+
+
+def test_the_buyer_never_sends_a_final_offer_above_its_budget():
+    """Before: a quick buyer's "오늘 가져갈게요", taken by the bot as agreeing to the list price,
+    was followed by a final offer at the list price above the buyer's hidden budget, so the
+    evaluation's deals could beat the budgets they are measured against."""
+    listing = Listing("닌텐도 스위치", "보호필름 붙여서 썼어요.", 290_000)
+    over = finals = 0
+    for seed in range(30):
+        buyer = BuyerSimulator("quick_buyer", listing, 240_000, random.Random(seed))
+        bot = Negotiator(policy=SellerPolicy(290_000, 240_000, "firm"), listing=listing, seed=seed)
+        for _ in range(8):
+            line = buyer.next_message()
+            turn = bot.respond(line)
+            offer = final_offer_price(line)
+            if offer is not None:
+                finals += 1
+                over += offer > buyer.budget
+            if turn.decision.closed:
+                break
+            buyer.observe(turn.text, turn.decision.act.value)
+    assert finals >= 30 and over == 0, (finals, over)
