@@ -160,7 +160,14 @@ def message_submit(*, session_id: int, user: Any, text: str) -> Message:
         session, role = _locked_session(session_id, user)
         if role == Role.SELLER:
             _rate_limit(user)
-            price = selectors.seller_price_in_text(text=text, list_price=session.listing.price)
+            # After the deal the two arrange the hand-over as people, and an ended chat never
+            # resumes: an amount typed there ("잔돈 2만원 챙겨갈게요") re-prices nothing. A waiting
+            # chat may resume, and then the seller's own word binds the bot as in an open one.
+            price = (
+                None
+                if session.state in FINISHED
+                else selectors.seller_price_in_text(text=text, list_price=session.listing.price)
+            )
             message = Message.objects.create(session=session, role=Role.SELLER, text=text, price=price)
             if price is not None:
                 _seller_price_bind(session, price)

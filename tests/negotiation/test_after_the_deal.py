@@ -45,3 +45,20 @@ def test_others_cannot_write_in_a_deal_they_are_not_part_of(people, listing, mon
     replies.reply_generate(message_id=offer.pk)
     with pytest.raises(services.ChatError):
         services.message_submit(session_id=session.pk, user=people["charlie"], text="저도 살게요")
+
+
+def test_a_price_the_seller_types_after_the_deal_re_prices_nothing(people, listing, monkeypatch):
+    """Before: "그럼 3만원에 드릴게요" after a deal at 35,000원 bound the chat as the seller's word:
+    the seller's price, the bot's standing offer and the cockpit's "봇 제시" all became 30,000원,
+    and the chat showed "봇도 이 가격을 지켜요" under it."""
+    monkeypatch.setattr(dispatch, "reply_enqueue", lambda *, message_id: None)
+    session = services.session_open(listing=listing, buyer=people["bob"])
+    offer = services.offer_submit(session_id=session.pk, user=people["bob"], price=listing.price)
+    replies.reply_generate(message_id=offer.pk)
+    session.refresh_from_db()
+    before = (session.seller_price, session.last_bot_offer, session.advisor_state)
+    said = services.message_submit(session_id=session.pk, user=people["alice"], text="그럼 3만원에 드릴게요")
+    assert said.price is None
+    session.refresh_from_db()
+    assert (session.seller_price, session.last_bot_offer, session.advisor_state) == before
+    assert (session.state, session.agreed_price) == (ChatSession.State.AGREED, listing.price)

@@ -8,7 +8,7 @@ import pytest
 from channels.db import database_sync_to_async
 from django.test import override_settings
 
-from negotiation import services
+from negotiation import dispatch, replies, services
 from negotiation.models import ChatSession, Message
 from negotiation.selectors import seller_price_in_text
 from tests.base import make_listing
@@ -129,3 +129,26 @@ async def test_a_reply_written_while_the_seller_names_a_lower_price_is_answered_
     assert [m.text for m in stored] == [reply["text"]]
     await buyer.disconnect()
     await seller.disconnect()
+
+
+def test_the_sellers_word_in_a_waiting_chat_binds_the_bot_when_it_resumes(people, listing, monkeypatch):
+    """While another buyer's deal holds the listing, the seller may promise this buyer a price
+    for when it falls through; the reopened chat keeps to it (an agreed chat does not re-price,
+    see test_after_the_deal)."""
+    monkeypatch.setattr(dispatch, "reply_enqueue", lambda *, message_id: None)
+    session = services.session_open(listing=listing, buyer=people["bob"])
+    other = services.session_open(listing=listing, buyer=people["charlie"])
+    deal = services.offer_submit(session_id=other.pk, user=people["charlie"], price=listing.price)
+    replies.reply_generate(message_id=deal.pk)
+    session.refresh_from_db()
+    assert session.state == ChatSession.State.WAITING
+    said = services.message_submit(
+        session_id=session.pk, user=people["alice"], text="예약 취소되면 3만원에 드릴게요"
+    )
+    assert said.price == 30_000
+    services.reservation_cancel(listing_id=listing.pk, user=people["alice"])
+    session.refresh_from_db()
+    assert session.state == ChatSession.State.OPEN
+    ask = services.message_submit(session_id=session.pk, user=people["bob"], text="좋아요 그 가격에 살게요")
+    answer = replies.reply_generate(message_id=ask.pk)
+    assert answer.decision["act"] == "accept" and answer.decision["price"] == 30_000, answer.text
