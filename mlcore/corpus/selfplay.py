@@ -21,15 +21,13 @@ from pathlib import Path
 from typing import Any
 
 from mlcore import DATA_DIR
-from mlcore.corpus.validate import Problem, validate_record
+from mlcore.corpus.validate import CATALOGUE_DATE, Problem, validate_record
 from mlcore.schema import ACCEPT, BUYER, DENY, SELLER, Dialogue, Event, Listing, canonical_events
 
 LISTINGS_PATH = DATA_DIR / "listings.jsonl"
 STYLES = ("firm", "balanced", "flexible")
 FLOOR_SHARE = (0.7, 0.9)  # the seller's floor as a share of the list price
 MAX_ATTEMPTS = 5
-# The catalogue's descriptions were written on this day (a row may say otherwise in `listed_on`).
-CATALOGUE_DATE = "2026-11-01"
 MAX_BUYER_TURNS = 11  # below the Advisor's default deadline, so the buyer always closes
 
 

@@ -9,7 +9,9 @@ Rules beyond the structure: the last two events are the buyer's `##<price>##` an
 `##<수락>##` / `##<거절>##`, and `result` agrees with them; where the record carries a
 `floor_price`, the seller never accepts or offers below it and never names it (unless the
 buyer named that amount first); the seller is
-never abusive; no turn carries personal data (`mlcore.corpus.pii`). `--strict` also holds the
+never abusive; no turn carries personal data (`mlcore.corpus.pii`); the seller states nothing about the
+item that the title and description do not (or that they contradict) and promises nothing the
+chat cannot do (`mlcore.language.claims`, the guard's reader). `--strict` also holds the
 corpus to the original's exact form: every answered final offer is a bare `##<price>##` and a
 bare `##<수락>##` / `##<거절>##` (`mlcore.schema.canonical_events` writes it so).
 """
@@ -17,6 +19,7 @@ bare `##<수락>##` / `##<거절>##` (`mlcore.schema.canonical_events` writes it
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import re
 from collections.abc import Iterable, Iterator
@@ -71,6 +74,9 @@ PERSONAS = (
     "manipulator",
 )
 SOURCES = ("hand", "generated", "site", "llm")
+# The day the catalogue's descriptions (and the hand dialogues, which carry no date) were written:
+# "작년에 샀어요" is read as of then. A record may say otherwise in `listed_on`.
+CATALOGUE_DATE = "2026-11-01"
 EXTRA_FIELDS = ("category", "persona", "floor_price", "source")
 # Site chats are real buyers: nobody assigned them a persona.
 NO_PERSONA_SOURCES = ("site",)
@@ -439,6 +445,33 @@ def _floor_rules(record: dict[str, Any], final_price: int | None) -> list[Proble
     return problems
 
 
+def _truthful(record: dict[str, Any]) -> list[Problem]:
+    """The seller's lines say of the item only what its title and description say: a model
+    learns its words from them, and a line that knows more teaches it to make facts up. With
+    the relay of the site ("확인해서 여기로 답 드릴게요" is a promise the site keeps)."""
+    from mlcore.language.claims import reply_problems
+
+    listing_text = f"{record['title']}. {record['description']}"
+    try:
+        year = datetime.date.fromisoformat(str(record.get("listed_on", CATALOGUE_DATE))).year
+    except ValueError:
+        return [Problem("listed_on", f"must be a date (YYYY-MM-DD), got {_describe(record['listed_on'])}")]
+    problems = []
+    for i, event in enumerate(record["events"]):
+        if event["role"] != SELLER:
+            continue
+        found = reply_problems(event["message"], listing_text=listing_text, relay=True, year=year)
+        if found:
+            problems.append(
+                Problem(
+                    f"events[{i}].message",
+                    "the seller says what the listing does not, or promises what the chat cannot do: "
+                    + ", ".join(found),
+                )
+            )
+    return problems
+
+
 def _conduct(record: dict[str, Any]) -> list[Problem]:
     problems: list[Problem] = []
     for i, event in enumerate(record["events"]):
@@ -464,7 +497,7 @@ def validate_record(record: Any, *, strict: bool = False) -> list[Problem]:
     problems, final_price = _protocol(record)
     if strict:
         problems += _canonical(record)
-    return problems + _floor_rules(record, final_price) + _conduct(record)
+    return problems + _floor_rules(record, final_price) + _conduct(record) + _truthful(record)
 
 
 # --- command -------------------------------------------------------------------------------------

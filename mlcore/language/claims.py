@@ -62,8 +62,13 @@ _PART_ABSENT = re.compile(
 _FULL = re.compile(r"풀\s*박|풀\s*구성")
 _ABSENT = re.compile(r"^[^,.!?]{0,10}?(?:없|X\b|x\b|無|전혀\s*안|아니|안\s*(?:보|나|생|쏠|남))")
 _FEW = re.compile(r"^[^,.!?]{0,8}?거의\s*(?:없|안)")
-# A mention that asks or defers is no claim: "하자 여부는 확인해 볼게요", "기스 있나요?".
-_OPEN = re.compile(r"^[^,.!]{0,12}?(?:여부|있는지|없는지|인지|나요|까요|\?|궁금|확인)")
+# A mention that asks or defers is no claim: "하자 여부는 확인해 볼게요", "기스 있나요?", nor one
+# said to be missing from the description ("화면 기스는 설명에 따로 안 적어뒀어요": `unstated_claims`
+# holds that to the listing).
+_OPEN = re.compile(
+    r"^[^,.!]{0,12}?(?:여부|있는지|없는지|인지|나요|까요|\?|궁금|확인|"
+    r"설명에\s*(?:따로\s*|는\s*)?(?:안|없|적혀\s*있지\s*않))"
+)
 _FILLER = frozenset(
     re.split(
         r"\s+",

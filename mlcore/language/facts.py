@@ -614,6 +614,7 @@ TRADE: dict[str, str] = {
 }
 TRADE_NO = re.compile(r"^[^,.!?]{0,8}?(?:불가|안\s*(?:돼|되|해)|어려|X\b|없|제외|만\s*가능)")
 _TRADE_ONLY = {kind: re.compile(rf"(?:{pattern})\s*만") for kind, pattern in TRADE.items()}
+_ONLY_THIS = re.compile(r"\s*만\s*(?:가능|돼|되|해요|합니다)")
 _TRADE_WORDS = {"택배": "택배", "직거래": "직거래", "퀵": "퀵", "전송": "모바일 전송"}
 
 
@@ -625,7 +626,9 @@ def trade_methods(listing_text: str) -> dict[str, bool]:
     for clause in clauses(listing_text):
         for kind, pattern in TRADE.items():
             for m in re.finditer(pattern, clause):
-                possible = not TRADE_NO.match(clause[m.end() :])
+                after = clause[m.end() :]
+                # "반택만 가능해요" names the one method; "택배 직거래만 가능" rules 택배 out.
+                possible = bool(_ONLY_THIS.match(after)) or not TRADE_NO.match(after)
                 named[kind] = named.get(kind, False) or possible
         for kind, only in _TRADE_ONLY.items():
             if only.search(clause):

@@ -206,7 +206,9 @@ def test_refusing_a_low_amount_or_naming_a_discount_or_fee_is_not_an_offer(selle
         {"role": "판매자", "message": seller},
         *good_record()["events"][-2:],
     ]
-    assert validate_record(good_record(events=events)) == []
+    # The listing names the delivery its fee is for (a seller line may not promise one it does not).
+    description = good_record()["description"] + " 택배 가능해요."
+    assert validate_record(good_record(events=events, description=description)) == []
 
 
 def test_strict_holds_final_tokens_to_the_bare_form(tmp_path: Path) -> None:
@@ -273,3 +275,32 @@ def test_every_kind_of_personal_data_is_rejected() -> None:
             "events[0].message",
             "contains personal data",
         )
+
+
+@pytest.mark.parametrize(
+    ("line", "why"),
+    [
+        # The description says nothing of a box: a seller line that has one teaches making it up.
+        ("네, 본체 박스 있어요. 깨끗하게 담아드릴게요.", "unsupported:part:box"),
+        ("상태가 좋아서 40만원까지는 가능해요.", "contradicts:clean"),  # "모서리 찍힘 하나"
+        ("찍힘 없어요. 40만원까지는 가능해요.", "contradicts:defect:dent"),
+        ("사진 더 보내드릴게요.", "promise:photo"),  # the chat sends no photos
+        ("오늘 저녁에 직거래 가능해요.", "promise:trade:직거래"),  # no trade method is named
+    ],
+)
+def test_a_seller_line_beyond_the_description_is_reported(line: str, why: str) -> None:
+    """Before: the hand corpus had 133 such seller lines (hand_games.jsonl: "네, 본체 박스 있어요"
+    to a Switch whose description names no box), and nothing caught them."""
+    events = [dict(e) for e in good_record()["events"]]
+    events[1]["message"] = line
+    problems = validate_record(good_record(events=events), strict=True)
+    assert [p.field for p in problems] == ["events[1].message"], problems
+    assert why in problems[0].reason and "the listing does not" in problems[0].reason
+
+
+def test_a_seller_line_from_the_description_passes() -> None:
+    events = [dict(e) for e in good_record()["events"]]
+    events[1]["message"] = (
+        "모서리 찍힘 하나 있어서 40만원까지는 맞춰드릴게요. 박스는 설명에 따로 안 적어뒀어요."
+    )
+    assert validate_record(good_record(events=events), strict=True) == []
