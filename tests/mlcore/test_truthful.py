@@ -333,10 +333,22 @@ def test_a_fact_the_listing_does_not_state_is_made_up():
         "깨끗하게 담아드릴게요.",
         "이 가격에 23권 구하기 어려워요.",
         "바닥에 찍힌 날짜 보세요.",
+        # Before: read as "there is a scratch on the screen", and rejected as made up.
+        "화면 기스는 설명에 따로 안 적어뒀어요.",
+        "바닥 크랙은 설명에 없어서 확인이 필요해요.",
     ],
 )
 def test_words_that_only_look_like_item_facts_are_no_claims(text):
     assert not claims(text)
+
+
+def test_a_listing_offering_one_trade_method_only_names_it():
+    """Before: "반택만 가능해요" read as ruling 반택 out (the "만 가능" of "택배 X, 직거래만 가능"),
+    so a reply naming 반택 was rejected as promising a method the listing does not name."""
+    listing = "트렌드 코리아 2025와 돈의 속성 두 권이에요. 반택만 가능해요."
+    assert not promises("반택비 포함해서 17,000원이면 가능해요.", listing_text=listing, relay=False)
+    assert promises("직거래도 가능해요.", listing_text=listing, relay=False) == ["promise:trade:직거래"]
+    assert promises("택배 가능해요.", listing_text="직거래만 가능해요, 택배 불가.", relay=False)
 
 
 @pytest.mark.parametrize("relay", [False, True])
