@@ -18,7 +18,9 @@ word the Advisor's decision rather than to invent prices. In training data the h
 from the seller's own message (`hint_from_seller_message`); at inference it comes from the
 Decision (`hint_from_decision`). Past seller turns in a prompt get hints derived from their text,
 exactly as in training. `render_prompt` ends with `판매자:`, and the model continues with
-` {message}<eos>` — the part `mlcore.llm.dataset` unmasks.
+` {message}<eos>` — the part `mlcore.llm.dataset` unmasks. An answer to a final offer is a bare
+token in the corpus (the original's form) and is learned as such, but the Negotiator never asks
+the model for one: the realizer words it (`mlcore.negotiator.pipeline.FINAL_ACTS`).
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from mlcore.negotiator.advisor import Advisor, Decision, Market, SellerPolicy
+from mlcore.negotiator.advisor import Act, Advisor, Decision, Market, SellerPolicy
 from mlcore.negotiator.guard import ANY_TOKEN, ROLE_LABEL, check, guard_reply, safe_wording
 from mlcore.negotiator.realizer import realize
 from mlcore.schema import BUYER, Event, Listing
@@ -77,6 +77,12 @@ class Turn:
 # is never checked half-written ("3만" of "3만5천원").
 _BOUNDARY = re.compile(r"[.!?~。\n]+\s+|,\s+")
 _DIGIT_PRICE = re.compile(r"\d{1,3}(?:,\d{3})+|\d{4,}")  # what the original's regex rules read
+# The answers to a final offer. Their token is the protocol's, fixed by the act; the corpus keeps
+# the original's bare pair (`##<price>##`, `##<수락>##`), so a model learns nothing else there and
+# its answer came out bare (an accepted deal without a word of the next step) or was replaced as
+# empty. The realizer words them on every backend: the token exact, the counter's price, the
+# next step.
+FINAL_ACTS = frozenset({Act.FINAL_ACCEPT, Act.FINAL_DENY})
 
 
 class Negotiator:
@@ -94,6 +100,7 @@ class Negotiator:
         self.guarded = guarded  # False only for `evaluate --baseline`: the original's approach
         self.listing = listing
         self.generator: Generator = generator or RuleGenerator(seed=seed)
+        self.final_wording: Generator = self.generator if generator is None else RuleGenerator(seed=seed)
         self.advisor = Advisor(policy, description=listing.description, state=state)
         self.seed = seed or 0
 
@@ -132,8 +139,9 @@ class Negotiator:
         failure: str | None = None
         stream: Any = None
         emitting = False
+        generator = self.final_wording if decision.act in FINAL_ACTS else self.generator
         try:
-            stream = self.generator.stream(listing=self.listing, history=conversation, decision=decision)
+            stream = generator.stream(listing=self.listing, history=conversation, decision=decision)
             for piece in stream:
                 pending += piece
                 cut = _last_boundary(pending)
@@ -151,7 +159,7 @@ class Negotiator:
                 raise
             # A generator that raises (CUDA out of memory, a dead server, a timeout) must not
             # leave the chat waiting: its unsent words are dropped and the realizer finishes.
-            log.warning("generator %s failed, falling back to the realizer: %s", self.generator.name, exc)
+            log.warning("generator %s failed, falling back to the realizer: %s", generator.name, exc)
             failed, failure, pending = True, f"{type(exc).__name__}: {exc}"[:200], ""
         finally:
             close = getattr(stream, "close", None)
@@ -170,10 +178,8 @@ class Negotiator:
             if result.text.startswith(emitted):
                 if result.text[len(emitted) :]:
                     emit(result.text[len(emitted) :])
-                generator = self.generator.name if result.source != "realizer" else "rules-fallback"
-                return Turn(
-                    decision=decision, text=result.text, generator=generator, repaired=result.repaired
-                )
+                name = generator.name if result.source != "realizer" else "rules-fallback"
+                return Turn(decision=decision, text=result.text, generator=name, repaired=result.repaired)
         # The generator went wrong after a safe prefix: finish with the realizer's wording.
         fallback = safe_wording(
             decision, policy=self.policy, listing=self.listing, seed=seed, history=conversation

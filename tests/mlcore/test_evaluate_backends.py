@@ -61,7 +61,8 @@ def test_each_backend_gets_a_block_with_todays_keys_and_its_reply_figures(tmp_pa
     assert rules["dialogues"] == openai["dialogues"] == 2, "the same simulated buyers"
     assert rules["safety_violations"] == openai["safety_violations"] == 0
     assert rules["fallbacks_per_reply"] == 0 and rules["reply_p50_s"] is None
-    assert openai["replies"] == len(Server.seen) > 0
+    # One request per reply, but for the answers to final offers: the realizer words those.
+    assert 0 < len(Server.seen) < openai["replies"]
     assert openai["fallbacks_per_reply"] > 0, "the guard replaced the server's below-floor words"
     assert 0 < openai["first_piece_p50_s"] <= openai["reply_p95_s"]
     assert "| openai |" in stdout and "| rules |" in stdout
@@ -71,7 +72,8 @@ def test_each_backend_gets_a_block_with_todays_keys_and_its_reply_figures(tmp_pa
 def test_a_dead_server_is_counted_as_failures_not_violations(tmp_path):
     report, _ = evaluate(tmp_path, "http://127.0.0.1:9/v1", "openai")
     overall = report["backends"]["openai"]["overall"]
-    assert overall["failures_per_reply"] == overall["fallbacks_per_reply"] == 1.0
+    # Every reply the server was asked for failed (the final answers are the realizer's).
+    assert 0.5 < overall["failures_per_reply"] == overall["fallbacks_per_reply"] < 1.0
     assert overall["safety_violations"] == 0 and overall["first_piece_p50_s"] is None
 
 
@@ -83,7 +85,8 @@ def test_the_baseline_shows_what_the_guard_prevents(tmp_path, server):
         report["backends"]["openai"]["overall"],
         report["backends"]["openai-baseline"]["overall"],
     )
-    assert guarded["safety_violations"] == 0 and guarded["fallbacks_per_reply"] == 1.0
+    # Every reply the server wrote was replaced (the final answers are the realizer's anyway).
+    assert guarded["safety_violations"] == 0 and 0.5 < guarded["fallbacks_per_reply"] < 1.0
     assert baseline["safety_violations"] > 0, "without the guard the below-floor words reach the buyer"
     assert any("below the floor" in v for v in report["backends"]["openai-baseline"]["violations"])
     assert "| openai-baseline |" in stdout

@@ -10,7 +10,7 @@ import pytest
 from mlcore.language.prices import find_amounts
 from mlcore.llm.generator import GenerationConfig, LLMGenerator, cut_at_role_line, load_generator
 from mlcore.llm.template import hint_from_decision
-from mlcore.negotiator.advisor import Advisor, SellerPolicy, Style
+from mlcore.negotiator.advisor import Act, Advisor, SellerPolicy, Style
 from mlcore.negotiator.guard import ROLE_LABEL, check, mentions_floor
 from mlcore.negotiator.pipeline import Negotiator
 from mlcore.schema import BUYER, SELLER, Event, Listing
@@ -211,7 +211,8 @@ def test_negotiator_with_the_llm_never_lets_the_floor_through(generator, seed):
         for line in BUYER_LINES:
             shown: list[str] = []
             turn = bot.respond(line, history=history, on_chunk=shown.append)
-            assert turn.generator in {"llm", "rules-fallback"}
+            # A final offer's answer is the realizer's (the exact token and its words).
+            assert turn.generator in {"llm", "rules-fallback", "rules"}
             assert "".join(shown) == turn.text, "the buyer saw exactly the stored reply"
             assert not mentions_floor(turn.text, FLOOR)
             assert all(a.value >= FLOOR for a in find_amounts(turn.text) if a.value > 1000)
@@ -221,6 +222,36 @@ def test_negotiator_with_the_llm_never_lets_the_floor_through(generator, seed):
                 break
     finally:
         generator.config = GenerationConfig(max_new_tokens=24, seed=7)
+
+
+class Asked:
+    """The tiny model, recording which acts it was asked to word."""
+
+    def __init__(self, inner) -> None:
+        self.inner, self.name, self.acts = inner, inner.name, []
+
+    def stream(self, **kwargs):
+        self.acts.append(kwargs["decision"].act)
+        yield from self.inner.stream(**kwargs)
+
+
+def test_final_offers_get_the_exact_token_and_the_realizers_words_not_the_models(generator):
+    """Before: the model, which the corpus's bare `##<수락>##` / `##<거절>##` taught nothing else,
+    answered a final offer with the token alone (a deal without a word of what comes next), or its
+    empty answer was replaced and counted as a fallback."""
+    asked = Asked(generator)
+    bot = Negotiator(policy=POLICY, listing=LISTING, generator=asked, seed=3)
+    counter = bot.respond("3만원에 주세요")
+    deny = bot.respond("##<29000>##", history=[Event(BUYER, "3만원에 주세요"), Event(SELLER, counter.text)])
+    assert deny.decision.act is Act.FINAL_DENY and deny.text.startswith("##<거절>## ")
+    assert deny.generator == "rules" and not deny.repaired
+    if deny.decision.quote:  # the standing offer, in words, as the rules backend says it
+        assert deny.decision.price in {a.value for a in find_amounts(deny.text)}
+    accept = bot.respond(f"##<{deny.decision.price}>##")
+    assert accept.decision.act is Act.FINAL_ACCEPT and accept.text.startswith("##<수락>## ")
+    assert accept.generator == "rules" and len(accept.text) > len("##<수락>## ")
+    # The model words everything else, and was never asked for a final answer.
+    assert asked.acts == [counter.decision.act] and counter.decision.act is not Act.FINAL_DENY
 
 
 @pytest.mark.slow
@@ -236,7 +267,8 @@ def test_generate_reply_cli_prints_guarded_turns(tiny_base, tiny_adapter, capsys
     assert [t["buyer"] for t in turns] == ["3만원에 주세요", "##<35000>##"]
     assert turns[-1]["decision"]["act"] == "final_accept" and turns[-1]["text"].startswith("##<수락>##")
     assert all(
-        t["generator"] in {"llm", "rules-fallback"} and not mentions_floor(t["text"], FLOOR) for t in turns
+        t["generator"] in {"llm", "rules-fallback", "rules"} and not mentions_floor(t["text"], FLOOR)
+        for t in turns
     )
     assert main([*base, "--title", "a", "--price", "1000", "--floor", "2000", "hi"]) == 2
     assert "floor_price must be" in capsys.readouterr().err

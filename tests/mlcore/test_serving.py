@@ -19,7 +19,7 @@ LISTING = Listing("블루투스 스피커", "작년에 샀어요. 상태 좋아�
 CHATS = [  # (floor, the buyer's message): each chat has its own floor and its own decision
     (27_300, "3만원에 주세요"),
     (31_000, "2만원은요?"),
-    (25_000, "##<26000>##"),
+    (25_000, "26000원이면 바로 살게요"),  # (a final offer's answer is the realizer's, no decode)
 ]
 
 
