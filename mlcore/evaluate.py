@@ -426,6 +426,18 @@ def render_target(by_style: dict[str, dict[str, Any]]) -> str:
         if short
         else f"Every style closes at least {_fmt(DEALS_TARGET)} of the buyers who could pay the floor."
     )
+    # What is lost is lost to the reserve, or above it (where a strategy could still do better).
+    above = max(
+        (
+            1 - (s["deal_rate_when_possible"] or 0) - (s["possible_below_reserve"] or 0)
+            for s in by_style.values()
+        ),
+        default=0,
+    )
+    deals += (
+        f" Apart from at most {_fmt(max(above, 0))} of them, the buyers a style lost could pay the floor "
+        "but not the secret reserve, under which no style sells: it keeps the floor from being probed."
+    )
     share = (
         f"{_fmt(SHARE_TARGET)} of the zone at {_fmt(DEALS_TARGET)} deals is within the oracle's reach for: "
         f"{', '.join(reachable)}."

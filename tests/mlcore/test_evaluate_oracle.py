@@ -51,4 +51,4 @@ def test_the_report_states_the_targets_beside_the_oracle(tmp_path: Path) -> None
     markdown = (tmp_path / "report.md").read_text(encoding="utf-8")
     assert "## The targets: ≥ 90.0% deals when possible, ≥ 60.0% share of zone" in markdown
     assert "| oracle share (same deals) |" in markdown
-    assert "of the zone at 90.0% deals is" in markdown
+    assert "of the zone at 90.0% deals is" in markdown and "but not the secret reserve" in markdown
