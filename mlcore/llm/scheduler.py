@@ -2,13 +2,14 @@
 
 One `BatchScheduler` per model (per GPU) runs one thread. Each turn of its loop admits the
 requests that arrived since the last (their prompts run together through `SlotModel.prefill`,
-which also yields their first token; while others decode, an arrival waits up to `join_window`
-for company, so arrivals share a prefill), then decodes one token for every chat in the batch.
+which also yields their first token), then queues `steps_per_sync` decode steps for every chat
+in the batch, sampling included, as one CUDA graph, and looks at their tokens once: stops (end of
+text, a limit, a reader that closed) are found after the run and the tokens past them dropped.
 Each chat gets its first token at once and the rest in chunks, at most every `flush_interval`,
 so the loop wakes a few reader threads a step instead of all of them. A chat that finishes,
 hits its limit or is closed by its reader (the guard stopped it) leaves the batch at once and
 its slot is free for the next request. No request waits for a batch to finish: it waits at most
-for the join window and the step in flight.
+for the join window and the run of steps in flight.
 
 Callers in other threads (Celery's threads pool, the site's in-process pool, `evaluate`'s
 threads) call `submit()` and read the returned `TokenStream`; detokenising and guarding happen
@@ -142,20 +143,24 @@ class BatchScheduler:
         prefill_tokens: int = 8192,
         stream_timeout: float = 300.0,
         flush_interval: float = 0.025,
-        join_window: float = 0.02,
+        join_window: float | None = None,
         steps_per_sync: int = 8,
     ) -> None:
         """`flush_interval`: a reader gets its tokens at most this often (its first at once), so
         the loop wakes a few readers a step, not every reader every step (on an H200 waking 64
-        reader threads a step cost ~3 ms of a 4.3 ms step). `join_window`: a request that
-        arrives while others decode waits up to this long for others to join with it, so that
-        arrivals share one prefill (an eager forward whose launches cost about a step) instead
-        of one prefill each; with nothing decoding, or enough waiting to fill the free slots,
-        it joins at once. `steps_per_sync`: decode steps queued together, sampling included, as
-        one CUDA graph, with one look from the host after them (vLLM's multi-step scheduling):
-        the host's work per step (launches, reading tokens, bookkeeping) is paid once per
-        `steps_per_sync` steps. A reply that ends inside such a run wastes the rest of it in its
-        slot (its tokens are dropped), and an arrival joins after the run in flight."""
+        reader threads a step cost ~3 ms of a 4.3 ms step).
+
+        `steps_per_sync`: decode steps queued together, sampling included, as one CUDA graph,
+        with one look from the host after them (vLLM's multi-step scheduling): the host's work
+        per step (launches, reading tokens, bookkeeping) is paid once per run of steps. A reply
+        that ends inside a run wastes the rest of the run in its slot (those tokens are
+        dropped), and an arrival joins after the run in flight.
+
+        `join_window`: a request that arrives while others decode waits up to this long for
+        others to join with it, so that arrivals share one prefill (an eager forward whose
+        launches cost about a step) instead of one each; with nothing decoding, or enough
+        waiting to fill the free slots, it joins at once. By default 20 ms with one step per
+        sync and none with more: arrivals during a run of steps share a prefill anyway."""
         import torch
 
         if steps_per_sync < 1:
@@ -167,7 +172,7 @@ class BatchScheduler:
         self.prefill_tokens = prefill_tokens
         self.stream_timeout = stream_timeout
         self.flush_interval = flush_interval
-        self.join_window = join_window
+        self.join_window = join_window if join_window is not None else 0.02 * (steps_per_sync == 1)
         self.steps_per_sync = steps_per_sync
         self.steps: deque[tuple[int, ...]] = deque(maxlen=_HISTORY)
         self.prefills: deque[Prefill] = deque(maxlen=_HISTORY)
