@@ -44,17 +44,17 @@ SHAPES = {
 }
 
 
-def build_model(shape: str, *, device: str, four_bit: bool):
+def build_model(shape: str, *, device: str, four_bit: bool, vocab_size: int = 30080, eos_token_id: int = 2):
     import torch
     from transformers import GPTNeoXConfig, GPTNeoXForCausalLM
 
     dims = SHAPES[shape]
     config = GPTNeoXConfig(
-        vocab_size=30080,
+        vocab_size=vocab_size,
         intermediate_size=4 * dims["hidden_size"],
         rotary_pct=0.5,
         max_position_embeddings=2048,
-        eos_token_id=2,
+        eos_token_id=eos_token_id,
         **dims,
     )
     dtype = torch.bfloat16 if device == "cuda" else torch.float32
@@ -166,6 +166,8 @@ def chats(
 
     first_token: list[float] = []
     replies: list[float] = []
+    spans: list[tuple[float, float, int]] = []  # each reply's start, end and tokens
+    last_end: list[float] = []  # each chat's
     tokens = [0]
     lock = threading.Lock()
     steps_before = len(scheduler.steps)
@@ -184,10 +186,14 @@ def chats(
                 if count == 0:
                     first = time.perf_counter() - start
                 count += 1
+            end = time.perf_counter()
             with lock:
                 first_token.append(first)
-                replies.append(time.perf_counter() - start)
+                replies.append(end - start)
+                spans.append((start, end, count))
                 tokens[0] += count
+        with lock:
+            last_end.append(time.perf_counter())
 
     threads = [threading.Thread(target=client, args=(i,)) for i in range(chats)]
     started = time.perf_counter()
@@ -197,10 +203,16 @@ def chats(
         thread.join()
     wall = time.perf_counter() - started
     steps = list(scheduler.steps)[steps_before:]
+    # While every chat is still sending (until the first one is done): the run's tail, where
+    # the last chats finish their last replies alone, left out. A reply's tokens are counted as
+    # spread evenly over it.
+    until = min(last_end)
+    steady = sum(n * max(0.0, min(e, until) - b) / (e - b) for b, e, n in spans if e > b) / (until - started)
     return {
         "chats": chats,
         "requests": len(replies),
         "tokens_per_s": tokens[0] / wall,
+        "steady_tokens_per_s": steady,
         "ttft_p50_s": statistics.median(first_token),
         "ttft_p95_s": percentile(first_token, 0.95),
         "reply_p50_s": statistics.median(replies),
@@ -398,7 +410,7 @@ def main() -> int:
         ]
         print(f"k={steps} step:", json.dumps(run["step"]), flush=True)
         scheduler.close()
-        del scheduler
+        del scheduler, load  # `load` holds the scheduler too: freed before the next one is built
         if args.device == "cuda":
             import gc
 

@@ -13,7 +13,8 @@ model's `mlcore.llm.scheduler.BatchScheduler`, whose one thread decodes every pe
 the same forward pass (a request joins at the next step), and reads its own tokens back. When
 the consumer stops iterating (the guard rejected a piece and the Negotiator closed the stream),
 the request leaves the batch at the next step. NELLM_BATCH_SLOTS sets how many replies decode
-together (default 32).
+together (default 32), NELLM_STEPS_PER_SYNC how many decode steps run between two looks from the
+host (default 4; 1 for a 4-bit model).
 
 torch, transformers and peft are imported only when a model is loaded, so importing this module
 stays cheap. The site loads it through `load_generator()` (`negotiation.generators`, backend
@@ -62,7 +63,7 @@ class GenerationConfig:
     # Serving (fixed when the model loads): chats decoded together, and CUDA graphs for the step.
     slots: int = 32
     cuda_graphs: bool = True
-    steps_per_sync: int = 8  # decode steps per look from the host (BatchScheduler)
+    steps_per_sync: int = 4  # decode steps per look from the host (BatchScheduler)
 
 
 def cut_at_role_line(pieces: Iterable[str]) -> Iterator[str]:
@@ -244,8 +245,16 @@ def load_generator() -> LLMGenerator:
         "",
     }
     slots = int(os.environ.get("NELLM_BATCH_SLOTS", "").strip() or GenerationConfig.slots)
+    # An NF4 step is bound by dequantizing the weights (22 ms for 12.8B on an H200), so the host's
+    # work per step is negligible and a run of several steps only delays arrivals: one step per
+    # sync there (benchmarks/RESULTS.md, "Serving, multi-step").
+    default_steps = 1 if four_bit else GenerationConfig.steps_per_sync
+    steps = int(os.environ.get("NELLM_STEPS_PER_SYNC", "").strip() or default_steps)
     return LLMGenerator(
-        base_model=base, adapter=adapter, load_in_4bit=four_bit, config=GenerationConfig(slots=slots)
+        base_model=base,
+        adapter=adapter,
+        load_in_4bit=four_bit,
+        config=GenerationConfig(slots=slots, steps_per_sync=steps),
     )
 
 

@@ -72,6 +72,9 @@ class SlotSampler:
         self.count = torch.zeros(slots, dtype=torch.long, device=device)  # tokens drawn
         self.min = torch.zeros(slots, dtype=torch.long, device=device)  # eos barred before this many
         self.seen = torch.zeros(slots, vocab, dtype=torch.bool, device=device)  # for the penalty
+        # A True on the device: `seen[rows, tokens] = True` copies a host scalar to the device,
+        # which a CUDA graph cannot record and which, from pageable memory, waits for the queue.
+        self._true = torch.ones((), dtype=torch.bool, device=device)
 
     def join(
         self,
@@ -82,7 +85,9 @@ class SlotSampler:
         min_new_tokens: list[int],
         prompts: list[list[int]],
     ) -> None:
-        """Set the rows of requests that join; a request without a seed gets a random one."""
+        """Set the rows of requests that join; a request without a seed gets a random one.
+        Nothing here waits for the work queued before (no assignment of a host scalar, which
+        CUDA copies from pageable memory only after the queue drains)."""
         tensor = self.tensor
         index = tensor(rows)
         ks = [s.top_k if 0 < s.top_k < self.width else self.width for s in settings]
@@ -92,13 +97,11 @@ class SlotSampler:
         self.own_k[index] = tensor([[k] for k in ks])
         self.sampled[index] = tensor([s.do_sample for s in settings])
         self.seed[index] = tensor([secrets.randbits(31) if s is None else s & _MASK for s in seeds])
-        self.count[index] = 0
+        self.count.index_fill_(0, index, 0)
         self.min[index] = tensor(min_new_tokens)
-        self.seen[index] = False
-        self.seen[
-            tensor([row for row, prompt in zip(rows, prompts, strict=True) for _ in prompt]),
-            tensor([token for prompt in prompts for token in prompt]),
-        ] = True
+        self.seen.index_fill_(0, index, False)
+        prompt_rows = tensor([row for row, prompt in zip(rows, prompts, strict=True) for _ in prompt])
+        self.seen.index_put_((prompt_rows, tensor([t for prompt in prompts for t in prompt])), self._true)
 
     def draw(self, logits: Any, rows: Any) -> Any:
         """One token for each row of `logits` [len(rows), vocab] (float32; changed in place),
@@ -121,5 +124,5 @@ class SlotSampler:
         drawn = indices.gather(-1, scores.argmax(dim=-1, keepdim=True))[:, 0]
         tokens = torch.where(self.sampled[rows], drawn, greedy)
         self.count[rows] += 1
-        self.seen[rows, tokens] = True
+        self.seen.index_put_((rows, tokens), self._true)
         return tokens

@@ -144,7 +144,7 @@ class BatchScheduler:
         stream_timeout: float = 300.0,
         flush_interval: float = 0.025,
         join_window: float | None = None,
-        steps_per_sync: int = 8,
+        steps_per_sync: int = 4,
     ) -> None:
         """`flush_interval`: a reader gets its tokens at most this often (its first at once), so
         the loop wakes a few readers a step, not every reader every step (on an H200 waking 64
@@ -352,7 +352,7 @@ class BatchScheduler:
         tokens = self.sampler.draw(logits, rows)
         self._next[rows] = tokens
         self._positions[rows] = self.slots.tensor([len(r.prompt) for r in joining])
-        self._active[rows] = 1
+        self._active.index_fill_(0, rows, 1)
         self.prefills.append(Prefill(tuple(r.id for r in joining), running))
         with self._cv:
             for request in joining:
@@ -424,9 +424,11 @@ class BatchScheduler:
                     self._running.pop(request.slot, None)
                 self._batch = None
             rows_done = self.slots.tensor([r.slot for r in done])
-            # An idle slot decodes at position 0, so it never widens the attention window.
-            self._positions[rows_done] = 0
-            self._active[rows_done] = 0
+            # An idle slot decodes at position 0, so it never widens the attention window. (A fill,
+            # not `[rows] = 0`: a host scalar is copied from pageable memory, which waits for the
+            # run of steps in flight.)
+            self._positions.index_fill_(0, rows_done, 0)
+            self._active.index_fill_(0, rows_done, 0)
             for request in done:
                 if request.pending:
                     self._flush(request, now)

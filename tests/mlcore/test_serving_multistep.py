@@ -61,3 +61,28 @@ def test_a_run_of_steps_past_the_end_of_a_cache_row_stops_the_reply_there(model)
     finally:
         scheduler.close()
     assert len(full) == 4 and len(after) == 10, "the slot serves the next chat as before"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("four_bit", "setting", "steps"),
+    [("1", "", 1), ("0", "", 4), ("1", "3", 3)],
+    ids=["4-bit", "bf16", "set"],
+)
+def test_the_site_runs_one_step_per_sync_for_a_4_bit_model_unless_told(
+    tiny_base,  # noqa: F811
+    monkeypatch,
+    four_bit,
+    setting,
+    steps,
+):
+    from mlcore.llm.generator import load_generator
+
+    monkeypatch.setenv("NELLM_BASE_MODEL", str(tiny_base))
+    monkeypatch.setenv("NELLM_LOAD_IN_4BIT", four_bit)  # no CUDA here: full precision either way
+    monkeypatch.setenv("NELLM_STEPS_PER_SYNC", setting)
+    generator = load_generator()
+    try:
+        assert generator.scheduler.steps_per_sync == steps
+    finally:
+        generator.scheduler.close()
