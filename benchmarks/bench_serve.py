@@ -13,10 +13,12 @@ so every reply has the same length). Measured in one run, on one GPU:
   token), reply time, tokens/s over the run, the mean batch the scheduler formed;
 * the decode step alone at each batch size (graph replay + sampling), so the figures can say what
   limits them;
-* `--ablate`: the largest chat count again with tokens handed over every step (`flush_interval`
-  0) and with every arrival prefilled on its own (`join_window` 0), to show what each is worth.
+* `--steps-per-sync` K …: all of the above for schedulers that queue K decode steps (sampling
+  included, one CUDA graph) per look from the host; `--check` first compares graphed runs of 8
+  steps with eager single steps (greedy and seeded sampling: the same tokens expected).
 
-    python benchmarks/bench_serve.py --shape 1.3b --chats 1 32 64 --out results.json
+    python benchmarks/bench_serve.py --shape 1.3b --chats 1 32 64 --steps-per-sync 8 1 --check \
+        --out results.json
     python benchmarks/bench_serve.py --shape 12.8b --load-in-4bit --chats 32
 
 Needs CUDA (`--device cpu` runs the same steps on a tiny shape, to check the script).
@@ -42,17 +44,17 @@ SHAPES = {
 }
 
 
-def build_model(shape: str, *, device: str, four_bit: bool):
+def build_model(shape: str, *, device: str, four_bit: bool, vocab_size: int = 30080, eos_token_id: int = 2):
     import torch
     from transformers import GPTNeoXConfig, GPTNeoXForCausalLM
 
     dims = SHAPES[shape]
     config = GPTNeoXConfig(
-        vocab_size=30080,
+        vocab_size=vocab_size,
         intermediate_size=4 * dims["hidden_size"],
         rotary_pct=0.5,
         max_position_embeddings=2048,
-        eos_token_id=2,
+        eos_token_id=eos_token_id,
         **dims,
     )
     dtype = torch.bfloat16 if device == "cuda" else torch.float32
@@ -164,6 +166,8 @@ def chats(
 
     first_token: list[float] = []
     replies: list[float] = []
+    spans: list[tuple[float, float, int]] = []  # each reply's start, end and tokens
+    last_end: list[float] = []  # each chat's
     tokens = [0]
     lock = threading.Lock()
     steps_before = len(scheduler.steps)
@@ -182,10 +186,14 @@ def chats(
                 if count == 0:
                     first = time.perf_counter() - start
                 count += 1
+            end = time.perf_counter()
             with lock:
                 first_token.append(first)
-                replies.append(time.perf_counter() - start)
+                replies.append(end - start)
+                spans.append((start, end, count))
                 tokens[0] += count
+        with lock:
+            last_end.append(time.perf_counter())
 
     threads = [threading.Thread(target=client, args=(i,)) for i in range(chats)]
     started = time.perf_counter()
@@ -195,10 +203,16 @@ def chats(
         thread.join()
     wall = time.perf_counter() - started
     steps = list(scheduler.steps)[steps_before:]
+    # While every chat is still sending (until the first one is done): the run's tail, where
+    # the last chats finish their last replies alone, left out. A reply's tokens are counted as
+    # spread evenly over it.
+    until = min(last_end)
+    steady = sum(n * max(0.0, min(e, until) - b) / (e - b) for b, e, n in spans if e > b) / (until - started)
     return {
         "chats": chats,
         "requests": len(replies),
         "tokens_per_s": tokens[0] / wall,
+        "steady_tokens_per_s": steady,
         "ttft_p50_s": statistics.median(first_token),
         "ttft_p95_s": percentile(first_token, 0.95),
         "reply_p50_s": statistics.median(replies),
@@ -209,36 +223,73 @@ def chats(
     }
 
 
-def step_alone(scheduler, *, batch: int, length: int, device: str, repeat: int = 50) -> dict:
-    """The decode step at `batch` chats of `length` tokens: forward (graph replay) and sampling."""
+def step_alone(scheduler, *, batch: int, length: int, device: str, repeat: int = 20) -> dict:
+    """At `batch` chats of `length` tokens: the forward alone (one graphed step) and a run of
+    `steps_per_sync` graphed steps with sampling, per step."""
     import torch
 
-    from mlcore.llm.sampling import Sampling, sample, table
-
     slots = scheduler.slots
-    ids = torch.zeros(slots.slots, dtype=torch.long, device=slots.device)
+    ids = torch.randint(3, 30000, (slots.slots,), device=slots.device)
     positions = torch.full((slots.slots,), length, dtype=torch.long, device=slots.device)
     positions[batch:] = 0
-    rows = torch.arange(batch, device=slots.device)
-    settings = table([Sampling()] * batch, vocab=scheduler.vocab, tensor=slots.tensor)
-    seen = torch.zeros(batch, scheduler.vocab, dtype=torch.bool, device=slots.device)
+    bucket = slots.bucket_for(length + 2 * scheduler.steps_per_sync + 1)
     with scheduler.paused(), torch.inference_mode():
-        for _ in range(3):
-            logits = slots.decode(ids, positions, longest=length)
-        sync(device)
-        start = time.perf_counter()
-        for _ in range(repeat):
-            logits = slots.decode(ids, positions, longest=length)
-        sync(device)
-        forward = (time.perf_counter() - start) / repeat
-        start = time.perf_counter()
-        for _ in range(repeat):
-            sample(
-                logits[rows], seen=seen, rows=settings, generators=[None] * batch, shared=scheduler._shared
-            ).tolist()
-        sync(device)
-        sampling = (time.perf_counter() - start) / repeat
-    return {"batch": batch, "forward_ms": 1000 * forward, "sampling_ms": 1000 * sampling}
+        timed = {}
+        for name, work in (
+            ("forward", lambda: slots.decode(ids, positions, longest=length)),
+            ("run", lambda: scheduler._run(bucket)),
+        ):
+            for _ in range(3):
+                work()
+            sync(device)
+            start = time.perf_counter()
+            for _ in range(repeat):
+                if name == "run":  # the run advances the positions: start each from `length`
+                    scheduler._positions.copy_(positions)
+                work()
+            sync(device)
+            timed[name] = (time.perf_counter() - start) / repeat
+        scheduler._positions.zero_()
+    per_step = timed["run"] / scheduler.steps_per_sync
+    return {
+        "batch": batch,
+        "forward_ms": 1000 * timed["forward"],
+        "step_in_run_ms": 1000 * per_step,
+        "sampling_ms": 1000 * (per_step - timed["forward"]),
+    }
+
+
+def check(model, *, device: str, new_tokens: int = 48) -> dict:
+    """Graphed runs of 8 steps against eager single steps, greedy and seeded-sampled: the same
+    tokens for 4 prompts decoded together (a correctness check before the timings)."""
+    from mlcore.llm.sampling import Sampling
+    from mlcore.llm.scheduler import BatchScheduler
+
+    rng = random.Random(7)
+    prompts = [[rng.randrange(3, 30000) for _ in range(rng.randrange(20, 140))] for _ in range(4)]
+    result = {}
+    for name, sampling in (("greedy", Sampling(do_sample=False)), ("sampled", Sampling())):
+        replies = []
+        for graphs, steps in ((True, 8), (False, 1)):
+            scheduler = BatchScheduler(
+                model, eos_token_id=2, slots=8, max_length=512, cuda_graphs=graphs, steps_per_sync=steps
+            )
+            with scheduler.paused():
+                streams = [
+                    scheduler.submit(
+                        p, max_new_tokens=new_tokens, min_new_tokens=new_tokens, sampling=sampling, seed=i
+                    )
+                    for i, p in enumerate(prompts)
+                ]
+            replies.append([list(s) for s in streams])
+            scheduler.close()
+        same = sum(a == b for a, b in zip(*replies, strict=True))
+        first = [
+            next((i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y), None)
+            for a, b in zip(*replies, strict=True)
+        ]
+        result[name] = {"same_replies": same, "of": len(prompts), "first_difference": first}
+    return result
 
 
 def main() -> int:
@@ -256,7 +307,14 @@ def main() -> int:
     parser.add_argument("--baseline", type=int, default=4, help="one-at-a-time requests (0: skip)")
     parser.add_argument("--no-cuda-graphs", action="store_true")
     parser.add_argument("--switch-interval", type=float, help="sys.setswitchinterval for the run")
-    parser.add_argument("--ablate", action="store_true", help="the largest load without chunks / join window")
+    parser.add_argument(
+        "--steps-per-sync",
+        type=int,
+        nargs="+",
+        default=[8],
+        help="decode steps per look from the host; each value is measured on a scheduler of its own",
+    )
+    parser.add_argument("--check", action="store_true", help="graphed runs against eager steps first")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
 
@@ -284,75 +342,84 @@ def main() -> int:
             model, prompts, new_tokens=args.new_tokens, device=args.device
         )
         print("one at a time:", json.dumps(result["one_at_a_time"]), flush=True)
-    start = time.perf_counter()
-    scheduler = BatchScheduler(
-        model,
-        eos_token_id=2,
-        slots=args.slots,
-        max_length=args.max_length,
-        cuda_graphs=not args.no_cuda_graphs,
-    )
-    result["scheduler_start_s"] = time.perf_counter() - start
-    result["flush_interval_s"], result["join_window_s"] = scheduler.flush_interval, scheduler.join_window
-    result["cuda_graphs"] = scheduler.slots.cuda_graphs
-    result["cache_gb"] = scheduler.slots.cache_bytes / 1e9
-    print(
-        f"scheduler ready in {result['scheduler_start_s']:.1f} s, graphs {scheduler.slots.cuda_graphs}",
-        flush=True,
-    )
+    if args.check:
+        result["check"] = check(model, device=args.device)
+        print("check:", json.dumps(result["check"]), flush=True)
 
-    def load(name: str, *, count: int, requests: int, think: float, seed: int) -> dict:
-        figures = chats(
-            scheduler,
-            chats=count,
-            requests=requests,
-            think=think,
-            prompt=args.prompt,
-            new_tokens=args.new_tokens,
-            seed=seed,
-        )
-        if args.baseline:
-            figures["x_one_at_a_time"] = figures["tokens_per_s"] / result["one_at_a_time"]["tokens_per_s"]
-        print(f"{name}:", json.dumps(figures), flush=True)
-        return figures
+    def save() -> None:
+        if args.out:
+            args.out.write_text(json.dumps(result, indent=2), encoding="utf-8")
 
-    if args.baseline:
-        result["scheduler_one_at_a_time"] = load(
-            "scheduler, one at a time", count=1, requests=args.baseline, think=0, seed=1
+    result["runs"] = []
+    for index, steps in enumerate(args.steps_per_sync):
+        start = time.perf_counter()
+        scheduler = BatchScheduler(
+            model,
+            eos_token_id=2,
+            slots=args.slots,
+            max_length=args.max_length,
+            cuda_graphs=not args.no_cuda_graphs,
+            steps_per_sync=steps,
         )
-    result["chats"] = [
-        load(f"{count} chats", count=count, requests=args.requests, think=args.think, seed=count)
-        for count in args.chats
-    ]
-    # Saturated: every slot busy from the start, no pauses: the scheduler's ceiling.
-    result["saturated"] = load("saturated", count=args.slots, requests=2, think=0, seed=99)
-    if args.ablate:
-        count, settings = max(args.chats), (scheduler.flush_interval, scheduler.join_window)
-        result["ablations"] = []
-        for flush, join in ((0.0, settings[1]), (settings[0], 0.0), (0.0, 0.0)):
-            scheduler.flush_interval, scheduler.join_window = flush, join
-            figures = load(
-                f"{count} chats, flush {flush} s, join window {join} s",
-                count=count,
-                requests=args.requests,
-                think=args.think,
-                seed=count,
+        run = {
+            "steps_per_sync": steps,
+            "scheduler_start_s": time.perf_counter() - start,
+            "flush_interval_s": scheduler.flush_interval,
+            "join_window_s": scheduler.join_window,
+            "cuda_graphs": scheduler.slots.cuda_graphs,
+            "cache_gb": scheduler.slots.cache_bytes / 1e9,
+        }
+        result["runs"].append(run)
+        print(
+            f"steps per sync {steps}: scheduler ready in {run['scheduler_start_s']:.1f} s, "
+            f"graphs {scheduler.slots.cuda_graphs}",
+            flush=True,
+        )
+
+        def load(
+            name: str, *, count: int, requests: int, think: float, seed: int, scheduler=scheduler, steps=steps
+        ) -> dict:
+            figures = chats(
+                scheduler,
+                chats=count,
+                requests=requests,
+                think=think,
+                prompt=args.prompt,
+                new_tokens=args.new_tokens,
+                seed=seed,
             )
-            result["ablations"].append({"flush_interval_s": flush, "join_window_s": join, **figures})
-        scheduler.flush_interval, scheduler.join_window = settings
-    length = args.prompt + args.new_tokens // 2
-    result["step"] = [
-        step_alone(scheduler, batch=b, length=length, device=args.device)
-        for b in sorted({1, min(32, args.slots), args.slots})
-    ]
-    print("step:", json.dumps(result["step"]), flush=True)
-    if args.device == "cuda":
-        result["peak_gb"] = torch.cuda.max_memory_allocated() / 1e9
-    scheduler.close()
-    text = json.dumps(result, indent=2)
-    print(text)
-    if args.out:
-        args.out.write_text(text, encoding="utf-8")
+            if args.baseline:
+                figures["x_one_at_a_time"] = figures["tokens_per_s"] / result["one_at_a_time"]["tokens_per_s"]
+            print(f"k={steps} {name}:", json.dumps(figures), flush=True)
+            return figures
+
+        if args.baseline and index == 0:
+            run["scheduler_one_at_a_time"] = load(
+                "scheduler, one at a time", count=1, requests=args.baseline, think=0, seed=1
+            )
+        run["chats"] = [
+            load(f"{count} chats", count=count, requests=args.requests, think=args.think, seed=count)
+            for count in args.chats
+        ]
+        # Saturated: every slot busy from the start, no pauses: the scheduler's ceiling.
+        run["saturated"] = load("saturated", count=args.slots, requests=2, think=0, seed=99)
+        length = args.prompt + args.new_tokens // 2
+        run["step"] = [
+            step_alone(scheduler, batch=b, length=length, device=args.device)
+            for b in sorted({1, min(32, args.slots), args.slots})
+        ]
+        print(f"k={steps} step:", json.dumps(run["step"]), flush=True)
+        scheduler.close()
+        del scheduler, load  # `load` holds the scheduler too: freed before the next one is built
+        if args.device == "cuda":
+            import gc
+
+            gc.collect()
+            torch.cuda.empty_cache()
+            result["peak_gb"] = torch.cuda.max_memory_allocated() / 1e9
+        save()
+    save()
+    print(json.dumps(result, indent=2))
     return 0
 
 

@@ -18,9 +18,11 @@ dialogues decoded together by its batching scheduler when `--workers` > 1) or an
 server (NELLM_OPENAI_*). Per backend: the figures above, guard repairs, realizer fallbacks and
 generator failures per reply, and the reply latency (p50/p95 seconds to the first piece and to
 the whole reply). `report.json` keeps its keys for the first backend and adds one block per
-backend under `backends`. `--baseline` adds, per model backend, the original's approach: the
-model's words with only regex rules after the fact (`Negotiator(guarded=False)`; the Advisor
-still decides the act), so the table shows what the streaming guard prevents.
+backend under `backends`. `--baseline` adds, per model backend, the original's approach
+(`mlcore.negotiator.original.OriginalSeller`): the model's own words and decisions, its prompt
+without an Advisor hint, only the original's regex rules before and after it, no streaming guard
+and no realizer fallback, so the table shows what the Advisor and the guard add (the baseline's
+safety violations are expected and do not fail the run).
 """
 
 from __future__ import annotations
@@ -510,8 +512,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--baseline",
         action="store_true",
-        help="also run each model backend as the original did: its words with only regex rules after "
-        "the fact, no streaming guard (block NAME-baseline; its safety violations are expected)",
+        help="also run each model backend as the original did: no Advisor hint, the model's own words "
+        "and decisions with only the original's regex rules, no streaming guard (block NAME-baseline; "
+        "its safety violations are expected)",
     )
     parser.add_argument(
         "--workers", type=int, default=0, help="dialogues played at once (default: 1 for rules, 32 otherwise)"
@@ -580,10 +583,9 @@ def run(args: argparse.Namespace) -> int:
         examples = [v for block in guarded_blocks for v in block["violations"]][:3]
         print(f"SAFETY: {violations} violation(s), e.g. {examples}", file=sys.stderr)
         return 1
-    inconsistent = result["overall"]["consistency_violations"]
+    inconsistent = sum(block["overall"]["consistency_violations"] for block in guarded_blocks)
     if inconsistent:
-        print(
-            f"CONSISTENCY: {inconsistent} violation(s), e.g. {result['inconsistencies'][:3]}", file=sys.stderr
-        )
+        examples = [v for block in guarded_blocks for v in block["inconsistencies"]][:3]
+        print(f"CONSISTENCY: {inconsistent} violation(s), e.g. {examples}", file=sys.stderr)
         return 1
     return 0

@@ -89,7 +89,9 @@ def play(
     guarded: bool = True,
 ) -> Played:
     """A persona-driven buyer against the Negotiator (the realizer, or `generator`) until the
-    answer to a final offer; `style` and `persona` are drawn from `rng` when not given."""
+    answer to a final offer; `style` and `persona` are drawn from `rng` when not given.
+    `guarded=False`: the seller is `generator` as the original NELLM ran it (`OriginalSeller`:
+    no Advisor, no guard), for `evaluate --baseline`."""
     from mlcore.corpus.buyers import PERSONAS, BuyerSimulator
     from mlcore.negotiator.advisor import Market, SellerPolicy
     from mlcore.negotiator.pipeline import Negotiator
@@ -100,9 +102,13 @@ def play(
     policy = SellerPolicy(listing.price, floor, style or rng.choice(STYLES))
     policy = with_reserve(policy, secret=f"selfplay:{rng.randrange(2**63)}")
     market = Market(active_buyers=rng.randint(2, 4)) if rng.random() < 0.2 else None
-    seller = Negotiator(
-        policy=policy, listing=listing, generator=generator, seed=rng.randrange(2**31), guarded=guarded
-    )
+    seed = rng.randrange(2**31)
+    if guarded:
+        seller: Any = Negotiator(policy=policy, listing=listing, generator=generator, seed=seed)
+    else:
+        from mlcore.negotiator.original import OriginalSeller
+
+        seller = OriginalSeller(policy=policy, listing=listing, generator=generator)
     buyer = BuyerSimulator(persona=persona, listing=listing, floor=floor, rng=rng)
     events: list[Event] = []
     turns: list[Any] = []

@@ -2,13 +2,14 @@
 
 One `BatchScheduler` per model (per GPU) runs one thread. Each turn of its loop admits the
 requests that arrived since the last (their prompts run together through `SlotModel.prefill`,
-which also yields their first token; while others decode, an arrival waits up to `join_window`
-for company, so arrivals share a prefill), then decodes one token for every chat in the batch.
+which also yields their first token), then queues `steps_per_sync` decode steps for every chat
+in the batch, sampling included, as one CUDA graph, and looks at their tokens once: stops (end of
+text, a limit, a reader that closed) are found after the run and the tokens past them dropped.
 Each chat gets its first token at once and the rest in chunks, at most every `flush_interval`,
 so the loop wakes a few reader threads a step instead of all of them. A chat that finishes,
 hits its limit or is closed by its reader (the guard stopped it) leaves the batch at once and
 its slot is free for the next request. No request waits for a batch to finish: it waits at most
-for the join window and the step in flight.
+for the join window and the run of steps in flight.
 
 Callers in other threads (Celery's threads pool, the site's in-process pool, `evaluate`'s
 threads) call `submit()` and read the returned `TokenStream`; detokenising and guarding happen
@@ -29,7 +30,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from mlcore.llm.sampling import Sampling, sample, table
+from mlcore.llm.sampling import Sampling, SlotSampler
 from mlcore.llm.slots import SlotModel
 
 log = logging.getLogger(__name__)
@@ -60,15 +61,16 @@ class _Request:
     cancelled: threading.Event = field(default_factory=threading.Event)
     generated: int = 0
     slot: int = -1
-    generator: Any = None
     finished: bool = False
 
 
 @dataclass
 class _Launched:
-    """A step queued on the device: its requests, their tokens (host copy) and when it is ready."""
+    """Work queued on the device: its requests, the column of each in `tokens` (a host copy,
+    [steps, columns]) and when that copy is ready."""
 
     requests: list[_Request]
+    columns: list[int]
     tokens: Any
     ready: Any
 
@@ -141,17 +143,28 @@ class BatchScheduler:
         prefill_tokens: int = 8192,
         stream_timeout: float = 300.0,
         flush_interval: float = 0.025,
-        join_window: float = 0.02,
+        join_window: float | None = None,
+        steps_per_sync: int = 4,
     ) -> None:
         """`flush_interval`: a reader gets its tokens at most this often (its first at once), so
         the loop wakes a few readers a step, not every reader every step (on an H200 waking 64
-        reader threads a step cost ~3 ms of a 4.3 ms step). `join_window`: a request that
-        arrives while others decode waits up to this long for others to join with it, so that
-        arrivals share one prefill (an eager forward whose launches cost about a step) instead
-        of one prefill each; with nothing decoding, or enough waiting to fill the free slots,
-        it joins at once."""
+        reader threads a step cost ~3 ms of a 4.3 ms step).
+
+        `steps_per_sync`: decode steps queued together, sampling included, as one CUDA graph,
+        with one look from the host after them (vLLM's multi-step scheduling): the host's work
+        per step (launches, reading tokens, bookkeeping) is paid once per run of steps. A reply
+        that ends inside a run wastes the rest of the run in its slot (those tokens are
+        dropped), and an arrival joins after the run in flight.
+
+        `join_window`: a request that arrives while others decode waits up to this long for
+        others to join with it, so that arrivals share one prefill (an eager forward whose
+        launches cost about a step) instead of one each; with nothing decoding, or enough
+        waiting to fill the free slots, it joins at once. By default 20 ms with one step per
+        sync and none with more: arrivals during a run of steps share a prefill anyway."""
         import torch
 
+        if steps_per_sync < 1:
+            raise ValueError("steps_per_sync must be at least 1")
         self.torch = torch
         self.slots = SlotModel(model, slots=slots, max_length=max_length, cuda_graphs=cuda_graphs)
         self.eos = eos_token_id
@@ -159,7 +172,8 @@ class BatchScheduler:
         self.prefill_tokens = prefill_tokens
         self.stream_timeout = stream_timeout
         self.flush_interval = flush_interval
-        self.join_window = join_window
+        self.join_window = join_window if join_window is not None else 0.02 * (steps_per_sync == 1)
+        self.steps_per_sync = steps_per_sync
         self.steps: deque[tuple[int, ...]] = deque(maxlen=_HISTORY)
         self.prefills: deque[Prefill] = deque(maxlen=_HISTORY)
         self._ids = itertools.count(1)
@@ -170,15 +184,19 @@ class BatchScheduler:
         self._parked = False
         self._closed = False
         device = self.slots.device
-        self._seen = torch.zeros(slots, self.vocab, dtype=torch.bool, device=device)
+        self.sampler = SlotSampler(
+            slots=slots, vocab=self.vocab, eos=self.eos, device=device, tensor=self.slots.tensor
+        )
+        # What the graphed steps read and write, per slot: the next token and its position, and
+        # whether a chat holds the slot (an idle slot stays at position 0).
         self._next = torch.zeros(slots, dtype=torch.long, device=device)
         self._positions = torch.zeros(slots, dtype=torch.long, device=device)
-        self._batch: Any = None  # (requests, their slots, their sampling table) while unchanged
-        self._shared = torch.Generator(device=device)
-        self._shared.seed()
-        self._count = torch.zeros(slots, dtype=torch.long, device=device)  # tokens sampled, per slot
-        self._min = torch.zeros(slots, dtype=torch.long, device=device)  # min_new_tokens, per slot
-        self.slots.capture()
+        self._active = torch.zeros(slots, dtype=torch.long, device=device)
+        self._out = torch.zeros(steps_per_sync, slots, dtype=torch.long, device=device)
+        self._batch: list[_Request] | None = None  # the running requests while unchanged
+        if self.slots.cuda_graphs:  # recorded before any chat: warming up writes position 0
+            for bucket in self.slots.buckets:
+                self._run(bucket)
         self._thread = threading.Thread(target=self._loop, name=THREAD_NAME, daemon=True)
         self._thread.start()
 
@@ -225,7 +243,7 @@ class BatchScheduler:
 
     @contextlib.contextmanager
     def paused(self) -> Iterator[None]:
-        """Hold the loop between two steps (tests: submit several requests into one step)."""
+        """Hold the loop between two runs of steps (tests: submit several requests into one)."""
         with self._cv:
             self._pausing += 1
             self._cv.notify_all()
@@ -265,8 +283,8 @@ class BatchScheduler:
                     break
             try:
                 with self.torch.inference_mode():
-                    # The next step is queued on the GPU before the last one's tokens are handed
-                    # out, so the GPU decodes while this thread does the Python work.
+                    # The next steps are queued on the GPU before the last ones' tokens are
+                    # handed out, so the GPU decodes while this thread does the Python work.
                     launched = [self._launch()] if self._running and not self._pausing else []
                     for done in in_flight:
                         self._deliver(done)
@@ -280,6 +298,7 @@ class BatchScheduler:
                     self._running.clear()
                     self._batch = None
                 self._positions.zero_()
+                self._active.zero_()
                 for request in failed:
                     request.out.put(exc)
         with self._cv:
@@ -290,7 +309,6 @@ class BatchScheduler:
 
     def _admit(self) -> _Launched | None:
         """Prefill the waiting requests into free slots; their first tokens come back queued."""
-        torch = self.torch
         with self._cv:
             free = [s for s in range(self.slots.slots) if s not in self._running]
             if (
@@ -323,90 +341,80 @@ class BatchScheduler:
             for request in joining:
                 request.out.put(exc)
             raise
-        tensor = self.slots.tensor
-        rows = tensor(slots)
-        self._seen[rows] = False
-        self._seen[
-            tensor([r.slot for r in joining for _ in r.prompt]),
-            tensor([t for r in joining for t in r.prompt]),
-        ] = True
-        for request in joining:
-            if request.seed is not None:
-                request.generator = torch.Generator(device=self.slots.device)
-                request.generator.manual_seed(request.seed)
-        self._positions[rows] = tensor([len(r.prompt) for r in joining])
-        self._count[rows] = 0
-        self._min[rows] = tensor([r.min_new_tokens for r in joining])
+        self.sampler.join(
+            slots,
+            [r.sampling for r in joining],
+            seeds=[r.seed for r in joining],
+            min_new_tokens=[r.min_new_tokens for r in joining],
+            prompts=[r.prompt for r in joining],
+        )
+        rows = self.slots.tensor(slots)
+        tokens = self.sampler.draw(logits, rows)
+        self._next[rows] = tokens
+        self._positions[rows] = self.slots.tensor([len(r.prompt) for r in joining])
+        self._active.index_fill_(0, rows, 1)
         self.prefills.append(Prefill(tuple(r.id for r in joining), running))
         with self._cv:
             for request in joining:
                 self._running[request.slot] = request
             self._batch = None
-        return self._sample(joining, logits, rows, self._table_for(joining))
+        return self._queued(joining, list(range(len(joining))), tokens[None])
 
-    def _table_for(self, requests: list[_Request]) -> Any:
-        return table([r.sampling for r in requests], vocab=self.vocab, tensor=self.slots.tensor)
+    def _run(self, bucket: int) -> Any:
+        """`steps_per_sync` decode steps of every slot, sampling included, through the bucket's
+        CUDA graph: the tokens, [steps, slots]."""
+
+        def steps() -> Any:
+            last = self.slots.max_length - 1
+            for step in range(self.steps_per_sync):
+                logits = self.slots.step(self._next, self._positions, bucket)
+                tokens = self.sampler.draw(logits, self.slots.rows)
+                self._next.copy_(tokens)
+                self._out[step].copy_(tokens)
+                # A chat that reaches the end of its row inside the run stays on its last
+                # position: what it decodes there is past its limit and dropped.
+                self._positions.add_(self._active).clamp_(max=last)
+            return self._out
+
+        return self.slots.graphed(("steps", bucket), steps)
 
     def _launch(self) -> _Launched:
-        """Queue one decode step for the batch and its sampling; nothing waits for the GPU."""
-        if self._batch is None:  # the batch changed: its rows and settings, once per change
-            requests = list(self._running.values())
-            slots = self.slots.tensor([r.slot for r in requests])
-            self._batch = (requests, slots, self._table_for(requests))
-        requests, slots, settings = self._batch
-        self.steps.append(tuple(r.id for r in requests))
-        # +2: the steps in flight (a prefill's first token, a decode step) are not counted yet.
-        longest = max(len(r.prompt) + r.generated for r in requests) + 2
-        logits = self.slots.decode(
-            self._next, self._positions, longest=min(longest, self.slots.max_length - 1)
-        )
-        self._positions[slots] += 1
-        return self._sample(requests, logits[slots], slots, settings)
+        """Queue `steps_per_sync` decode steps for the batch; nothing waits for the GPU."""
+        if self._batch is None:
+            self._batch = list(self._running.values())
+        requests = self._batch
+        ids = tuple(r.id for r in requests)
+        self.steps.extend([ids] * self.steps_per_sync)
+        # The tokens in flight (a prefill's first, the run before this one) are not counted yet.
+        longest = max(len(r.prompt) + r.generated for r in requests) + 2 * self.steps_per_sync + 1
+        bucket = self.slots.bucket_for(min(longest, self.slots.max_length - 1))
+        return self._queued(requests, [r.slot for r in requests], self._run(bucket))
 
-    def _sample(self, requests: list[_Request], logits: Any, rows: Any, settings: Any) -> _Launched:
-        if any(r.min_new_tokens for r in requests):  # counted on the device: no wait for the GPU
-            barred = self._count[rows] < self._min[rows]
-            logits[:, self.eos] = logits[:, self.eos].masked_fill(barred, float("-inf"))
-        self._count[rows] += 1
-        tokens = sample(
-            logits,
-            seen=self._seen[rows],
-            rows=settings,
-            generators=[r.generator for r in requests],
-            shared=self._shared,
-        )
-        self._next[rows] = tokens
-        self._seen[rows, tokens] = True
+    def _queued(self, requests: list[_Request], columns: list[int], tokens: Any) -> _Launched:
+        """`tokens` copied to the host behind the queued work, and an event that marks the copy."""
         if self.slots.device.type != "cuda":
-            return _Launched(requests, tokens, None)
-        host = self.torch.empty(len(requests), dtype=tokens.dtype, pin_memory=True)
+            return _Launched(requests, columns, tokens.clone(), None)
+        host = self.torch.empty(tokens.shape, dtype=tokens.dtype, pin_memory=True)
         host.copy_(tokens, non_blocking=True)
         done = self.torch.cuda.Event()
         done.record()
-        return _Launched(requests, host, done)
+        return _Launched(requests, columns, host, done)
 
     def _deliver(self, launched: _Launched) -> None:
         """Hand the requests their tokens (in chunks) and retire the ones that are done."""
         if launched.ready is not None:
             launched.ready.synchronize()
         now = time.monotonic()
+        rows = launched.tokens.tolist()
         done: list[_Request] = []
-        for request, token in zip(launched.requests, launched.tokens.tolist(), strict=True):
-            if request.finished:  # it left after the step before; this token was decoded anyway
+        for request, column in zip(launched.requests, launched.columns, strict=True):
+            if request.finished:  # it left before these steps' tokens came back: dropped
                 continue
-            if request.cancelled.is_set():
+            first = request.generated == 0
+            if self._take(request, [row[column] for row in rows]):
                 done.append(request)
-                continue
-            request.generated += 1
-            if token == self.eos:
-                done.append(request)
-                continue
-            request.pending.append(token)
-            full = len(request.prompt) + request.generated >= self.slots.max_length
-            if request.generated >= request.max_new_tokens or full:
-                done.append(request)
-            elif request.generated == 1:  # the first token at once; chats that joined together
-                self._flush(request, now + self.flush_interval * (request.slot % 8) / 8)  # stagger
+            elif first:  # the first token at once; chats that joined together flush apart
+                self._flush(request, now + self.flush_interval * (request.slot % 8) / 8)
             elif now >= request.flush_at:
                 self._flush(request, now)
         if done:
@@ -415,12 +423,31 @@ class BatchScheduler:
                     request.finished = True
                     self._running.pop(request.slot, None)
                 self._batch = None
-            # An idle slot decodes at position 0, so it never widens the attention window.
-            self._positions[self.slots.tensor([r.slot for r in done])] = 0
+            rows_done = self.slots.tensor([r.slot for r in done])
+            # An idle slot decodes at position 0, so it never widens the attention window. (A fill,
+            # not `[rows] = 0`: a host scalar is copied from pageable memory, which waits for the
+            # run of steps in flight.)
+            self._positions.index_fill_(0, rows_done, 0)
+            self._active.index_fill_(0, rows_done, 0)
             for request in done:
                 if request.pending:
                     self._flush(request, now)
                 request.out.put(_END)
+
+    def _take(self, request: _Request, tokens: list[int]) -> bool:
+        """Count a request's new tokens into its pending list; whether the reply is over (its
+        reader closed it, end of text, its limit, the end of its cache row)."""
+        for token in tokens:
+            if request.cancelled.is_set():
+                return True
+            request.generated += 1
+            if token == self.eos:
+                return True
+            request.pending.append(token)
+            full = len(request.prompt) + request.generated >= self.slots.max_length
+            if request.generated >= request.max_new_tokens or full:
+                return True
+        return request.cancelled.is_set()
 
     def _flush(self, request: _Request, now: float) -> None:
         request.out.put(request.pending)

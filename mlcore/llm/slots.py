@@ -16,6 +16,7 @@ checks its logits against the model's own forward.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -65,7 +66,8 @@ class SlotModel:
         self.positions = torch.arange(max_length, device=self.device)
         self.buckets = buckets(max_length)
         self.cuda_graphs = cuda_graphs and self.device.type == "cuda"
-        self._graphs: dict[int, tuple[Any, Any, Any, Any]] = {}
+        self._graphs: dict[Any, tuple[Any, Any]] = {}
+        self._inputs: dict[Any, tuple[Any, Any]] = {}
 
     def tensor(self, values: list, *, dtype: Any = None) -> Any:
         """`values` on the device without waiting for it: a plain copy from pageable memory
@@ -161,7 +163,11 @@ class SlotModel:
 
     # --- decode: one token for every slot ------------------------------------------------------------
 
-    def _decode(self, ids: Any, positions: Any, bucket: int) -> Any:
+    def step(self, ids: Any, positions: Any, bucket: int) -> Any:
+        """One decode step, eagerly: the next-token logits of every slot, [slots, vocab] float32;
+        slot i reads `ids[i]` at `positions[i]` (an idle slot: any token at 0, ignored) and
+        attends over the first `bucket` positions of its cache row. No host sync: it can be
+        recorded in a CUDA graph (`graphed`)."""
         mask = self._additive(self.positions[:bucket] <= positions[:, None])[:, None, None, :]
 
         def attend(layer: int, key: Any, value: Any) -> tuple[Any, Any, Any]:
@@ -175,49 +181,44 @@ class SlotModel:
         return next(b for b in self.buckets if b > longest)
 
     def decode(self, ids: Any, positions: Any, *, longest: int) -> Any:
-        """The next-token logits of every slot, [slots, vocab]: slot i reads token `ids[i]` at
-        position `positions[i]` (an idle slot: any token at 0, its output ignored); `longest`
-        is the largest position, known to the caller without a device sync."""
+        """`step` through a CUDA graph for the bucket that holds `longest` (the largest position,
+        known to the caller without a device sync)."""
         bucket = self.bucket_for(longest)
-        with self.torch.inference_mode():
-            graph = self._graph(bucket) if self.cuda_graphs else None
-            if graph is None:
-                return self._decode(ids, positions, bucket)
-            cuda_graph, ids_in, positions_in, logits_out = graph
-            ids_in.copy_(ids)
-            positions_in.copy_(positions)
-            cuda_graph.replay()
-            return logits_out
-
-    def capture(self) -> None:
-        """Record one CUDA graph per cache bucket, before any chat is served: warming up writes
-        position 0 of every slot. A model that cannot be captured decodes eagerly."""
         if not self.cuda_graphs:
-            return
-        with self.torch.inference_mode():
-            for bucket in self.buckets:
-                if self._graph(bucket) is None:
-                    return
+            with self.torch.inference_mode():
+                return self.step(ids, positions, bucket)
+        if ("decode", bucket) not in self._inputs:
+            self._inputs["decode", bucket] = (self.torch.zeros_like(ids), self.torch.zeros_like(positions))
+        ids_in, positions_in = self._inputs["decode", bucket]
+        ids_in.copy_(ids)
+        positions_in.copy_(positions)
+        return self.graphed(("decode", bucket), lambda: self.step(ids_in, positions_in, bucket))
 
-    def _graph(self, bucket: int) -> tuple[Any, Any, Any, Any] | None:
-        if bucket in self._graphs:
-            return self._graphs[bucket]
+    def graphed(self, key: Any, work: Callable[[], Any]) -> Any:
+        """`work()` replayed from the CUDA graph recorded on its first call under `key`, else
+        run eagerly (no CUDA, or a model that cannot be captured). `work` must read and write
+        the same tensors on every call; what it returns is the graph's output buffer, valid
+        until the next replay. Recording runs `work` twice first (warm-up)."""
         torch = self.torch
-        ids_in = torch.zeros(self.slots, dtype=torch.long, device=self.device)
-        positions_in = torch.zeros(self.slots, dtype=torch.long, device=self.device)
-        try:
-            side = torch.cuda.Stream()
-            side.wait_stream(torch.cuda.current_stream())
-            with torch.cuda.stream(side):
-                for _ in range(2):
-                    self._decode(ids_in, positions_in, bucket)
-            torch.cuda.current_stream().wait_stream(side)
-            graph = torch.cuda.CUDAGraph()
-            with torch.cuda.graph(graph):
-                logits_out = self._decode(ids_in, positions_in, bucket)
-        except Exception as exc:  # e.g. a quantized kernel that syncs: eager decoding still works
-            log.warning("CUDA graph capture failed (%s); decoding without graphs", exc)
-            self.cuda_graphs = False
-            return None
-        self._graphs[bucket] = (graph, ids_in, positions_in, logits_out)
-        return self._graphs[bucket]
+        with torch.inference_mode():
+            if not self.cuda_graphs:
+                return work()
+            if key not in self._graphs:
+                try:
+                    side = torch.cuda.Stream()
+                    side.wait_stream(torch.cuda.current_stream())
+                    with torch.cuda.stream(side):
+                        for _ in range(2):
+                            work()
+                    torch.cuda.current_stream().wait_stream(side)
+                    graph = torch.cuda.CUDAGraph()
+                    with torch.cuda.graph(graph):
+                        out = work()
+                except Exception as exc:  # e.g. a quantized kernel that syncs: eager still works
+                    log.warning("CUDA graph capture failed (%s); decoding without graphs", exc)
+                    self.cuda_graphs = False
+                    return work()
+                self._graphs[key] = (graph, out)
+            graph, out = self._graphs[key]
+            graph.replay()
+            return out

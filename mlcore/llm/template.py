@@ -53,6 +53,12 @@ SYSTEM = (
     "다음은 중고거래 판매자와 구매자의 가격 협상 대화입니다. 판매자는 [전략] 줄이 정한 행동과 가격에 맞춰, "
     "상품 설명을 근거로 한두 문장으로 정중하게 답합니다."
 )
+# The original's system sentence (a seller who proposes a price to agree on, with reasons), for
+# the hint-free prompt of `evaluate --baseline`.
+ORIGINAL_SYSTEM = (
+    "다음은 중고거래 판매자와 구매자의 가격 협상 대화입니다. 판매자는 상품 설명을 근거로 합의할 가격을 "
+    "이유와 함께 제안합니다."
+)
 HINT_RE = re.compile(r"\[전략: ([a-z_]+)(?: (\d+))?\]")
 FACTS_RE = re.compile(r"\[근거: ([^\]\n]*)\]")
 # An answer's hint when the description says nothing on what was asked: the reply says so.
@@ -201,9 +207,9 @@ def dialogue_hints(events: Sequence[Event], *, listing: Listing, floor: int | No
 # --- text pieces, shared by the dataset (token by token) and the prompt (as one string) ----------
 
 
-def header_text(listing: Listing) -> str:
+def header_text(listing: Listing, *, system: str = SYSTEM) -> str:
     return (
-        f"{SYSTEM}\n\n제목: {listing.title}\n상품 설명: {listing.description}\n상품 가격: {listing.price}원\n"
+        f"{system}\n\n제목: {listing.title}\n상품 설명: {listing.description}\n상품 가격: {listing.price}원\n"
     )
 
 
@@ -267,14 +273,19 @@ def _as_event(item: Any) -> Event:
     return Event(role, message)
 
 
-def render_history(listing: Listing, events: Sequence[Any], *, floor: int | None, eos_token: str) -> str:
+def render_history(
+    listing: Listing, events: Sequence[Any], *, floor: int | None, eos_token: str, hints: bool = True
+) -> str:
+    """The header and the turns; `hints=False`: the original's template (its system sentence,
+    no `[전략]` lines)."""
     events = [_as_event(e) for e in events]
-    parts = [header_text(listing)]
+    parts = [header_text(listing, system=SYSTEM if hints else ORIGINAL_SYSTEM)]
     for event, hint in zip(events, dialogue_hints(events, listing=listing, floor=floor), strict=True):
         if hint is None:
             parts.append(buyer_text(event.message))
         else:
-            parts.append(seller_prefix_text(hint) + seller_body_text(event.message) + eos_token)
+            prefix = seller_prefix_text(hint) if hints else f"\n{SELLER}:"
+            parts.append(prefix + seller_body_text(event.message) + eos_token)
     return "".join(parts)
 
 
@@ -289,9 +300,14 @@ def render_prompt(
     """The inference prompt: the conversation so far, the Decision's hint and `판매자:`.
 
     `history` holds Events, {"role", "message"} dicts or (role, message) pairs, ending with the
-    buyer's message; `decision` is an Advisor Decision (or anything with act / price / quote).
+    buyer's message; `decision` is an Advisor Decision (or anything with act / price / quote),
+    or None for the original's prompt with no hint at all (`evaluate --baseline`).
     The floor, where given, only keeps past hints from stating it, as in training data.
     """
+    if decision is None:
+        return (
+            render_history(listing, history, floor=floor, eos_token=eos_token, hints=False) + f"\n{SELLER}:"
+        )
     return render_history(listing, history, floor=floor, eos_token=eos_token) + seller_prefix_text(
         hint_from_decision(decision)
     )

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from mlcore.negotiator.advisor import Act, Advisor, Decision, Market, SellerPolicy
-from mlcore.negotiator.guard import ANY_TOKEN, ROLE_LABEL, check, guard_reply, safe_wording
+from mlcore.negotiator.guard import ANY_TOKEN, check, guard_reply, safe_wording
 from mlcore.negotiator.realizer import realize
 from mlcore.schema import BUYER, Event, Listing
 
@@ -76,7 +76,6 @@ class Turn:
 # A piece of streamed text is released at the end of a sentence or clause, so that an amount
 # is never checked half-written ("3만" of "3만5천원").
 _BOUNDARY = re.compile(r"[.!?~。\n]+\s+|,\s+")
-_DIGIT_PRICE = re.compile(r"\d{1,3}(?:,\d{3})+|\d{4,}")  # what the original's regex rules read
 # The answers to a final offer. Their token is the protocol's, fixed by the act; the corpus keeps
 # the original's bare pair (`##<price>##`, `##<수락>##`), so a model learns nothing else there and
 # its answer came out bare (an accepted deal without a word of the next step) or was replaced as
@@ -94,10 +93,8 @@ class Negotiator:
         generator: Generator | None = None,
         state: dict | None = None,
         seed: int | None = None,
-        guarded: bool = True,
     ) -> None:
         self.policy = policy
-        self.guarded = guarded  # False only for `evaluate --baseline`: the original's approach
         self.listing = listing
         self.generator: Generator = generator or RuleGenerator(seed=seed)
         self.final_wording: Generator = self.generator if generator is None else RuleGenerator(seed=seed)
@@ -133,8 +130,6 @@ class Negotiator:
         pending = ""
         # The generator sees the conversation up to and including the message it answers.
         conversation = [*history, Event(BUYER, buyer_message)]
-        if not self.guarded:
-            return self._respond_as_the_original(decision, conversation, emit, seed)
         failed = False
         failure: str | None = None
         stream: Any = None
@@ -189,28 +184,6 @@ class Negotiator:
             emit(piece)
         text = emitted + tail if emitted and not self._problems(emitted + tail, decision) else fallback
         return Turn(decision=decision, text=text, generator="rules-fallback", repaired=True, failure=failure)
-
-    def _respond_as_the_original(
-        self, decision: Decision, conversation: list[Event], emit: Callable[[str], None], seed: int
-    ) -> Turn:
-        """The original's approach, for `evaluate --baseline` only: the model's words as written,
-        with only regex rules after the fact (role labels cut; a reply writing a number below
-        the floor in digits replaced). Never used by the site."""
-        failure = None
-        try:
-            raw = "".join(
-                self.generator.stream(listing=self.listing, history=conversation, decision=decision)
-            )
-        except Exception as exc:
-            raw, failure = "", f"{type(exc).__name__}: {exc}"[:200]
-        text = ROLE_LABEL.sub("", raw).strip()
-        digits = [int(d.replace(",", "")) for d in _DIGIT_PRICE.findall(text)]
-        generator = self.generator.name
-        if failure or not text or any(d < self.policy.floor_price for d in digits):
-            text = safe_wording(decision, policy=self.policy, listing=self.listing, seed=seed)
-            generator = "rules-fallback"
-        emit(text)
-        return Turn(decision, text, generator, repaired=text != raw, failure=failure)
 
     def _problems(self, text: str, decision: Decision, *, partial: bool = False) -> list[str]:
         return check(text, decision=decision, policy=self.policy, partial=partial, listing=self.listing)
