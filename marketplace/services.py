@@ -320,11 +320,17 @@ def report_create(
 
 
 def report_handle(*, report: Report, action: str) -> Report:
-    """A moderator's action on a report: hide the listing, warn or suspend the user, or dismiss."""
+    """A moderator's action on a report: hide the listing, warn or suspend the user, or dismiss.
+    Each acts on what was reported, never on the reporter: "hide" hides the reported user's own
+    listing (a listing report, or a chat report against its seller); a report about a buyer has
+    nothing to hide and is refused (MarketError), so the seller who reported a buyer in a chat
+    on their listing never loses the listing for it."""
     with transaction.atomic():
         if action == "hide":
-            if report.listing is not None:
-                listing_set_hidden(listing=report.listing, hidden=True)
+            listing = report.listing
+            if listing is None or listing.seller_id != report.target_user_id:
+                raise MarketError("신고 대상의 판매글이 없어 숨길 수 없어요. 경고나 이용 정지를 써 주세요.")
+            listing_set_hidden(listing=listing, hidden=True)
             note, state = "판매글 숨김", Report.State.RESOLVED
         elif action == "warn":
             Profile.objects.filter(user=report.target_user).update(warnings=F("warnings") + 1)

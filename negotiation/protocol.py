@@ -23,7 +23,7 @@ from mlcore.schema import ACCEPT_TOKEN, DENY_TOKEN, FINAL_OFFER_RE, MAX_PRICE, A
 # Client → server
 MESSAGE = "message"
 OFFER = "offer"
-# … from the listing's seller (takeover and handback: staff too)
+# … from the listing's seller only (staff read the chat, they do not act in it)
 TAKEOVER = "takeover"
 HANDBACK = "handback"
 ACCEPT = "accept"
@@ -264,11 +264,19 @@ def parse_selling(content: Any) -> SellingRequest:
     return SellingRequest(kind, target)
 
 
+# The answer to a final offer, as the chat list and the cockpit say it (the chat shows a badge).
+_VERDICT_WORDS = ((ACCEPT_TOKEN, "제안을 수락했어요"), (DENY_TOKEN, "제안을 거절했어요"))
+
+
 def message_preview(text: str | None) -> str:
-    """A message as one short line for the cockpit: protocol tokens in words."""
-    text = FINAL_OFFER_RE.sub(lambda m: f"최종 제안 {int(m.group(1).replace(',', '')):,}원", text or "")
-    text = text.replace(ACCEPT_TOKEN, "[수락]").replace(DENY_TOKEN, "[거절]")
-    return " ".join(text.split())[:LAST_MESSAGE_CHARS]
+    """A message as one short line for the chat list and the cockpit: protocol tokens in words
+    ("가격 제안 280,000원", "제안을 수락했어요 · …"), never raw."""
+    text = text or ""
+    lead = next((words for token, words in _VERDICT_WORDS if token in text), "")
+    for token, _words in _VERDICT_WORDS:
+        text = text.replace(token, "")
+    text = FINAL_OFFER_RE.sub(lambda m: f"가격 제안 {int(m.group(1).replace(',', '')):,}원", text)
+    return " · ".join(part for part in (lead, " ".join(text.split())) if part)[:LAST_MESSAGE_CHARS]
 
 
 def cockpit_row(session: Any) -> dict[str, Any]:

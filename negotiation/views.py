@@ -35,7 +35,7 @@ def session_detail(request: HttpRequest, session_id: int) -> HttpResponse:
     role = selectors.session_role(session=session, user=request.user)
     # Only public listing fields reach the template (never the floor price).
     listing = session.listing
-    is_seller = role == "seller" or (request.user.is_staff and role == "staff")
+    is_seller = role == "seller"
     context = {
         "chat_id": session.pk,
         "chat_state": session.get_state_display(),
@@ -46,6 +46,8 @@ def session_detail(request: HttpRequest, session_id: int) -> HttpResponse:
         "listing_status": listing.get_status_display(),
         "listing_url": listing.get_absolute_url(),
         "is_seller": is_seller,
+        # Staff may cancel a reservation (a listing's state is moderation's business), no more.
+        "can_cancel": is_seller or role == "staff",
         # The other party, for their profile (매너, 차단) and the report link.
         "other_party": listing.seller if role == "buyer" else session.buyer,
         "open_questions": selectors.session_open_questions(session=session) if is_seller else [],
