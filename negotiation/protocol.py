@@ -3,7 +3,7 @@
 client → server: {"type": "message", "text": str} | {"type": "offer", "price": int}
                  | {"type": "takeover" | "handback" | "accept" | "decline"} (the seller's)
                  | {"type": "read" | "typing"} | {"type": "feedback", "natural": bool, "comment": str}
-server → client: history, message, typing, chunk, state, error (builders below).
+server → client: history, message, typing, chunk, state, read, retract, error (builders below).
 
 Every payload a buyer can receive is built here from explicit fields, so nothing private
 (the floor price, the Advisor's state or decision) can leak by serialising a model wholesale.
@@ -39,6 +39,7 @@ TYPING = "typing"
 CHUNK = "chunk"
 STATE = "state"
 RETRACT = "retract"
+READ_UP_TO = "read"  # {"role": "buyer" | "seller", "up_to": id}: that side has seen up to there
 ERROR = "error"
 
 
@@ -188,6 +189,8 @@ def state_dict(session: Any, *, typing: bool | None = None) -> dict[str, Any]:
         "feedback_given": session.feedback_natural is not None,
         # Final offers the buyer may still send: the one turned down last of them ends the chat.
         "final_offers_left": _final_offers_left(session),
+        # Each side's read mark (a message id): the page marks one's own bubbles 1 / 읽음.
+        "read": {"buyer": session.buyer_read_id, "seller": session.seller_read_id},
     }
 
 
@@ -224,6 +227,10 @@ def state_event(session: Any, *, typing: bool | None = None) -> dict[str, Any]:
     return {"type": STATE, **state_dict(session, typing=typing)}
 
 
+def read_event(role: str, up_to: int) -> dict[str, Any]:
+    return {"type": READ_UP_TO, "role": role, "up_to": up_to}
+
+
 def retract_event(reply_to: int) -> dict[str, Any]:
     """The reply being streamed for `reply_to` was stopped and never stored: drop its text."""
     return {"type": RETRACT, "reply_to": reply_to}
@@ -239,7 +246,8 @@ BUYER_TYPING = "buyer_typing"
 LAST_MESSAGE_CHARS = 80
 
 
-def buyer_name(user: Any) -> str:
+def member_name(user: Any) -> str:
+    """The name the site shows for a member: their nickname (the username if they have none)."""
     profile = getattr(user, "profile", None)
     return profile.nickname if profile is not None else user.username
 
@@ -293,7 +301,7 @@ def cockpit_row(session: Any) -> dict[str, Any]:
             "status": listing.status,
             "status_label": listing.get_status_display(),
         },
-        "buyer": buyer_name(session.buyer),
+        "buyer": member_name(session.buyer),
         "state": session.state,
         "label": session.get_state_display(),
         "bot_offer": session.last_bot_offer,

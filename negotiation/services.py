@@ -380,15 +380,16 @@ def session_read(
         session = selectors.session_for_user(session_id=session_id, user=user)
     if session is None:
         raise ChatError("forbidden", "이 대화에 참여할 수 없어요.")
-    field = {Role.BUYER: "buyer_read_id", Role.SELLER: "seller_read_id"}.get(
-        selectors.session_role(session=session, user=user)
-    )
+    role = selectors.session_role(session=session, user=user)
+    field = {Role.BUYER: "buyer_read_id", Role.SELLER: "seller_read_id"}.get(role)
     if last is None:
         last = session.messages.aggregate(last=Max("id"))["last"] or 0
     if field is None or not last:
         return last
     if ChatSession.objects.filter(pk=session_id, **{f"{field}__lt": last}).update(**{field: last}):
         events.cockpit_refresh(session_id=session_id)
+        # The other side's page turns its "1" into 읽음 at once.
+        events.after_commit(lambda: events.session_send(session_id, protocol.read_event(role, last)))
     return last
 
 

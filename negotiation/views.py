@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from marketplace.models import Listing
 
-from . import selectors, services
+from . import protocol, selectors, services
 from .protocol import ProtocolError
 
 
@@ -45,6 +45,10 @@ def session_detail(request: HttpRequest, session_id: int) -> HttpResponse:
         "listing_price": listing.price,
         "listing_status": listing.get_status_display(),
         "listing_url": listing.get_absolute_url(),
+        "listing_photo": listing.photos.first(),
+        # Initials for the bubbles' avatars (no profile photos on this site).
+        "seller_name": protocol.member_name(listing.seller),
+        "buyer_name": protocol.member_name(session.buyer),
         "is_seller": is_seller,
         # Staff may cancel a reservation (a listing's state is moderation's business), no more.
         "can_cancel": is_seller or role == "staff",

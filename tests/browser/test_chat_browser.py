@@ -89,6 +89,27 @@ def test_two_buyers_one_acceptance(chromium, server):
     shoot(bob_page, "chat-accepted-390")
     shoot(charlie_page, "chat-reserved-390")
 
+    # A messenger's screen: no site footer, the site header gives way on a phone, and one short
+    # bar (photo, title, price, status) stays on top while the chat scrolls under it.
+    assert bob_page.locator("footer.footer").count() == 0
+    assert bob_page.locator(".topbar").is_hidden()
+    bob_page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+    head = bob_page.locator(".chat__head").bounding_box()
+    assert head["y"] == 0 and head["height"] <= 56, head
+    expect(bob_page.locator(".chat__head")).to_contain_text("400,000원")
+    expect(bob_page.locator(".chat__head")).to_contain_text("예약중")
+    top = bob_page.locator(".chat__top").bounding_box()
+    assert top["height"] <= 150, top  # the bar and the deal's banner: under a fifth of the screen
+    # Who talks: the bot's bubbles wear the bot's mark, once per run; the buyer's own have none.
+    bot_runs = bob_page.locator(".bubble--bot:not(.bubble--cont)")
+    expect(bob_page.locator(".bubble--bot .bubble__avatar--bot")).to_have_count(bot_runs.count())
+    assert bob_page.locator(".bubble--buyer .bubble__avatar").count() == 0
+    expect(bob_page.locator(".bubble--buyer .bubble__read").last).to_have_text("읽음")  # the bot answered
+    bob_page.set_viewport_size({"width": 1280, "height": 800})
+    assert bob_page.locator(".topbar").is_visible()  # the desktop keeps the site's header
+    shoot(bob_page, "chat-accepted-1280")
+    bob_page.set_viewport_size({"width": 390, "height": 844})
+
     # The seller watches the bot: each reply with the Advisor's move beside it, and the button
     # that cancels the reservation.
     seller_context = chromium.new_context(locale="ko-KR", viewport={"width": 390, "height": 844})
