@@ -18,6 +18,10 @@ def of_type(kind: str):
     return lambda e: e["type"] == kind
 
 
+def message_of(role: str):
+    return lambda e: e["type"] == "message" and e["message"]["role"] == role
+
+
 async def test_the_other_side_hears_when_its_messages_are_read(people, listing):
     session = await database_sync_to_async(services.session_open)(listing=listing, buyer=people["bob"])
     seller = await joined(people["alice"], session.pk)
