@@ -45,6 +45,18 @@ def test_browse_like_report_sell_review(chromium, live_server, transactional_db,
     assert sum(1 for y in bottoms if y <= 844) >= 5, bottoms  # 5+ whole rows on the first phone screen
     assert re.search(r"(잠실동|성수동|망원동) · ", rows.first.inner_text())
     assert page.locator(".card-item__counts span[title^='관심']").count() >= 3
+    # The filter row fits a 390 px phone whole (가격 included); narrower, it scrolls with a cue.
+    price = page.locator(".filters__more summary")
+    assert price.bounding_box()["x"] + price.bounding_box()["width"] <= 390 - 16 + 1
+    assert "chips-wrap--more" not in page.locator(".filters-wrap").get_attribute("class")
+    page.set_viewport_size({"width": 320, "height": 844})
+    page.wait_for_function("document.querySelector('.filters-wrap').classList.contains('chips-wrap--more')")
+    page.click(".filters-wrap [data-chips-next]")
+    page.wait_for_function(
+        "(() => { const r = document.querySelector('.filters__more summary').getBoundingClientRect();"
+        " return r.right <= 320 - 16 + 1; })()"
+    )
+    page.set_viewport_size({"width": 390, "height": 844})
 
     # English query, a sort and 거래 가능만 보기.
     page.fill("input[name=q]", "ipad")
