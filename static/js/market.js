@@ -132,7 +132,7 @@
         moves.append(button);
       });
       tile.prepend(badge);
-      tile.append(moves);
+      tile.querySelector("img").after(moves); // the buttons line up under every photo
     }
     function move(tile, step) {
       var all = tiles();
