@@ -336,8 +336,8 @@
     },
     failed: function () { return "아쉽지만 협상이 결렬되었어요."; },
     waiting: function (s) {
-      return "이 상품은 다른 구매자와 거래가 성사되어 예약중이에요." +
-        (s.standing_offer ? " 남겨 두신 제안: " + fmtWon(s.standing_offer) : " '가격 제안'으로 희망 가격을 남겨 둘 수 있어요.");
+      return ["이 상품은 다른 구매자와 거래가 성사되어 예약중이에요.",
+        s.standing_offer ? "남겨 두신 제안: " + fmtWon(s.standing_offer) : "'가격 제안'으로 희망 가격을 남겨 둘 수 있어요."];
     },
     closed: function () { return "이 협상은 종료되었어요."; },
     seller: function () {
@@ -389,6 +389,7 @@
     if (input) {
       input.disabled = !canTalk();
       if (role === "buyer" && s.state === "agreed") input.placeholder = "판매자에게 약속 시간·장소를 보내 보세요";
+      if (role === "buyer" && s.state === "waiting") input.placeholder = "예약중에는 '가격 제안'만 남길 수 있어요";
       if (role === "seller") input.placeholder = "구매자에게 직접 보내는 메시지";
     }
     setBusy(false);

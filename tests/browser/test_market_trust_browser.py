@@ -63,6 +63,7 @@ def test_browse_like_report_sell_review(chromium, live_server, transactional_db,
     page.press("input[name=q]", "Enter")
     page.wait_for_url(re.compile(r".*\?q=ipad"))
     assert "아이패드 에어4" in page.locator(".card-item").first.inner_text()
+    shoot(page, "search-390")
     page.goto(f"{base}/")
     with page.expect_navigation():
         page.select_option("select[name=sort]", "priciest")
@@ -231,6 +232,7 @@ def test_sell_form_orders_and_keeps_photos(
     page.wait_for_selector(".field--kept")
     assert "고른 사진 2장은 그대로 두었어요." in page.content()
     assert page.locator(".field--kept input:checked").count() == 2
+    shoot(page, "form-error-390")  # the error named at the top, the photos kept below it
     kept_order = order.input_value()
     assert kept_order.count("k:") == 2 and kept_order == ",".join(
         page.locator(".photo-tile").evaluate_all("tiles => tiles.map(t => t.dataset.token)")
@@ -240,6 +242,7 @@ def test_sell_form_orders_and_keeps_photos(
         "(() => { const i = document.querySelector('.field--kept img'); "
         "return i && i.complete && i.naturalWidth > 0; })()"
     )
+    page.evaluate("document.querySelector('.field--kept').scrollIntoView()")
     shoot(page, "form-kept-390")
     page.fill("#id_title", "캠핑 의자 카키 2개")
     page.click("button:has-text('등록하기')")
