@@ -109,9 +109,13 @@
   function refreshReads() {
     if (!OWN) return;
     var upTo = Math.max(read[READER] || 0, answeredUpTo());
-    log.querySelectorAll(".bubble__read").forEach(function (mark) {
-      var seen = Number(mark.closest("li").dataset.id) <= upTo;
-      mark.textContent = seen ? "읽음" : "1";
+    var marks = Array.prototype.slice.call(log.querySelectorAll(".bubble__read"));
+    var lastSeen = -1;
+    marks.forEach(function (mark, i) { if (Number(mark.closest("li").dataset.id) <= upTo) lastSeen = i; });
+    // "1" on each one not read yet; 읽음 once, on the latest one read (as Daangn shows it).
+    marks.forEach(function (mark, i) {
+      var seen = i <= lastSeen && Number(mark.closest("li").dataset.id) <= upTo;
+      mark.textContent = !seen ? "1" : i === lastSeen ? "읽음" : "";
       mark.classList.toggle("bubble__read--unread", !seen);
       mark.title = seen ? "상대방이 읽었어요" : "아직 읽지 않았어요";
     });
