@@ -168,9 +168,18 @@ class ReportAdmin(admin.ModelAdmin):
         return False
 
     def _handle(self, request: HttpRequest, queryset: QuerySet[Report], action: str, done: str) -> None:
+        handled, refused = 0, []
         for report in queryset.select_related("listing", "target_user"):
-            services.report_handle(report=report, action=action)
-        self.message_user(request, f"{queryset.count()}건: {done}", messages.SUCCESS)
+            try:
+                services.report_handle(report=report, action=action)
+            except services.MarketError as error:
+                refused.append(f"#{report.pk} {error.message}")
+            else:
+                handled += 1
+        if handled:
+            self.message_user(request, f"{handled}건: {done}", messages.SUCCESS)
+        for line in refused:
+            self.message_user(request, f"처리하지 않았어요 (접수 상태로 둠): {line}", messages.WARNING)
 
     @admin.action(description="신고된 판매글 숨기기", permissions=["change"])
     def hide_listing(self, request: HttpRequest, queryset: QuerySet[Report]) -> None:

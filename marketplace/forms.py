@@ -12,6 +12,7 @@ from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.http import HttpRequest
+from django.utils.datastructures import MultiValueDict
 from PIL import Image
 
 from mlcore.language.prices import parse_price
@@ -272,8 +273,15 @@ class KeptPhotosField(forms.MultipleChoiceField):
         return [name for name in (value or []) if name in offered]
 
 
+# The photo picker's order (`photo_order`, first = cover), one token a photo, comma-separated:
+# "e<id>" a photo the listing has, "k:<name>" one kept from a try with errors, "n<i>" the i-th
+# file of this post's file input. The page writes it as the seller drags or moves photos.
+EXISTING, KEPT, NEW = "e", "k:", "n"
+
+
 class ListingForm(ListingVersionMixin, forms.ModelForm):
     version = version_field()
+    photo_order = forms.CharField(widget=forms.HiddenInput, required=False, max_length=4000)
     price = WonField(label="판매 가격")
     floor_price = WonField(
         label="최저 수락 가격",
@@ -283,7 +291,8 @@ class ListingForm(ListingVersionMixin, forms.ModelForm):
     )
     photos = PhotosField(
         label="사진 추가",
-        help_text=f"최대 {services.MAX_PHOTOS}장, 한 장에 5MB 이하. 고른 사진을 누르면 대표 사진이 돼요.",
+        help_text=f"최대 {services.MAX_PHOTOS}장, 한 장에 5MB 이하. 끌어서 놓거나 ◀ ▶로 순서를 바꿔요. "
+        "첫 사진이 대표 사진이에요.",
     )
     remove_photos = forms.TypedMultipleChoiceField(
         label="삭제할 사진", required=False, coerce=int, widget=forms.CheckboxSelectMultiple
@@ -369,22 +378,86 @@ class ListingForm(ListingVersionMixin, forms.ModelForm):
             self.cleaned_data["floor_price"] = Listing.default_floor(self.cleaned_data["price"])
         super()._post_clean()
 
-    def keepable_uploads(self) -> list:
-        """The photos sent with a form that has errors that are good enough to keep."""
+    def keepable_uploads(self) -> list[tuple[int, object]]:
+        """The photos sent with a form that has errors that are good enough to keep, each with
+        its place in the file input."""
         good = []
-        for upload in self.files.getlist(self.add_prefix("photos")) if self.files else []:
+        for index, upload in enumerate(self.files.getlist(self.add_prefix("photos")) if self.files else []):
             try:
-                good.append(PhotosField._check(upload))
+                good.append((index, PhotosField._check(upload)))
             except ValidationError:
                 continue
         return good[: services.MAX_PHOTOS]
 
-    def stash_more(self, names: list[str]) -> None:
-        """Offer photos just stashed, ticked, when the form is shown again."""
+    def stash_more(self, names: dict[int, str]) -> None:
+        """Offer photos just stashed (by their place in the file input), ticked, when the form is
+        shown again, where the seller had put them in the order."""
+        order = []
+        for token in self._order():  # a new file's place goes to its stashed copy
+            if not token.startswith(NEW):
+                order.append(token)
+            elif int(token[len(NEW) :]) in names:
+                order.append(KEPT + names[int(token[len(NEW) :])])
         field = self.fields["kept_photos"]
-        field.choices = [*field.choices, *((name, name) for name in names)]
+        field.choices = [*field.choices, *((name, name) for name in names.values())]
         self.data = self.data.copy()
-        self.data.setlist(self.add_prefix("kept_photos"), [*self.data.getlist("kept_photos"), *names])
+        kept = self.data.getlist(self.add_prefix("kept_photos"))
+        self.data.setlist(self.add_prefix("kept_photos"), [*kept, *names.values()])
+        self.data[self.add_prefix("photo_order")] = ",".join(order)
+        self.files = MultiValueDict()  # the browser does not send them again: the stashed copies stand in
+
+    # --- the photos' order ---
+
+    def _order(self) -> list[str]:
+        """Every photo of the form as a token, in the order posted (unknown tokens dropped, the
+        ones the page did not name after, in the default order: the listing's, kept, new)."""
+        existing = [f"{EXISTING}{photo.pk}" for photo in self.existing_photos]
+        kept = [f"{KEPT}{name}" for name, _label in self.fields["kept_photos"].choices]
+        new = [
+            f"{NEW}{i}"
+            for i in range(len(self.files.getlist(self.add_prefix("photos"))) if self.files else 0)
+        ]
+        known = [*existing, *kept, *new]
+        posted = (self.data.get(self.add_prefix("photo_order")) or "").split(",") if self.is_bound else []
+        named = list(dict.fromkeys(t for t in posted if t in known))
+        return [*named, *(t for t in known if t not in named)]
+
+    def photo_tiles(self) -> list[dict]:
+        """The photos the page shows (the listing's and kept ones) in the seller's order."""
+        removed = {
+            str(v) for v in (self.data.getlist(self.add_prefix("remove_photos")) if self.is_bound else [])
+        }
+        kept = set(self.data.getlist(self.add_prefix("kept_photos"))) if self.is_bound else set()
+        by_token = {f"{EXISTING}{p.pk}": p for p in self.existing_photos}
+        tiles = []
+        for token in self._order():
+            if token.startswith(KEPT):
+                name = token[len(KEPT) :]
+                tiles.append({"token": token, "kind": "kept", "name": name, "checked": name in kept})
+            elif token in by_token:
+                photo = by_token[token]
+                tiles.append(
+                    {"token": token, "kind": "existing", "photo": photo, "checked": str(photo.pk) in removed}
+                )
+        return tiles
+
+    def ordered_photos(self, kept: dict[str, object]) -> list[int | object]:
+        """What `listing_create` / `listing_update` take as `photos`, in the seller's order: ids of
+        the listing's photos that stay, and uploads (`kept`: the kept photos by name, unstashed)."""
+        removed = set(self.cleaned_data.get("remove_photos") or [])
+        new = list(self.cleaned_data.get("photos") or [])
+        items: list[int | object] = []
+        for token in self._order():
+            if token.startswith(KEPT):
+                upload = kept.get(token[len(KEPT) :])
+                if upload is not None:
+                    items.append(upload)
+            elif token.startswith(EXISTING):
+                if int(token[1:]) not in removed:
+                    items.append(int(token[1:]))
+            elif int(token[1:]) < len(new):
+                items.append(new[int(token[1:])])
+        return items
 
     def listing_fields(self) -> dict:
         fields = {name: self.cleaned_data[name] for name in self._meta.fields if name in self.cleaned_data}

@@ -155,10 +155,12 @@ def listing_create(
 def listing_update(
     *,
     listing: Listing,
-    photos: Iterable[UploadedFile] = (),
+    photos: Iterable[UploadedFile | int] = (),
     remove_photo_ids: Iterable[int] = (),
     **fields: object,
 ) -> Listing:
+    """Saves the fields; `photos` are new uploads and, where the seller ordered them, ids of the
+    listing's photos among them (`photos_arrange`)."""
     if "price" in fields or "floor_price" in fields:
         price = int(fields.get("price", listing.price))
         fields["floor_price"] = _floor_or_default(price=price, floor_price=fields.get("floor_price"))
@@ -174,7 +176,7 @@ def listing_update(
     if status is not None:
         listing_set_status(listing=listing, status=status)
     photos_remove(listing=listing, photo_ids=remove_photo_ids)
-    photos_add(listing=listing, files=photos)
+    photos_arrange(listing=listing, items=photos)
     return listing
 
 
@@ -320,11 +322,17 @@ def report_create(
 
 
 def report_handle(*, report: Report, action: str) -> Report:
-    """A moderator's action on a report: hide the listing, warn or suspend the user, or dismiss."""
+    """A moderator's action on a report: hide the listing, warn or suspend the user, or dismiss.
+    Each acts on what was reported, never on the reporter: "hide" hides the reported user's own
+    listing (a listing report, or a chat report against its seller); a report about a buyer has
+    nothing to hide and is refused (MarketError), so the seller who reported a buyer in a chat
+    on their listing never loses the listing for it."""
     with transaction.atomic():
         if action == "hide":
-            if report.listing is not None:
-                listing_set_hidden(listing=report.listing, hidden=True)
+            listing = report.listing
+            if listing is None or listing.seller_id != report.target_user_id:
+                raise MarketError("신고 대상의 판매글이 없어 숨길 수 없어요. 경고나 이용 정지를 써 주세요.")
+            listing_set_hidden(listing=listing, hidden=True)
             note, state = "판매글 숨김", Report.State.RESOLVED
         elif action == "warn":
             Profile.objects.filter(user=report.target_user).update(warnings=F("warnings") + 1)
@@ -484,6 +492,24 @@ def photos_add(*, listing: Listing, files: Iterable[UploadedFile]) -> list[Listi
     return created
 
 
+def photos_arrange(*, listing: Listing, items: Iterable[UploadedFile | int]) -> None:
+    """Adds the uploads among `items` and orders the listing's photos as `items` lists them (an
+    int names one of its photos; the first is the cover). Photos not named keep their order
+    ahead of the named ones, so a list of uploads alone is added at the end."""
+    items = list(items)
+    created = iter(photos_add(listing=listing, files=[i for i in items if not isinstance(i, int)]))
+    photos = {p.pk: p for p in ListingPhoto.objects.filter(listing=listing)}
+    named = [photos.get(item) if isinstance(item, int) else next(created) for item in items]
+    named = list(dict.fromkeys(p for p in named if p is not None))
+    rest = sorted((p for p in photos.values() if p not in named), key=lambda p: (p.position, p.pk))
+    changed = []
+    for position, photo in enumerate([*rest, *named]):
+        if photo.position != position:
+            photo.position = position
+            changed.append(photo)
+    ListingPhoto.objects.bulk_update(changed, ["position"])
+
+
 # Photos of a listing form sent with errors: a browser never sends a file input again, so the
 # good ones wait here (re-encoded, EXIF dropped) until the seller sends the form once more.
 STASH_DIR = "pending"
@@ -501,13 +527,14 @@ def photos_stash(*, user: AbstractBaseUser, files: Iterable[UploadedFile]) -> li
     return names
 
 
-def photos_unstash(*, user: AbstractBaseUser, names: Iterable[str]) -> list[UploadedFile]:
-    """The stashed photos of `user` named in `names`, as uploads for `photos_add`."""
-    files = []
+def photos_unstash(*, user: AbstractBaseUser, names: Iterable[str]) -> dict[str, UploadedFile]:
+    """The stashed photos of `user` named in `names` (those still there), by name, as uploads
+    for `photos_add`."""
+    files = {}
     for name in names:
         if _stash_name_ok(user=user, name=name) and default_storage.exists(name):
             with default_storage.open(name) as stored:
-                files.append(SimpleUploadedFile(name.rsplit("/", 1)[-1], stored.read(), "image/jpeg"))
+                files[name] = SimpleUploadedFile(name.rsplit("/", 1)[-1], stored.read(), "image/jpeg")
     return files
 
 

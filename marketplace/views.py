@@ -144,9 +144,10 @@ def _listing_form(request: HttpRequest, **kwargs: object) -> ListingForm:
 
 
 def _photos_to_save(request: HttpRequest, form: ListingForm) -> list:
-    """The photos of a valid form: the ones kept from an earlier try, then the new ones."""
+    """The photos of a valid form in the seller's order: the listing's own (by id), the ones
+    kept from an earlier try and the new ones (uploads)."""
     kept = services.photos_unstash(user=request.user, names=form.cleaned_data["kept_photos"])
-    return [*kept, *form.cleaned_data["photos"]]
+    return form.ordered_photos(kept)
 
 
 def _stash_clear(request: HttpRequest) -> None:
@@ -159,9 +160,9 @@ def _keep_photos_of_invalid(request: HttpRequest, form: ListingForm) -> None:
     if not sent:
         return
     good = form.keepable_uploads()
-    names = services.photos_stash(user=request.user, files=good)
+    names = services.photos_stash(user=request.user, files=[upload for _index, upload in good])
     request.session[STASH_KEY] = [*request.session.get(STASH_KEY, []), *names]
-    form.stash_more(names)
+    form.stash_more({index: name for (index, _upload), name in zip(good, names, strict=True)})
     if len(good) == len(sent):
         messages.warning(request, f"고칠 곳이 있어요. 고른 사진 {len(good)}장은 그대로 두었어요.")
     else:

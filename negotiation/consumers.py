@@ -67,6 +67,7 @@ class UnknownSocket(AsyncJsonWebsocketConsumer):
 
 class ChatConsumer(AsyncJsonWebsocketConsumer):
     registered = False
+    role: str | None = None  # buyer, seller or staff, once joined
 
     async def connect(self) -> None:
         self.session_id = int(self.scope["url_route"]["kwargs"]["session_id"])
@@ -107,6 +108,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         events.bind_loop(asyncio.get_running_loop())
         # The listing's seller and staff also see the Advisor's decisions; buyers never do.
         self.seller_view = session.buyer_id != self.user.pk
+        self.role = selectors.session_role(session=session, user=self.user)
         self.group = group_name(self.session_id)
         self.user_group = user_group_name(self.user.pk)
         # Join before reading the history, so nothing sent in between is missed.
@@ -215,7 +217,10 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         if not await self._push_allowed():
             return
         seller_payload = event.get("seller_payload")
-        await self.send_json(seller_payload if seller_payload and self.seller_view else event["payload"])
+        payload = seller_payload if seller_payload and self.seller_view else event["payload"]
+        if payload.get("type") == protocol.READ_UP_TO and payload.get("role") == self.role:
+            return  # one's own read mark is the other side's news
+        await self.send_json(payload)
 
     async def chat_recheck(self, event: dict[str, Any]) -> None:
         # The user's account or one of their sessions changed: is this socket's login still good?

@@ -3,7 +3,7 @@
 client → server: {"type": "message", "text": str} | {"type": "offer", "price": int}
                  | {"type": "takeover" | "handback" | "accept" | "decline"} (the seller's)
                  | {"type": "read" | "typing"} | {"type": "feedback", "natural": bool, "comment": str}
-server → client: history, message, typing, chunk, state, error (builders below).
+server → client: history, message, typing, chunk, state, read, retract, error (builders below).
 
 Every payload a buyer can receive is built here from explicit fields, so nothing private
 (the floor price, the Advisor's state or decision) can leak by serialising a model wholesale.
@@ -23,7 +23,7 @@ from mlcore.schema import ACCEPT_TOKEN, DENY_TOKEN, FINAL_OFFER_RE, MAX_PRICE, A
 # Client → server
 MESSAGE = "message"
 OFFER = "offer"
-# … from the listing's seller (takeover and handback: staff too)
+# … from the listing's seller only (staff read the chat, they do not act in it)
 TAKEOVER = "takeover"
 HANDBACK = "handback"
 ACCEPT = "accept"
@@ -39,6 +39,7 @@ TYPING = "typing"
 CHUNK = "chunk"
 STATE = "state"
 RETRACT = "retract"
+READ_UP_TO = "read"  # {"role": "buyer" | "seller", "up_to": id}: that side has seen up to there
 ERROR = "error"
 
 
@@ -188,6 +189,8 @@ def state_dict(session: Any, *, typing: bool | None = None) -> dict[str, Any]:
         "feedback_given": session.feedback_natural is not None,
         # Final offers the buyer may still send: the one turned down last of them ends the chat.
         "final_offers_left": _final_offers_left(session),
+        # Each side's read mark (a message id): the page marks one's own bubbles 1 / 읽음.
+        "read": {"buyer": session.buyer_read_id, "seller": session.seller_read_id},
     }
 
 
@@ -224,6 +227,10 @@ def state_event(session: Any, *, typing: bool | None = None) -> dict[str, Any]:
     return {"type": STATE, **state_dict(session, typing=typing)}
 
 
+def read_event(role: str, up_to: int) -> dict[str, Any]:
+    return {"type": READ_UP_TO, "role": role, "up_to": up_to}
+
+
 def retract_event(reply_to: int) -> dict[str, Any]:
     """The reply being streamed for `reply_to` was stopped and never stored: drop its text."""
     return {"type": RETRACT, "reply_to": reply_to}
@@ -239,7 +246,8 @@ BUYER_TYPING = "buyer_typing"
 LAST_MESSAGE_CHARS = 80
 
 
-def buyer_name(user: Any) -> str:
+def member_name(user: Any) -> str:
+    """The name the site shows for a member: their nickname (the username if they have none)."""
     profile = getattr(user, "profile", None)
     return profile.nickname if profile is not None else user.username
 
@@ -264,11 +272,19 @@ def parse_selling(content: Any) -> SellingRequest:
     return SellingRequest(kind, target)
 
 
+# The answer to a final offer, as the chat list and the cockpit say it (the chat shows a badge).
+_VERDICT_WORDS = ((ACCEPT_TOKEN, "제안을 수락했어요"), (DENY_TOKEN, "제안을 거절했어요"))
+
+
 def message_preview(text: str | None) -> str:
-    """A message as one short line for the cockpit: protocol tokens in words."""
-    text = FINAL_OFFER_RE.sub(lambda m: f"최종 제안 {int(m.group(1).replace(',', '')):,}원", text or "")
-    text = text.replace(ACCEPT_TOKEN, "[수락]").replace(DENY_TOKEN, "[거절]")
-    return " ".join(text.split())[:LAST_MESSAGE_CHARS]
+    """A message as one short line for the chat list and the cockpit: protocol tokens in words
+    ("가격 제안 280,000원", "제안을 수락했어요 · …"), never raw."""
+    text = text or ""
+    lead = next((words for token, words in _VERDICT_WORDS if token in text), "")
+    for token, _words in _VERDICT_WORDS:
+        text = text.replace(token, "")
+    text = FINAL_OFFER_RE.sub(lambda m: f"가격 제안 {int(m.group(1).replace(',', '')):,}원", text)
+    return " · ".join(part for part in (lead, " ".join(text.split())) if part)[:LAST_MESSAGE_CHARS]
 
 
 def cockpit_row(session: Any) -> dict[str, Any]:
@@ -285,7 +301,7 @@ def cockpit_row(session: Any) -> dict[str, Any]:
             "status": listing.status,
             "status_label": listing.get_status_display(),
         },
-        "buyer": buyer_name(session.buyer),
+        "buyer": member_name(session.buyer),
         "state": session.state,
         "label": session.get_state_display(),
         "bot_offer": session.last_bot_offer,

@@ -31,6 +31,7 @@ from django.db.models import (
 from django.db.models.functions import Cast
 from django.utils import timezone
 
+from marketplace.models import Status
 from mlcore.schema import ACCEPT_TOKEN, DENY_TOKEN, MAX_PRICE
 
 from .models import ChatSession, ExportRun, Message, Notification
@@ -184,9 +185,24 @@ def cockpit_groups(*, user: Any) -> list[dict[str, Any]]:
         group = groups.setdefault(session.listing_id, {"listing": session.listing, "sessions": []})
         group["sessions"].append(session)
     for group in groups.values():
+        for session in group["sessions"]:
+            session.acceptable = offer_acceptable(session=session)
         group["offers"] = standing_offers(sessions=group["sessions"])
         group["best"] = group["offers"][0] if group["offers"] else None
     return list(groups.values())
+
+
+def offer_acceptable(*, session: ChatSession) -> bool:
+    """Whether the seller may take the chat's standing offer now (`services.offer_accept`'s rule,
+    so the cockpit never offers a button the service refuses): an open chat, on a listing that
+    is on sale and not hidden. A waiting offer becomes acceptable once a reservation ends."""
+    listing = session.listing
+    return (
+        session.standing_offer is not None
+        and session.state == ChatSession.State.OPEN
+        and listing.status == Status.ON_SALE
+        and not listing.is_hidden
+    )
 
 
 def standing_offers(*, sessions: list[ChatSession]) -> list[ChatSession]:

@@ -284,9 +284,12 @@ ACCEPTED_NOTICE = "판매자가 {price}원 제안을 수락했어요! 거래가 
 DECLINED_NOTICE = "판매자가 {price}원 제안을 거절했어요. 대화는 계속할 수 있어요."
 
 
-def _locked_for_seller(session_id: int, user: Any, *, staff: bool) -> ChatSession:
+def _locked_for_seller(session_id: int, user: Any) -> ChatSession:
+    # The listing's seller only. Staff read chats but never speak or stand in for the seller
+    # there (the buyer would be told "판매자가 직접 대화 중" with nobody answering): moderation
+    # acts on reports (hide, warn, suspend), as on the marketplaces people know.
     session, role = _locked_session(session_id, user)
-    if role != Role.SELLER and not (staff and user.is_staff):
+    if role != Role.SELLER:
         raise ChatError("seller_only", "판매자만 할 수 있어요.")
     if session.state in FINISHED:
         raise ChatError("finished", "이미 끝난 협상이에요.")
@@ -294,10 +297,10 @@ def _locked_for_seller(session_id: int, user: Any, *, staff: bool) -> ChatSessio
 
 
 def session_takeover(*, session_id: int, user: Any) -> ChatSession:
-    """The seller (or staff) takes the chat over: the bot is silent there until handback, and a
+    """The seller takes the chat over: the bot is silent there until handback, and a
     reply it is writing stops and is never stored (the reply job checks under the same lock)."""
     with transaction.atomic():
-        session = _locked_for_seller(session_id, user, staff=True)
+        session = _locked_for_seller(session_id, user)
         if session.seller_in_control:
             return session
         _rate_limit(user)  # each move leaves a notice in the chat
@@ -319,7 +322,7 @@ def session_handback(*, session_id: int, user: Any) -> ChatSession:
     """The bot answers again from the buyer's next message, held to every price the seller
     named meanwhile (bound as each was typed, `_seller_price_bind`)."""
     with transaction.atomic():
-        session = _locked_for_seller(session_id, user, staff=True)
+        session = _locked_for_seller(session_id, user)
         if not session.seller_in_control:
             return session
         _rate_limit(user)
@@ -336,7 +339,7 @@ def _offer_for_seller(session_id: int, user: Any, *, lock_listing: bool) -> tupl
         raise ChatError("seller_only", "판매자만 구매자의 제안에 답할 수 있어요.")
     if lock_listing:  # lock order everywhere: listing, then sessions
         Listing.objects.select_for_update().get(pk=found.listing_id)
-    session = _locked_for_seller(session_id, user, staff=False)
+    session = _locked_for_seller(session_id, user)
     if session.pending_message_id is not None:
         raise ChatError("busy", "봇이 답장을 쓰는 중이에요. 잠시 후 다시 시도해 주세요.")
     if session.standing_offer is None:
@@ -350,7 +353,7 @@ def offer_accept(*, session_id: int, user: Any) -> ChatSession:
     with transaction.atomic():
         session, price = _offer_for_seller(session_id, user, lock_listing=True)
         listing = session.listing
-        if session.state != State.OPEN or listing.is_hidden or listing.status != Status.ON_SALE:
+        if not selectors.offer_acceptable(session=session):
             raise ChatError("not_on_sale", "판매중인 상품의 협상 중인 제안만 수락할 수 있어요.")
         deal_record(session=session, price=price)
         listing_set_status(listing=listing, status=Status.RESERVED)
@@ -384,15 +387,16 @@ def session_read(
         session = selectors.session_for_user(session_id=session_id, user=user)
     if session is None:
         raise ChatError("forbidden", "이 대화에 참여할 수 없어요.")
-    field = {Role.BUYER: "buyer_read_id", Role.SELLER: "seller_read_id"}.get(
-        selectors.session_role(session=session, user=user)
-    )
+    role = selectors.session_role(session=session, user=user)
+    field = {Role.BUYER: "buyer_read_id", Role.SELLER: "seller_read_id"}.get(role)
     if last is None:
         last = session.messages.aggregate(last=Max("id"))["last"] or 0
     if field is None or not last:
         return last
     if ChatSession.objects.filter(pk=session_id, **{f"{field}__lt": last}).update(**{field: last}):
         events.cockpit_refresh(session_id=session_id)
+        # The other side's page turns its "1" into 읽음 at once.
+        events.after_commit(lambda: events.session_send(session_id, protocol.read_event(role, last)))
     return last
 
 

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from marketplace.models import Listing
 
-from . import selectors, services
+from . import protocol, selectors, services
 from .protocol import ProtocolError
 
 
@@ -35,7 +35,7 @@ def session_detail(request: HttpRequest, session_id: int) -> HttpResponse:
     role = selectors.session_role(session=session, user=request.user)
     # Only public listing fields reach the template (never the floor price).
     listing = session.listing
-    is_seller = role == "seller" or (request.user.is_staff and role == "staff")
+    is_seller = role == "seller"
     context = {
         "chat_id": session.pk,
         "chat_state": session.get_state_display(),
@@ -45,7 +45,13 @@ def session_detail(request: HttpRequest, session_id: int) -> HttpResponse:
         "listing_price": listing.price,
         "listing_status": listing.get_status_display(),
         "listing_url": listing.get_absolute_url(),
+        "listing_photo": listing.photos.first(),
+        # Initials for the bubbles' avatars (no profile photos on this site).
+        "seller_name": protocol.member_name(listing.seller),
+        "buyer_name": protocol.member_name(session.buyer),
         "is_seller": is_seller,
+        # Staff may cancel a reservation (a listing's state is moderation's business), no more.
+        "can_cancel": is_seller or role == "staff",
         # The other party, for their profile (매너, 차단) and the report link.
         "other_party": listing.seller if role == "buyer" else session.buyer,
         "open_questions": selectors.session_open_questions(session=session) if is_seller else [],

@@ -55,7 +55,78 @@
 
   // The answer to a final offer gets a badge instead of the raw protocol token; the seller's
   // view also notes the Advisor's decision behind each bot reply.
-  var WHO = {bot: "낼름 봇 · 판매자 대신", seller: "판매자"};
+  var sellerName = root.dataset.sellerName || "판매자";
+  var WHO = {bot: "낼름 봇 · 판매자 대신", seller: sellerName + " · 판매자"};
+
+  // As in a messenger: one's own bubbles on the right with a read mark, the other party's on
+  // the left with an avatar once per run (the seller's initial; the bot has a mark of its own,
+  // so the buyer can tell who talks). The seller's side is the bot's and the seller's bubbles.
+  var MINE = role === "seller" ? {seller: true, bot: true} : role === "buyer" ? {buyer: true} : {buyer: true};
+  var OWN = role === "seller" ? "seller" : role === "buyer" ? "buyer" : null; // bubbles with a read mark
+  var READER = OWN === "buyer" ? "seller" : "buyer"; // whose read mark they wait for
+  var read = {buyer: 0, seller: 0};
+  var INITIALS = {seller: root.dataset.sellerInitial || "판", buyer: root.dataset.buyerInitial || "구"};
+  var SVG = "http://www.w3.org/2000/svg";
+
+  function botMark() {
+    var svg = document.createElementNS(SVG, "svg");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("width", "20");
+    svg.setAttribute("height", "20");
+    svg.setAttribute("aria-hidden", "true");
+    [["rect", {x: 4, y: 7, width: 16, height: 12, rx: 4, fill: "currentColor"}],
+     ["rect", {x: 11, y: 3, width: 2, height: 4, fill: "currentColor"}],
+     ["circle", {cx: 12, cy: 3, r: 1.6, fill: "currentColor"}],
+     ["circle", {cx: 9, cy: 13, r: 1.7, fill: "#2f3a4a"}],
+     ["circle", {cx: 15, cy: 13, r: 1.7, fill: "#2f3a4a"}]].forEach(function (part) {
+      var el = document.createElementNS(SVG, part[0]);
+      Object.keys(part[1]).forEach(function (k) { el.setAttribute(k, part[1][k]); });
+      svg.appendChild(el);
+    });
+    return svg;
+  }
+
+  function avatar(roleName) {
+    var mark = document.createElement("span");
+    mark.className = "bubble__avatar bubble__avatar--" + roleName;
+    mark.setAttribute("aria-hidden", "true");
+    if (roleName === "bot") mark.appendChild(botMark());
+    else mark.textContent = INITIALS[roleName] || "";
+    return mark;
+  }
+
+  // The latest message of the reader's side: what comes before it was seen (a bot reply counts
+  // as the seller's side having read the buyer's message).
+  function answeredUpTo() {
+    var items = log.querySelectorAll("li[data-id]");
+    for (var i = items.length - 1; i >= 0; i--) {
+      var r = items[i].dataset.role;
+      if (READER === "seller" ? r === "bot" || r === "seller" : r === "buyer") return Number(items[i].dataset.id);
+    }
+    return 0;
+  }
+
+  function refreshReads() {
+    if (!OWN) return;
+    var upTo = Math.max(read[READER] || 0, answeredUpTo());
+    var marks = Array.prototype.slice.call(log.querySelectorAll(".bubble__read"));
+    var lastSeen = -1;
+    marks.forEach(function (mark, i) { if (Number(mark.closest("li").dataset.id) <= upTo) lastSeen = i; });
+    // "1" on each one not read yet; 읽음 once, on the latest one read (as Daangn shows it).
+    marks.forEach(function (mark, i) {
+      var seen = i <= lastSeen && Number(mark.closest("li").dataset.id) <= upTo;
+      mark.textContent = !seen ? "1" : i === lastSeen ? "읽음" : "";
+      mark.classList.toggle("bubble__read--unread", !seen);
+      mark.title = seen ? "상대방이 읽었어요" : "아직 읽지 않았어요";
+    });
+  }
+
+  function readUpTo(marks) {
+    if (!marks) return;
+    read.buyer = Math.max(read.buyer, marks.buyer || 0);
+    read.seller = Math.max(read.seller, marks.seller || 0);
+    refreshReads();
+  }
 
   function clock(iso) {
     var at = iso ? new Date(iso) : null;
@@ -63,21 +134,29 @@
   }
 
   function decorate(li, msg) {
-    var old = li.querySelectorAll(".bubble__verdict, .bubble__note, .bubble__who, .bubble__time");
+    var old = li.querySelectorAll(".bubble__verdict, .bubble__note, .bubble__who, .bubble__meta");
     for (var i = 0; i < old.length; i++) old[i].remove();
-    // Who is talking (the bot and the seller look different) and when.
-    var who = WHO[msg.role] || (msg.role === "buyer" && role !== "buyer" ? "구매자" : "");
-    if (who) {
+    // Who is talking (the bot and the seller look different), once per run, and when.
+    var who = WHO[msg.role] || (msg.role === "buyer" && role !== "buyer" ? (root.dataset.buyerName || "구매자") : "");
+    if (who && msg.role !== OWN && !li.classList.contains("bubble--cont")) {
       var label = document.createElement("span");
       label.className = "bubble__who";
       label.textContent = who;
       li.insertBefore(label, li.firstChild);
     }
+    var meta = document.createElement("span");
+    meta.className = "bubble__meta";
+    if (msg.role === OWN) {
+      var mark = document.createElement("span");
+      mark.className = "bubble__read";
+      meta.appendChild(mark);
+    }
     var time = document.createElement("time");
     time.className = "bubble__time";
     time.dateTime = msg.created || "";
     time.textContent = clock(msg.created);
-    li.appendChild(time);
+    meta.appendChild(time);
+    li.appendChild(meta);
     var verdict = msg.role === "bot" ? VERDICTS[msg.text.trim().slice(0, 8)] : null;
     if (verdict) {
       var badge = document.createElement("span");
@@ -104,6 +183,13 @@
   function bubble(roleName, text, extraClass) {
     var li = document.createElement("li");
     li.className = "bubble bubble--" + roleName + (extraClass ? " " + extraClass : "");
+    li.dataset.role = roleName;
+    var prev = log.lastElementChild;
+    if (roleName !== "system") {
+      li.classList.add(MINE[roleName] ? "bubble--mine" : "bubble--other");
+      if (prev && prev.dataset.role === roleName) li.classList.add("bubble--cont");
+      else if (!MINE[roleName]) li.appendChild(avatar(roleName));
+    }
     var body = document.createElement("p");
     body.className = "bubble__text";
     body.textContent = text; // never innerHTML: chat text is untrusted
@@ -129,6 +215,7 @@
     }
     li.dataset.id = msg.id;
     decorate(li, msg);
+    refreshReads();
     if (msg.role === "bot" || msg.role === "system") setTyping(false);
     if (msg.role === "buyer" && role === "buyer") { input.value = ""; setBusy(false); }
     if (msg.role === "seller" && role === "seller") {
@@ -247,13 +334,14 @@
     agreed: function (s) {
       // True to the listing as it is now: reserved for this deal, or sold.
       if (s.listing_status === "sold") return "거래가 완료되었어요! 합의 가격 " + fmtWon(s.agreed_price) + " · 판매완료";
-      return "거래가 성사되었어요! 합의 가격 " + fmtWon(s.agreed_price) + " · 상품이 예약중이 되었어요. " +
-        "이제 봇은 답하지 않아요. 판매자와 직접 시간·장소(또는 택배)를 정해 약속을 잡아 보세요.";
+      return ["거래가 성사되었어요! 합의 가격 " + fmtWon(s.agreed_price) + " · 예약중",
+        "이제 봇은 답하지 않아요. " + (role === "seller" ? "구매자" : "판매자") +
+        "와 시간·장소(또는 택배)를 정해 약속을 잡아 보세요."];
     },
     failed: function () { return "아쉽지만 협상이 결렬되었어요."; },
     waiting: function (s) {
-      return "이 상품은 다른 구매자와 거래가 성사되어 예약중이에요." +
-        (s.standing_offer ? " 남겨 두신 제안: " + fmtWon(s.standing_offer) : " '가격 제안'으로 희망 가격을 남겨 둘 수 있어요.");
+      return ["이 상품은 다른 구매자와 거래가 성사되어 예약중이에요.",
+        s.standing_offer ? "남겨 두신 제안: " + fmtWon(s.standing_offer) : "'가격 제안'으로 희망 가격을 남겨 둘 수 있어요."];
     },
     closed: function () { return "이 협상은 종료되었어요."; },
     seller: function () {
@@ -287,17 +375,25 @@
 
   function applyState(s) {
     state = s;
+    readUpTo(s.read);
     stateLabel.textContent = s.label;
     stateLabel.dataset.state = s.state;
     listingStatus.textContent = s.listing_status_label;
     var make = s.seller_in_control && s.state === "open" ? BANNERS.seller : BANNERS[s.state];
     banner.hidden = !make;
-    banner.textContent = make ? make(s) : "";
+    banner.textContent = "";
+    // A headline, and a smaller second line where there is more to say: the bar stays short.
+    [].concat(make ? make(s) : []).forEach(function (line, i) {
+      var part = document.createElement(i ? "small" : "strong");
+      part.textContent = line;
+      banner.appendChild(part);
+    });
     banner.className = "chat__banner chat__banner--" + s.state;
     root.dataset.state = s.state;
     if (input) {
       input.disabled = !canTalk();
       if (role === "buyer" && s.state === "agreed") input.placeholder = "판매자에게 약속 시간·장소를 보내 보세요";
+      if (role === "buyer" && s.state === "waiting") input.placeholder = "예약중에는 '가격 제안'만 남길 수 있어요";
       if (role === "seller") input.placeholder = "구매자에게 직접 보내는 메시지";
     }
     setBusy(false);
@@ -362,6 +458,7 @@
       case "typing": streamFor(ev.reply_to); setTyping(true); break;
       case "chunk": addChunk(ev); break;
       case "retract": retract(ev.reply_to); break;
+      case "read": if (ev.role === READER) readUpTo({buyer: ev.role === "buyer" ? ev.up_to : 0, seller: ev.role === "seller" ? ev.up_to : 0}); break;
       case "state": applyState(ev); break;
       case "error": showError(ev.message); setBusy(false); break;
     }

@@ -1,11 +1,11 @@
 // Marketplace pages: category chips' scroll cue, the listing gallery (arrows, dots, zoom) and
-// the photo picker's previews. Plain DOM, no framework; every page works without it.
+// the photo picker (previews, order). Plain DOM, no framework; every page works without it.
 (function () {
   "use strict";
 
-  // Category chips: a fade and a "›" button while more chips hide to the right.
+  // Category chips and the filter row: a fade and a "›" button while more hides to the right.
   document.querySelectorAll("[data-chips]").forEach(function (wrap) {
-    var row = wrap.querySelector(".chips");
+    var row = wrap.querySelector("[data-chips-row]");
     var next = wrap.querySelector("[data-chips-next]");
     function update() {
       var more = row.scrollLeft + row.clientWidth < row.scrollWidth - 4;
@@ -78,48 +78,116 @@
     });
   });
 
-  // Photo picker: previews of the chosen files (and how many may still be added).
+  // Photo picker: every photo in one row (the listing's, kept and new ones), ordered by dragging
+  // or with ◀ ▶ (phones drag badly, keyboards cannot); the order goes in the form's photo_order
+  // and the first photo left in is the cover.
   document.querySelectorAll("[data-photo-picker]").forEach(function (input) {
-    var list = document.createElement("div");
-    list.className = "photo-previews";
-    list.setAttribute("aria-live", "polite");
-    input.insertAdjacentElement("afterend", list);
-    function makeCover(i) {
-      if (typeof DataTransfer === "undefined") return;
-      var files = Array.prototype.slice.call(input.files);
-      var moved = new DataTransfer();
-      moved.items.add(files[i]);
-      files.forEach(function (file, j) { if (j !== i) moved.items.add(file); });
-      input.files = moved.files;
-      input.dispatchEvent(new Event("change"));
+    var field = input.closest(".field");
+    var sorter = field.querySelector("[data-photo-sorter]");
+    var order = input.form.elements.photo_order;
+    if (!sorter || !order) return;
+    var max = parseInt(input.dataset.max || "5", 10);
+    var warn = document.createElement("p");
+    warn.className = "field__error";
+    warn.setAttribute("aria-live", "polite");
+    warn.hidden = true;
+    sorter.insertAdjacentElement("afterend", warn);
+    var dragged = null;
+
+    function tiles() { return Array.prototype.slice.call(sorter.children); }
+    function left(tile) { // unticked "유지", ticked "삭제": the photo goes
+      var box = tile.querySelector("input[type=checkbox]");
+      return !box || (box.name === "remove_photos" ? !box.checked : box.checked);
     }
-    input.addEventListener("change", function () {
-      list.textContent = "";
-      var max = parseInt(input.dataset.max || "5", 10);
+    function update() {
+      var all = tiles();
+      var kept = 0;
+      all.forEach(function (tile, i) {
+        var stays = left(tile);
+        tile.classList.toggle("photo-tile--cover", stays && kept === 0);
+        tile.classList.toggle("photo-tile--out", !stays);
+        tile.classList.toggle("photo-tile--over", stays && kept >= max);
+        if (stays) kept += 1;
+        tile.querySelector('[data-move="-1"]').disabled = i === 0;
+        tile.querySelector('[data-move="1"]').disabled = i === all.length - 1;
+      });
+      order.value = all.map(function (tile) { return tile.dataset.token; }).join(",");
+      warn.hidden = kept <= max;
+      warn.textContent = kept > max ? "사진은 최대 " + max + "장까지 올릴 수 있어요. 몇 장을 빼 주세요." : "";
+    }
+    function equip(tile) {
+      var name = tile.querySelector("img").alt;
+      tile.draggable = true;
+      var badge = document.createElement("span");
+      badge.className = "photo-tile__cover";
+      badge.textContent = "대표 사진";
+      var moves = document.createElement("span");
+      moves.className = "photo-tile__moves";
+      [["-1", "◀", "앞으로"], ["1", "▶", "뒤로"]].forEach(function (m) {
+        var button = document.createElement("button");
+        button.type = "button";
+        button.dataset.move = m[0];
+        button.textContent = m[1];
+        button.setAttribute("aria-label", name + " " + m[2] + " 옮기기");
+        moves.append(button);
+      });
+      tile.prepend(badge);
+      tile.querySelector("img").after(moves); // the buttons line up under every photo
+    }
+    function move(tile, step) {
+      var all = tiles();
+      var to = all.indexOf(tile) + step;
+      if (to < 0 || to >= all.length) return;
+      sorter.insertBefore(tile, step < 0 ? all[to] : all[to].nextSibling);
+      update();
+      var same = tile.querySelector('[data-move="' + step + '"]');
+      (same.disabled ? tile.querySelector('[data-move="' + -step + '"]') : same).focus();
+    }
+    sorter.addEventListener("click", function (e) {
+      var button = e.target.closest("[data-move]");
+      if (button) move(button.closest(".photo-tile"), parseInt(button.dataset.move, 10));
+    });
+    sorter.addEventListener("change", update);
+    sorter.addEventListener("dragstart", function (e) {
+      dragged = e.target.closest && e.target.closest(".photo-tile");
+      if (!dragged) return;
+      dragged.classList.add("photo-tile--dragging");
+      e.dataTransfer.effectAllowed = "move";
+      e.dataTransfer.setData("text/plain", dragged.dataset.token);
+    });
+    sorter.addEventListener("dragover", function (e) {
+      if (!dragged) return;
+      e.preventDefault();
+      var over = e.target.closest(".photo-tile");
+      if (!over || over === dragged) return;
+      var box = over.getBoundingClientRect();
+      sorter.insertBefore(dragged, e.clientX > box.left + box.width / 2 ? over.nextSibling : over);
+    });
+    sorter.addEventListener("drop", function (e) { if (dragged) e.preventDefault(); });
+    sorter.addEventListener("dragend", function () {
+      if (dragged) dragged.classList.remove("photo-tile--dragging");
+      dragged = null;
+      update();
+    });
+
+    tiles().forEach(equip);
+    input.addEventListener("change", function () { // a new choice of files replaces the last one's
+      sorter.querySelectorAll("[data-new]").forEach(function (tile) { tile.remove(); });
       Array.prototype.forEach.call(input.files, function (file, i) {
-        var figure = document.createElement("figure");
-        figure.className = "photo-preview" + (i >= max ? " photo-preview--over" : "");
+        var tile = document.createElement("li");
+        tile.className = "photo-tile";
+        tile.dataset.token = "n" + i;
+        tile.dataset.new = "";
         var img = document.createElement("img");
         img.alt = file.name;
+        img.width = img.height = 88;
         img.src = URL.createObjectURL(file);
-        var caption = document.createElement("figcaption");
-        caption.textContent = i === 0 ? "대표 사진" : "대표로 하기";
-        figure.append(img, caption);
-        if (i > 0) {
-          figure.tabIndex = 0;
-          figure.setAttribute("role", "button");
-          figure.setAttribute("aria-label", file.name + " 대표 사진으로 하기");
-          figure.addEventListener("click", function () { makeCover(i); });
-          figure.addEventListener("keydown", function (e) { if (e.key === "Enter") makeCover(i); });
-        }
-        list.append(figure);
+        tile.append(img);
+        equip(tile);
+        sorter.append(tile);
       });
-      if (input.files.length > max) {
-        var warn = document.createElement("p");
-        warn.className = "field__error";
-        warn.textContent = "사진은 최대 " + max + "장까지 올릴 수 있어요. 몇 장을 빼 주세요.";
-        list.append(warn);
-      }
+      update();
     });
+    update();
   });
 })();

@@ -58,18 +58,25 @@ def test_two_buyers_one_acceptance(chromium, server):
         ("charlie", "혹시 32만원에 주실 수 있나요?"),
     ):
         page = pages[name]
+        # What the streaming bubble shows, as the page itself changes it (a test that polls from
+        # outside may look late on a busy machine and miss the first words).
+        page.evaluate(
+            """() => { window.__shown = [];
+              new MutationObserver(() => {
+                const t = document.querySelector('.bubble--streaming .bubble__text');
+                if (t && t.textContent) window.__shown.push(t.textContent);
+              }).observe(document.getElementById('chat-log'),
+                         {subtree: true, childList: true, characterData: true}); }"""
+        )
         page.fill("#chat-input", text)
         page.keyboard.press("Enter")
         page.wait_for_selector(".bubble--streaming", timeout=10_000)  # the reply arrives in pieces
-        # The page reveals it a word at a time (the server sent whole clauses at once).
-        page.wait_for_function(
-            "() => (document.querySelector('.bubble--streaming .bubble__text') || {}).textContent",
-            timeout=10_000,
-        )
-        first_words = page.locator(".bubble--streaming .bubble__text").text_content()
         expect(page.locator(".bubble--bot:not(.bubble--streaming)")).to_have_count(1, timeout=20_000)
         reply = page.locator(".bubble--bot .bubble__text").text_content()
-        assert len(first_words.split()) <= 2 < len(reply.split()) and reply.startswith(first_words.strip())
+        # The page revealed it a word at a time (the server sent whole clauses at once).
+        shown = page.evaluate("window.__shown")
+        assert shown and len(shown[0].split()) <= 2 < len(reply.split()), shown
+        assert len(set(shown)) >= 3 and all(reply.startswith(part.strip()) for part in shown), shown
         expect(page.locator(".bubble--buyer")).to_contain_text(text)
 
     bob_page = pages["bob"]
@@ -88,6 +95,27 @@ def test_two_buyers_one_acceptance(chromium, server):
     expect(charlie_page.get_by_role("button", name="가격 제안")).to_be_enabled()
     shoot(bob_page, "chat-accepted-390")
     shoot(charlie_page, "chat-reserved-390")
+
+    # A messenger's screen: no site footer, the site header gives way on a phone, and one short
+    # bar (photo, title, price, status) stays on top while the chat scrolls under it.
+    assert bob_page.locator("footer.footer").count() == 0
+    assert bob_page.locator(".topbar").is_hidden()
+    bob_page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+    head = bob_page.locator(".chat__head").bounding_box()
+    assert head["y"] == 0 and head["height"] <= 56, head
+    expect(bob_page.locator(".chat__head")).to_contain_text("400,000원")
+    expect(bob_page.locator(".chat__head")).to_contain_text("예약중")
+    top = bob_page.locator(".chat__top").bounding_box()
+    assert top["height"] <= 150, top  # the bar and the deal's banner: under a fifth of the screen
+    # Who talks: the bot's bubbles wear the bot's mark, once per run; the buyer's own have none.
+    bot_runs = bob_page.locator(".bubble--bot:not(.bubble--cont)")
+    expect(bob_page.locator(".bubble--bot .bubble__avatar--bot")).to_have_count(bot_runs.count())
+    assert bob_page.locator(".bubble--buyer .bubble__avatar").count() == 0
+    expect(bob_page.locator(".bubble--buyer .bubble__read").last).to_have_text("읽음")  # the bot answered
+    bob_page.set_viewport_size({"width": 1280, "height": 800})
+    assert bob_page.locator(".topbar").is_visible()  # the desktop keeps the site's header
+    shoot(bob_page, "chat-accepted-1280")
+    bob_page.set_viewport_size({"width": 390, "height": 844})
 
     # The seller watches the bot: each reply with the Advisor's move beside it, and the button
     # that cancels the reservation.

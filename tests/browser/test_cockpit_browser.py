@@ -65,23 +65,53 @@ def test_the_seller_watches_takes_over_types_and_hands_back(chromium, server):  
     expect(cockpit.locator(".cockpit__listing")).to_contain_text("협상 2건")
     shoot(cockpit, "cockpit-1280")
 
+    # The bot's reply read bob's first message for the seller's side: 읽음; the bot wears its mark.
+    expect(bob_page.locator(".bubble--buyer .bubble__read")).to_have_text("읽음")
+    expect(bob_page.locator(".bubble--bot .bubble__avatar--bot svg")).to_have_count(1)
+
     # Take bob's chat over from the cockpit; bob is told.
     bob_row.get_by_role("button", name="직접 대화하기").click()
     expect(bob_page.locator("#chat-banner")).to_contain_text("판매자가 직접 대화 중이에요", timeout=10_000)
     expect(bob_row).to_contain_text("직접 대화 중", timeout=10_000)
 
-    # The seller types a price in the chat; bob's next message gets no bot reply.
+    # Nobody answers for the seller now: bob's two messages wait with "1" until the seller opens
+    # the chat, then turn 읽음 on bob's page, live.
+    say(bob_page, "혹시 직거래 되나요?")
+    expect(bob_page.locator(".bubble--buyer")).to_have_count(2, timeout=10_000)
+    say(bob_page, "잠실역 근처면 좋겠어요")
+    unread = bob_page.locator(".bubble--buyer .bubble__read--unread")
+    expect(unread).to_have_count(2, timeout=10_000)
+    expect(unread.first).to_have_text("1")
     chat = page_for(chromium, server, seller, 390)
     chat.goto(f"{server}/chat/{bob_session.pk}/")
     expect(chat.get_by_role("button", name="봇에게 다시 맡기기")).to_be_visible()  # state came: open
+    expect(unread).to_have_count(0, timeout=10_000)
+    expect(bob_page.locator(".bubble--buyer .bubble__read").last).to_have_text("읽음")
+    # The seller sees the buyer on the left with bob's initial, once for the run of two.
+    buyer_bubbles = chat.locator(".bubble--buyer")
+    expect(buyer_bubbles).to_have_count(3)
+    expect(chat.locator(".bubble--buyer .bubble__avatar")).to_have_count(2)  # two runs
+    expect(buyer_bubbles.nth(1).locator(".bubble__avatar")).to_have_text("밥")
+    expect(buyer_bubbles.nth(2).locator(".bubble__avatar")).to_have_count(0)
+    assert "bubble--cont" in buyer_bubbles.nth(2).get_attribute("class")
+
+    # The seller types a price in the chat; bob's next message gets no bot reply.
     say(chat, "34만원까지 해드릴게요")
-    expect(bob_page.locator(".bubble--seller")).to_contain_text("34만원까지 해드릴게요", timeout=10_000)
+    seller_bubble = bob_page.locator(".bubble--seller")
+    expect(seller_bubble).to_contain_text("34만원까지 해드릴게요", timeout=10_000)
+    # On bob's page the seller's bubble has the seller's initial, not the bot's mark.
+    expect(seller_bubble.locator(".bubble__avatar")).to_have_text("판")
+    expect(seller_bubble.locator(".bubble__avatar--bot")).to_have_count(0)
     expect(chat.locator(".bubble--seller .bubble__note")).to_contain_text("봇도 이 가격을 지켜요 · 340,000원")
+    expect(chat.locator(".bubble--seller .bubble__read")).to_have_text(
+        "읽음", timeout=10_000
+    )  # bob's page is open
     say(bob_page, "음 조금만 더 생각해볼게요")
-    expect(chat.locator(".bubble--buyer")).to_have_count(2, timeout=10_000)
+    expect(chat.locator(".bubble--buyer")).to_have_count(4, timeout=10_000)
     bob_page.wait_for_timeout(1500)
     expect(bob_page.locator(".bubble--bot")).to_have_count(1)
     shoot(chat, "chat-takeover-seller-390")
+    shoot(bob_page, "chat-takeover-buyer-390")
 
     # Hand back: the bot answers again, held to the seller's price.
     chat.get_by_role("button", name="봇에게 다시 맡기기").click()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from channels.db import database_sync_to_async
 from django.core.cache import cache
-from django.test import override_settings
+from django.test import Client, override_settings
 
 from marketplace.models import Listing, Status
 from negotiation import dispatch, selectors, services
@@ -101,7 +101,7 @@ async def test_a_takeover_during_a_streaming_reply_leaves_no_half_reply(people, 
     await seller.disconnect()
 
 
-async def test_only_the_listings_seller_or_staff_may_take_over_or_hand_back(people, listing):
+async def test_only_the_listings_seller_may_take_over_or_hand_back(people, listing):
     session, buyer, seller = await open_chat(people, listing)
     for frame in ({"type": "takeover"}, {"type": "handback"}, {"type": "accept"}, {"type": "decline"}):
         await buyer.send_json_to(frame)
@@ -111,13 +111,21 @@ async def test_only_the_listings_seller_or_staff_may_take_over_or_hand_back(peop
     outsider = communicator(people["charlie"], session.pk)
     assert not (await outsider.connect())[0]
 
+    # Staff read the chat but cannot write in it: taking it over would silence the bot and tell
+    # the buyer the seller is answering when nobody is. They moderate through reports instead.
     staff = await joined(people["staff"], session.pk)
-    await staff.send_json_to({"type": "takeover"})
+    for frame in ({"type": "takeover"}, {"type": "handback"}, {"type": "accept"}):
+        await staff.send_json_to(frame)
+        assert (await receive_until(staff, of_type("error")))[-1]["code"] == "seller_only"
+    assert not (await refreshed(session)).seller_in_control
+    await seller.send_json_to({"type": "takeover"})
     await receive_until(buyer, lambda e: e["type"] == "state" and e["seller_in_control"])
-    await staff.send_json_to({"type": "accept"})  # a deal is the seller's word, not staff's
+    await staff.send_json_to({"type": "handback"})  # nor hand the seller's chat back
     assert (await receive_until(staff, of_type("error")))[-1]["code"] == "seller_only"
-    await staff.send_json_to({"type": "handback"})
-    await receive_until(buyer, lambda e: e["type"] == "state" and not e["seller_in_control"])
+    assert (await refreshed(session)).seller_in_control
+    page = await database_sync_to_async(_chat_page)(people["staff"], session.pk)
+    assert "직접 대화하기" not in page and 'id="seller-controls"' not in page
+    assert "운영자는 대화를 읽기만 해요" in page and 'id="chat-form"' not in page
     for comm in (buyer, seller, staff):
         await comm.disconnect()
 
@@ -173,3 +181,9 @@ async def test_a_new_price_in_words_withdraws_the_standing_final_offer(people, l
     assert (await receive_until(seller, of_type("error")))[-1]["code"] == "no_offer"
     await buyer.disconnect()
     await seller.disconnect()
+
+
+def _chat_page(user, session_id: int) -> str:
+    client = Client()
+    client.force_login(user)
+    return client.get(f"/chat/{session_id}/").content.decode()
