@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from asgiref.sync import sync_to_async
+from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.db import close_old_connections
@@ -67,6 +68,16 @@ class UnknownSocket(AsyncJsonWebsocketConsumer):
 
 class ChatConsumer(AsyncJsonWebsocketConsumer):
     registered = False
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        # Channels' own dispatch first hops to its single shared sync thread to close stale
+        # database connections, for every frame and every pushed event of every socket: a queue
+        # that all sockets wait in. This consumer reaches the database only through `_db`, which
+        # hands its connections back around each call.
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def connect(self) -> None:
         self.session_id = int(self.scope["url_route"]["kwargs"]["session_id"])
@@ -214,8 +225,8 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
     async def chat_event(self, event: dict[str, Any]) -> None:
         if not await self._push_allowed():
             return
-        seller_payload = event.get("seller_payload")
-        await self.send_json(seller_payload if seller_payload and self.seller_view else event["payload"])
+        for payload, seller_payload in event["payloads"]:
+            await self.send_json(seller_payload if seller_payload and self.seller_view else payload)
 
     async def chat_recheck(self, event: dict[str, Any]) -> None:
         # The user's account or one of their sessions changed: is this socket's login still good?

@@ -94,11 +94,11 @@ class _Stream:
         if now - self.started < settings.NELLM_STREAM_PARTIAL_AFTER_MS / 1000:
             return  # held back: a quick reply goes out whole
         cache.set(selectors.partial_key(self.message_id), self.text, timeout=ttl * 3)
-        if not self.sent:
-            events.session_send(self.session_id, protocol.typing_event(self.message_id))
-        events.session_send(
-            self.session_id, protocol.chunk_event(self.message_id, self.text[self.sent :], self.sent)
-        )
+        chunk = protocol.chunk_event(self.message_id, self.text[self.sent :], self.sent)
+        if self.sent:
+            events.session_send(self.session_id, chunk)
+        else:
+            events.session_send(self.session_id, protocol.typing_event(self.message_id), chunk)
         self.sent = len(self.text)
 
 

@@ -142,7 +142,7 @@ def session_open(*, listing: Listing, buyer: Any) -> ChatSession:
                 session=session,
                 text=f"'{listing.title}'에 새 협상이 시작되었어요.",
             )
-            events.cockpit_refresh(session_id=session.pk)
+            events.cockpit_refresh(session_id=session.pk, seller_id=listing.seller_id)
     except IntegrityError:  # the same buyer opened it twice at once: resume the winner
         return ChatSession.objects.get(listing=listing, buyer=buyer)
     return session
@@ -385,7 +385,7 @@ def session_read(
     if field is None or not last:
         return last
     if ChatSession.objects.filter(pk=session_id, **{f"{field}__lt": last}).update(**{field: last}):
-        events.cockpit_refresh(session_id=session_id)
+        events.cockpit_refresh(session_id=session_id, seller_id=session.listing.seller_id)
     return last
 
 
