@@ -62,10 +62,15 @@ def session_for_user(*, session_id: int, user: Any) -> ChatSession | None:
     """The session if `user` is its buyer, the listing's seller or staff; else None."""
     if user is None or not user.is_authenticated:
         return None
-    sessions = ChatSession.objects.select_related("listing", "buyer", "listing__seller")
-    if not user.is_staff:
-        sessions = sessions.filter(Q(buyer=user) | Q(listing__seller=user))
+    sessions = sessions_visible_to(user=user).select_related("listing", "buyer", "listing__seller")
     return sessions.filter(pk=session_id).first()
+
+
+def sessions_visible_to(*, user: Any) -> QuerySet[ChatSession]:
+    """The sessions `user` (logged in) may take part in: as buyer, as the listing's seller, or staff."""
+    if user.is_staff:
+        return ChatSession.objects.all()
+    return ChatSession.objects.filter(Q(buyer=user) | Q(listing__seller=user))
 
 
 def socket_user_current(*, user: Any, session_key: str | None) -> bool:

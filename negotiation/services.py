@@ -105,12 +105,16 @@ def _check_not_blocked(*, seller_id: int, buyer_id: int, user_id: int) -> None:
 
 
 def _locked_session(session_id: int, user: Any) -> tuple[ChatSession, str]:
-    session = selectors.session_for_user(session_id=session_id, user=user)
+    # One query: the access check is the lock's own filter, so only a chat the user may take part
+    # in is locked. The chat's row only: locking its listing here too (chat first) deadlocked
+    # against a status change, which holds the listing and then locks the chats (lock order:
+    # listing, then chats).
+    session = None
+    if user is not None and user.is_authenticated:
+        sessions = selectors.sessions_visible_to(user=user).select_for_update(of=("self",))
+        session = sessions.select_related("listing").filter(pk=session_id).first()
     if session is None:
         raise ChatError("forbidden", "이 대화에 참여할 수 없어요.")
-    # The chat's row only: locking its listing here too (chat first) deadlocked against a status
-    # change, which holds the listing and then locks the chats (lock order: listing, then chats).
-    session = ChatSession.objects.select_for_update(of=("self",)).select_related("listing").get(pk=session_id)
     role = selectors.session_role(session=session, user=user)
     if role in (Role.BUYER, Role.SELLER):
         _check_not_blocked(seller_id=session.listing.seller_id, buyer_id=session.buyer_id, user_id=user.pk)
