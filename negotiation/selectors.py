@@ -242,16 +242,16 @@ def market_for(*, session: ChatSession) -> tuple[int | None, int]:
     latest = Message.objects.filter(session=OuterRef("pk"), role=Message.Role.BUYER, is_offer=True).order_by(
         "-created_at", "-id"
     )
-    # Only while the chat still holds it: the seller's 거절 or the buyer's new price ends it.
-    offers = (
-        others.filter(standing_offer__isnull=False)
-        .annotate(
-            offer_at=Subquery(latest.values("created_at")[:1]), offer=Subquery(latest.values("price")[:1])
-        )
-        .filter(offer_at__gte=cutoff)
-    )
-    best = offers.aggregate(best=Max("offer"))["best"]
-    return (min(best, session.listing.price) if best is not None else None), others.count()
+    # Only while the chat still holds it: the seller's 거절 or the buyer's new price ends it. The
+    # offer's message is looked up only for a chat that holds one (CASE), and both figures come
+    # from one query: a reply makes this read every time.
+    holds = Q(standing_offer__isnull=False)
+    found = others.annotate(
+        offer_at=Case(When(holds, then=Subquery(latest.values("created_at")[:1]))),
+        offer=Case(When(holds, then=Subquery(latest.values("price")[:1]))),
+    ).aggregate(best=Max("offer", filter=Q(offer_at__gte=cutoff)), buyers=Count("pk"))
+    best = found["best"]
+    return (min(best, session.listing.price) if best is not None else None), found["buyers"]
 
 
 def listing_probes(*, session: ChatSession) -> int:

@@ -112,7 +112,8 @@ def _locked_session(session_id: int, user: Any) -> tuple[ChatSession, str]:
     session = None
     if user is not None and user.is_authenticated:
         sessions = selectors.sessions_visible_to(user=user).select_for_update(of=("self",))
-        session = sessions.select_related("listing").filter(pk=session_id).first()
+        # The listing's seller too: a buyer's message checks that the seller is still active.
+        session = sessions.select_related("listing__seller").filter(pk=session_id).first()
     if session is None:
         raise ChatError("forbidden", "이 대화에 참여할 수 없어요.")
     role = selectors.session_role(session=session, user=user)
@@ -245,6 +246,8 @@ def _check_buyer_can_talk(session: ChatSession, role: str) -> None:
 
 def _seller_active(listing: Listing) -> bool:
     # A suspended seller's listings left the market (`marketplace.selectors`): no chat, no deal.
+    if Listing.seller.is_cached(listing):  # read with the chat's locked row, in this transaction
+        return listing.seller.is_active
     return get_user_model().objects.filter(pk=listing.seller_id, is_active=True).exists()
 
 
