@@ -32,6 +32,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections import Counter
@@ -77,18 +78,30 @@ def service_cpu(name: str) -> float:
     return total
 
 
-def database_cpu(database: str) -> float:
-    """CPU seconds of the live PostgreSQL backends connected to `database` (this run's own work,
-    where `postgres` above also counts anyone else's; a backend that exits is no longer seen)."""
-    total = 0.0
-    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
-        try:
-            if f" {database} ".encode() not in cmdline.read_bytes():
+class DatabaseCPU:
+    """CPU seconds of the PostgreSQL backends connected to one database (this run's own work,
+    where `postgres` counts anyone's on this machine), polled twice a second so that a backend
+    which exits still counts, up to its last poll."""
+
+    def __init__(self, database: str) -> None:
+        self.needle = f" {database} ".encode()
+        self.seen: dict[int, float] = {}
+        self.stopped = threading.Event()
+        threading.Thread(target=self._poll, daemon=True).start()
+
+    def _poll(self) -> None:
+        while not self.stopped.wait(0.5):
+            self.total()
+
+    def total(self) -> float:
+        for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+            try:
+                if self.needle in cmdline.read_bytes():
+                    pid = int(cmdline.parent.name)
+                    self.seen[pid] = max(self.seen.get(pid, 0.0), cpu_seconds(pid))
+            except (OSError, ValueError):
                 continue
-            total += cpu_seconds(int(cmdline.parent.name))
-        except (OSError, ValueError):
-            continue
-    return total
+        return sum(self.seen.values())
 
 
 def machine_busy() -> tuple[float, float]:
@@ -329,9 +342,11 @@ def main() -> int:
             f"(setup {time.perf_counter() - setup:.1f} s) {' '.join(args.server_env)}"
         )
 
+        backends = DatabaseCPU(db)
+
         def cpu_now() -> list[float]:
             # PostgreSQL and Redis serve anyone on this machine: theirs count every client's work.
-            servers = [service_cpu("postgres"), database_cpu(db), service_cpu("redis-server")]
+            servers = [service_cpu("postgres"), backends.total(), service_cpu("redis-server")]
             return [cpu_seconds(p.pid) for p in procs] + [time.process_time()] + servers
 
         cpu_before = cpu_now()
@@ -339,6 +354,7 @@ def main() -> int:
         names = [f"daphne{i}" for i in range(args.web)] + ["worker"]
         phases = Phases(args.profile, {n: p.pid for n, p in zip(names, procs, strict=True)}, cpu_now)
         out = asyncio.run(run(ports, chats, args, phases))
+        backends.stopped.set()
         cpu = [after - before for after, before in zip(cpu_now(), cpu_before, strict=True)]
         busy_after = machine_busy()
         samples = out["samples"]

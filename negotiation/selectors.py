@@ -13,6 +13,7 @@ from django.conf import settings
 from django.contrib import auth
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import (
     Case,
     Count,
@@ -235,23 +236,39 @@ def market_for(*, session: ChatSession) -> tuple[int | None, int]:
     within NELLM_STANDING_OFFER_TTL, in a chat still open or waiting that still holds it: a
     number typed in free text never binds anyone, and an offer ends with its chat, its time, the
     seller's 거절 or the buyer's new price."""
-    others = ChatSession.objects.filter(listing_id=session.listing_id, state__in=ACTIVE_STATES).exclude(
-        pk=session.pk
-    )
     cutoff = timezone.now() - timedelta(seconds=settings.NELLM_STANDING_OFFER_TTL)
-    latest = Message.objects.filter(session=OuterRef("pk"), role=Message.Role.BUYER, is_offer=True).order_by(
-        "-created_at", "-id"
-    )
-    # Only while the chat still holds it: the seller's 거절 or the buyer's new price ends it. The
-    # offer's message is looked up only for a chat that holds one (CASE), and both figures come
-    # from one query: a reply makes this read every time.
-    holds = Q(standing_offer__isnull=False)
-    found = others.annotate(
-        offer_at=Case(When(holds, then=Subquery(latest.values("created_at")[:1]))),
-        offer=Case(When(holds, then=Subquery(latest.values("price")[:1]))),
-    ).aggregate(best=Max("offer", filter=Q(offer_at__gte=cutoff)), buyers=Count("pk"))
-    best = found["best"]
-    return (min(best, session.listing.price) if best is not None else None), found["buyers"]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _MARKET_SQL,
+            [
+                connection.ops.adapt_datetimefield_value(cutoff),
+                Message.Role.BUYER,
+                True,
+                session.listing_id,
+                *ACTIVE_STATES,
+                session.pk,
+            ],
+        )
+        best, buyers = cursor.fetchone()
+    return (min(best, session.listing.price) if best is not None else None), buyers
+
+
+# `market_for`'s one query, written out: every reply reads it, and the ORM spent more CPU building
+# it (two correlated subqueries in an aggregate) than the database spent answering it. Per other
+# active chat that still holds an offer (the seller's 거절 or the buyer's new price ends it): its
+# latest final offer, if made since the cutoff. Plain SQL that PostgreSQL and SQLite both read.
+_MARKET_SQL = """
+SELECT MAX(CASE WHEN s.standing_offer IS NOT NULL THEN (
+           SELECT CASE WHEN m.created_at >= %s THEN m.price END
+           FROM negotiation_message m
+           WHERE m.session_id = s.id AND m.role = %s AND m.is_offer = %s
+           ORDER BY m.created_at DESC, m.id DESC
+           LIMIT 1
+       ) END),
+       COUNT(*)
+FROM negotiation_chatsession s
+WHERE s.listing_id = %s AND s.state IN (%s, %s) AND s.id <> %s
+"""
 
 
 def listing_probes(*, session: ChatSession) -> int:
