@@ -210,9 +210,11 @@ def _respond(session: ChatSession, message: Message, on_chunk: Any) -> tuple[Any
         generator=get_generator(),
         state=session.advisor_state or None,
     )
+    # Two columns, not models: the history grows with the chat and is read for every reply.
+    earlier = session.messages.filter(id__lt=message.pk).exclude(role=Role.SYSTEM).order_by("id")
     history = [
-        schema.Event(schema.BUYER if m.role == Role.BUYER else schema.SELLER, m.text)
-        for m in session.messages.filter(id__lt=message.pk).exclude(role=Role.SYSTEM).order_by("id")
+        schema.Event(schema.BUYER if role == Role.BUYER else schema.SELLER, text)
+        for role, text in earlier.values_list("role", "text")
     ]
     best, buyers = selectors.market_for(session=session)
     if best is not None and session.seller_price is not None:
