@@ -81,7 +81,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
 
     async def connect(self) -> None:
         self.session_id = int(self.scope["url_route"]["kwargs"]["session_id"])
-        await self._open(lambda: selectors.session_for_user(session_id=self.session_id, user=self.user))
+        await self._open(lambda: selectors.session_for_socket(session_id=self.session_id, user=self.user))
 
     async def _open(self, target: Callable[[], Any]) -> None:
         """The checks every socket of the site passes before it is accepted: a logged-in user,
@@ -136,7 +136,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
 
     def _history(self) -> tuple[dict[str, Any], Any, int]:
         """(the history event, the session it was read with, the last message's id)."""
-        session = selectors.session_for_user(session_id=self.session_id, user=self.user)
+        session = selectors.session_for_socket(session_id=self.session_id, user=self.user)
         messages = selectors.session_messages(session=session)
         history = protocol.history(
             messages, session, selectors.session_pending(session=session), seller_view=self.seller_view

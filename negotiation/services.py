@@ -113,7 +113,8 @@ def _locked_session(session_id: int, user: Any) -> tuple[ChatSession, str]:
     if user is not None and user.is_authenticated:
         sessions = selectors.sessions_visible_to(user=user).select_for_update(of=("self",))
         # The listing's seller too: a buyer's message checks that the seller is still active.
-        session = sessions.select_related("listing__seller").filter(pk=session_id).first()
+        found = sessions.select_related("listing__seller").filter(pk=session_id).order_by()[:1]
+        session = next(iter(found), None)
     if session is None:
         raise ChatError("forbidden", "이 대화에 참여할 수 없어요.")
     role = selectors.session_role(session=session, user=user)
