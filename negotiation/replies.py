@@ -336,6 +336,11 @@ def _reply_commit(
                 session=session,
                 text=f"'{session.listing.title}' 구매자 질문: {message.text}",
             )
+        if decision.get("act") == "final_deny":  # a probe, maybe: the next reply counts it
+            listing_id = session.listing_id
+            events.after_commit(
+                lambda: cache.set(selectors.probes_version_key(listing_id), uuid.uuid4().hex, timeout=86400)
+            )
         events.messages_announce(session=session, messages=[reply], typing=False)
     return reply
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import uuid
 from datetime import datetime, time, timedelta
 from importlib import import_module
 from types import SimpleNamespace
@@ -280,22 +281,50 @@ WHERE s.listing_id = %s AND s.state IN (%s, %s) AND s.id <> %s
 """
 
 
+def probes_version_key(listing_id: int) -> str:
+    """The cache's name for the current set of a listing's probers (`listing_probes`): replaced
+    whenever a final offer on the listing is turned down, so a set read before that is never used
+    after it."""
+    return f"chat:probes-version:{listing_id}"
+
+
+PROBERS_TTL = 60  # seconds: how long an account that just aged out of "young" may still count
+
+
 def listing_probes(*, session: ChatSession) -> int:
     """How many other young accounts (NELLM_PROBE_ACCOUNT_AGE_DAYS) had a final offer on this
-    listing turned down: the fresh accounts a prober of the seller's price would use."""
+    listing turned down: the fresh accounts a prober of the seller's price would use.
+
+    Every reply reads it, and it is a COUNT DISTINCT over three joins and two JSON lookups that
+    changes only when an offer is turned down: the set of those accounts is kept in the cache
+    under the listing's current version (`probes_version_key`), which the reply that turns an
+    offer down replaces after its commit."""
+    version_key = probes_version_key(session.listing_id)
+    version = cache.get(version_key)
+    if version is None:
+        cache.add(version_key, uuid.uuid4().hex, timeout=86400)
+        version = cache.get(version_key)
+    key = f"chat:probers:{session.listing_id}:{version}"
+    probers = cache.get(key) if version is not None else None
+    if probers is None:
+        probers = _listing_probers(session.listing_id)
+        if version is not None:
+            cache.set(key, probers, timeout=PROBERS_TTL)
+    return len(set(probers) - {session.buyer_id})
+
+
+def _listing_probers(listing_id: int) -> list[int]:
     young = timezone.now() - timedelta(days=settings.NELLM_PROBE_ACCOUNT_AGE_DAYS)
     turned_down = Message.objects.filter(
-        session__listing_id=session.listing_id,
+        session__listing_id=listing_id,
         session__buyer__date_joined__gte=young,
         role=Message.Role.BOT,
         reply_to__is_offer=True,
         decision__act="final_deny",
     )
     # The site's own answers (a deal elsewhere, a closed chat) are not the seller's price speaking.
-    turned_down = turned_down.exclude(session__buyer_id=session.buyer_id).exclude(
-        decision__reason__in=["chat_state_changed", "listing_not_on_sale"]
-    )
-    return turned_down.values("session__buyer_id").distinct().count()
+    turned_down = turned_down.exclude(decision__reason__in=["chat_state_changed", "listing_not_on_sale"])
+    return list(turned_down.values_list("session__buyer_id", flat=True).distinct())
 
 
 def stale_pending(*, session_id: int | None = None) -> list[int]:
