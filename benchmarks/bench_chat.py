@@ -24,6 +24,7 @@ import asyncio
 import datetime as dt
 import os
 import platform
+import random
 import shutil
 import statistics
 import sys
@@ -86,8 +87,11 @@ def sample_note(sample: dict, event: dict, now: float) -> None:
         sample["error"] = event["code"]
 
 
-async def buyer_run(port: int, session_id: int, cookie: str, index: int, k: int) -> list[dict]:
-    """Send k lines one after another; per line the seconds to the first chunk and to the reply."""
+async def buyer_run(
+    port: int, session_id: int, cookie: str, index: int, k: int, think: tuple[float, float] = (0.0, 0.0)
+) -> list[dict]:
+    """Send k lines one after another, `think` seconds (uniform) after each reply; per line the
+    seconds to the first chunk and to the reply."""
     from tests.negotiation import live
 
     client = await live.ws_connect(port, f"/ws/chat/{session_id}/", cookie=cookie)
@@ -96,7 +100,10 @@ async def buyer_run(port: int, session_id: int, cookie: str, index: int, k: int)
     try:
         assert (await client.recv())["type"] == "history"
         samples = []
+        rng = random.Random(index)
         for n in range(k):
+            if n and think[1]:
+                await asyncio.sleep(rng.uniform(*think))
             text = LINES[n % len(LINES)].format(a=3 + index % 2, b=38 + index % 5)
             start = time.perf_counter()
             client.send({"type": "message", "text": text})
@@ -116,9 +123,11 @@ async def buyer_run(port: int, session_id: int, cookie: str, index: int, k: int)
         client.close()
 
 
-async def crowd(port: int, chats: list[tuple[int, str]], k: int) -> tuple[list[dict], float]:
+async def crowd(
+    port: int, chats: list[tuple[int, str]], k: int, think: tuple[float, float]
+) -> tuple[list[dict], float]:
     start = time.perf_counter()
-    runs = await asyncio.gather(*(buyer_run(port, s, c, i, k) for i, (s, c) in enumerate(chats)))
+    runs = await asyncio.gather(*(buyer_run(port, s, c, i, k, think) for i, (s, c) in enumerate(chats)))
     return [sample for run in runs for sample in run], time.perf_counter() - start
 
 
@@ -174,6 +183,14 @@ def main() -> int:
         "--database", choices=["postgres", "sqlite"], default="postgres", help="sqlite: the embedded default"
     )
     parser.add_argument("--stream-delay-ms", type=int, default=0, help="typing pace (the site's default: 40)")
+    parser.add_argument(
+        "--think",
+        type=float,
+        nargs=2,
+        default=[0.0, 0.0],
+        metavar=("MIN", "MAX"),
+        help="seconds a buyer waits after a reply before the next line (default: none, back to back)",
+    )
     args = parser.parse_args()
     if args.buyers < 1 or args.messages < 1:
         parser.error("--buyers and --messages must be at least 1")
@@ -184,7 +201,13 @@ def main() -> int:
     procs, env, logs = [], None, Path(tempfile.mkdtemp(prefix="nellm-bench-"))
     sqlite = args.database == "sqlite"
     database_url = f"sqlite:///{logs / 'db.sqlite3'}" if sqlite else f"{PG}/{db}"
-    os.environ.update(DJANGO_SETTINGS_MODULE="nellm_site.settings", DATABASE_URL=database_url, DEBUG="1")
+    # One secret for the seeding and the servers: the sessions it signs must hold in both.
+    os.environ.update(
+        DJANGO_SETTINGS_MODULE="nellm_site.settings",
+        DATABASE_URL=database_url,
+        DEBUG="1",
+        SECRET_KEY=os.environ.get("SECRET_KEY") or uuid.uuid4().hex * 2,
+    )
     if not sqlite:
         admin(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(db)))
     try:
@@ -203,6 +226,7 @@ def main() -> int:
             NELLM_CHAT_RATE_LIMIT=args.messages * 10,
             NELLM_CHAT_CONNECT_IP_LIMIT=max(300, args.buyers * 10),  # every buyer is on 127.0.0.1
             DATABASE_URL=database_url,
+            DEBUG=0,  # as `make demo` and production run: DEBUG's query log costs CPU per query
         )
         port = live.free_port()
         procs.append(live.start_daphne(env, port, logs / "daphne.log"))
@@ -211,10 +235,10 @@ def main() -> int:
         print(
             f"python {platform.python_version()}, {os.cpu_count()} CPUs, {dt.date.today().isoformat()}; "
             f"mode {args.mode}, {args.buyers} buyers x {args.messages} messages, "
-            f"NELLM_STREAM_DELAY_MS={args.stream_delay_ms} "
+            f"NELLM_STREAM_DELAY_MS={args.stream_delay_ms}, think {args.think[0]:g}-{args.think[1]:g} s "
             f"(setup {time.perf_counter() - setup:.1f} s, database {database_url})"
         )
-        samples, wall = asyncio.run(crowd(port, chats, args.messages))
+        samples, wall = asyncio.run(crowd(port, chats, args.messages, tuple(args.think)))
         answered = [s for s in samples if s["reply"] is not None]
         errors = sorted({s["error"] for s in samples if s["error"]})
         first = [s["first_chunk"] for s in answered if s["first_chunk"] is not None]

@@ -28,8 +28,11 @@ import datetime as dt
 import os
 import platform
 import random
+import signal
+import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections import Counter
@@ -53,6 +56,52 @@ def cpu_seconds(pid: int) -> float:
     except OSError:
         return 0.0
     return sum(int(f) for f in fields[11:15]) / TICKS
+
+
+def service_cpu(name: str) -> float:
+    """CPU seconds of every process called `name` (PostgreSQL's postmaster and backends, reaped
+    ones included through their parent; redis-server): the servers the stack shares with any
+    other user of this machine."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        if text[text.index("(") + 1 : text.rindex(")")] != name:
+            continue
+        fields = text.rsplit(")", 1)[1].split()
+        own = sum(int(f) for f in fields[11:13])
+        # A parent of the same name (the postmaster) carries its reaped backends' time.
+        reaped = sum(int(f) for f in fields[13:15])
+        total += (own + reaped) / TICKS
+    return total
+
+
+class DatabaseCPU:
+    """CPU seconds of the PostgreSQL backends connected to one database (this run's own work,
+    where `postgres` counts anyone's on this machine), polled twice a second so that a backend
+    which exits still counts, up to its last poll."""
+
+    def __init__(self, database: str) -> None:
+        self.needle = f" {database} ".encode()
+        self.seen: dict[int, float] = {}
+        self.stopped = threading.Event()
+        threading.Thread(target=self._poll, daemon=True).start()
+
+    def _poll(self) -> None:
+        while not self.stopped.wait(0.5):
+            self.total()
+
+    def total(self) -> float:
+        for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+            try:
+                if self.needle in cmdline.read_bytes():
+                    pid = int(cmdline.parent.name)
+                    self.seen[pid] = max(self.seen.get(pid, 0.0), cpu_seconds(pid))
+            except (OSError, ValueError):
+                continue
+        return sum(self.seen.values())
 
 
 def machine_busy() -> tuple[float, float]:
@@ -128,8 +177,41 @@ async def idle(client, stop: asyncio.Event) -> None:
             continue
 
 
-async def run(ports, chats, args) -> dict:
+class Phases:
+    """CPU seconds per process in each phase (connecting, haggling), and with `--profile DIR`
+    py-spy on daphne and the worker, one recording per phase (only threads holding the GIL:
+    the CPU a Python process spends, not its waits)."""
+
+    def __init__(self, folder: Path | None, pids: dict[str, int], cpu_now) -> None:
+        self.folder, self.pids, self.cpu_now = folder, pids, cpu_now
+        self.running: list[subprocess.Popen] = []
+        self.cpu: dict[str, list[float]] = {}
+
+    def start(self, phase: str) -> None:
+        self.phase, self.before = phase, self.cpu_now()
+        if self.folder is None:
+            return
+        self.folder.mkdir(parents=True, exist_ok=True)
+        spy = Path(sys.executable).parent / "py-spy"
+        for name, pid in self.pids.items():
+            out = self.folder / f"{phase}-{name}.txt"
+            args = [str(spy), "record", "--format", "raw", "--gil", "-r", "100", "--pid", str(pid)]
+            args += ["-o", str(out)]
+            self.running.append(subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+
+    def stop(self) -> None:
+        self.cpu[self.phase] = [a - b for a, b in zip(self.cpu_now(), self.before, strict=True)]
+        for proc in self.running:
+            proc.send_signal(signal.SIGINT)  # py-spy writes its file on SIGINT
+        for proc in self.running:
+            proc.wait(timeout=60)
+        self.running = []
+
+
+async def run(ports, chats, args, phases: Phases) -> dict:
+    phases.start("connect")
     clients, connect_wall, failures = await connect_all(ports, chats, args.connect_concurrency)
+    phases.stop()
     out = {
         "sent": Counter(),
         "refused": Counter(),
@@ -139,6 +221,7 @@ async def run(ports, chats, args) -> dict:
     }
     stop = asyncio.Event()
     idlers = [asyncio.create_task(idle(c, stop)) for c in clients[args.buyers :]]
+    phases.start("haggle")
     start = time.perf_counter()
     until = start + args.seconds
     bar = tqdm(total=args.seconds, desc="haggling", unit="s", leave=False)
@@ -151,9 +234,10 @@ async def run(ports, chats, args) -> dict:
         bar.n = min(args.seconds, int(time.perf_counter() - start))
         bar.set_postfix(replies=len(out["samples"]))
     bar.close()
+    out["wall"] = time.perf_counter() - start
+    phases.stop()
     for task in tasks:
         task.result()
-    out["wall"] = time.perf_counter() - start
     stop.set()
     await asyncio.gather(*idlers)
     out["still_open"] = sum(1 for c in clients if c.close_code is None)
@@ -200,6 +284,12 @@ def main() -> int:
     parser.add_argument(
         "--server-env", action="append", default=[], metavar="KEY=VALUE", help="for daphne and the worker"
     )
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        metavar="DIR",
+        help="sample daphne and the worker with py-spy (root), a file per phase (benchmarks/pyspy_top.py)",
+    )
     args = parser.parse_args()
     sockets = max(args.sockets, args.buyers)
     if args.buyers < 1 or args.web < 1:
@@ -212,7 +302,13 @@ def main() -> int:
     env = None
     logs = Path(tempfile.mkdtemp(prefix="nellm-bench-scale-"))
     database_url = f"{PG}/{db}"
-    os.environ.update(DJANGO_SETTINGS_MODULE="nellm_site.settings", DATABASE_URL=database_url, DEBUG="1")
+    # One secret for the seeding and the servers: the sessions it signs must hold in both.
+    os.environ.update(
+        DJANGO_SETTINGS_MODULE="nellm_site.settings",
+        DATABASE_URL=database_url,
+        DEBUG="1",
+        SECRET_KEY=os.environ.get("SECRET_KEY") or uuid.uuid4().hex * 2,
+    )
     admin(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(db)))
     try:
         import django
@@ -231,6 +327,7 @@ def main() -> int:
             NELLM_CHAT_CONNECT_IP_LIMIT=sockets * 10,  # every client is on 127.0.0.1
             NELLM_CHAT_CONNECT_LIMIT=1_000,
             DATABASE_URL=database_url,
+            DEBUG=0,  # as in production: DEBUG's query log costs CPU per query
             **dict(item.split("=", 1) for item in args.server_env),
         )
         ports = [live.free_port() for _ in range(args.web)]
@@ -245,13 +342,19 @@ def main() -> int:
             f"(setup {time.perf_counter() - setup:.1f} s) {' '.join(args.server_env)}"
         )
 
+        backends = DatabaseCPU(db)
+
         def cpu_now() -> list[float]:
-            # PostgreSQL's backends come and go with their connections (DB_CONN_MAX_AGE=0): not counted.
-            return [cpu_seconds(p.pid) for p in procs] + [time.process_time()]
+            # PostgreSQL and Redis serve anyone on this machine: theirs count every client's work.
+            servers = [service_cpu("postgres"), backends.total(), service_cpu("redis-server")]
+            return [cpu_seconds(p.pid) for p in procs] + [time.process_time()] + servers
 
         cpu_before = cpu_now()
         busy_before = machine_busy()
-        out = asyncio.run(run(ports, chats, args))
+        names = [f"daphne{i}" for i in range(args.web)] + ["worker"]
+        phases = Phases(args.profile, {n: p.pid for n, p in zip(names, procs, strict=True)}, cpu_now)
+        out = asyncio.run(run(ports, chats, args, phases))
+        backends.stopped.set()
         cpu = [after - before for after, before in zip(cpu_now(), cpu_before, strict=True)]
         busy_after = machine_busy()
         samples = out["samples"]
@@ -277,7 +380,8 @@ def main() -> int:
             f"{check['duplicated']} duplicated, {check['unanswered']} unanswered"
         )
         print(f"{'sockets still open':<26} {out['still_open']} of {sockets}")
-        names = [f"daphne{i}" for i in range(args.web)] + ["worker", "clients"]
+        names = [f"daphne{i}" for i in range(args.web)]
+        names += ["worker", "clients", "postgres", "(its backends)", "redis"]
         window = out["connect_wall"] + out["wall"]
         print(
             f"{'CPU seconds':<26} "
@@ -285,6 +389,14 @@ def main() -> int:
             + f" (over {window:.0f} s; machine busy "
             f"{100 * (busy_after[0] - busy_before[0]) / max(1, busy_after[1] - busy_before[1]):.0f}%)"
         )
+        per = {"connect": sockets, "haggle": max(1, len(answered))}
+        for phase, label in (("connect", "CPU ms per connect"), ("haggle", "CPU ms per reply")):
+            print(
+                f"{label:<26} "
+                + ", ".join(
+                    f"{n} {1000 * c / per[phase]:.1f}" for n, c in zip(names, phases.cpu[phase], strict=True)
+                )
+            )
         if errors:
             print("errors: " + ", ".join(f"{k} {v}" for k, v in errors.most_common()))
         failed = check["lost"] or check["duplicated"] or check["unanswered"] or errors
@@ -292,7 +404,9 @@ def main() -> int:
             f"SUMMARY buyers={args.buyers} sockets={sockets} web={args.web} threads={args.threads} "
             f"first chunk {first_line}, reply {reply_line}, {rate:.1f} replies/s, "
             f"{connects:.0f} connects/s, {sum(errors.values())} errors, "
-            f"{check['lost']} lost, {check['duplicated']} duplicated"
+            f"{check['lost']} lost, {check['duplicated']} duplicated; CPU ms per reply "
+            f"{1000 * sum(phases.cpu['haggle'][: args.web + 1]) / per['haggle']:.1f} (web + worker), "
+            f"per connect {1000 * sum(phases.cpu['connect'][: args.web + 1]) / per['connect']:.1f}"
         )
         return run_result(logs, failed=bool(failed))
     except BaseException:

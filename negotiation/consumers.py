@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from asgiref.sync import sync_to_async
+from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.db import close_old_connections
@@ -69,9 +70,19 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
     registered = False
     role: str | None = None  # buyer, seller or staff, once joined
 
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        # Channels' own dispatch first hops to its single shared sync thread to close stale
+        # database connections, for every frame and every pushed event of every socket: a queue
+        # that all sockets wait in. This consumer reaches the database only through `_db`, which
+        # hands its connections back around each call.
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
+
     async def connect(self) -> None:
         self.session_id = int(self.scope["url_route"]["kwargs"]["session_id"])
-        await self._open(lambda: selectors.session_for_user(session_id=self.session_id, user=self.user))
+        await self._open(lambda: selectors.session_for_socket(session_id=self.session_id, user=self.user))
 
     async def _open(self, target: Callable[[], Any]) -> None:
         """The checks every socket of the site passes before it is accepted: a logged-in user,
@@ -127,7 +138,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
 
     def _history(self) -> tuple[dict[str, Any], Any, int]:
         """(the history event, the session it was read with, the last message's id)."""
-        session = selectors.session_for_user(session_id=self.session_id, user=self.user)
+        session = selectors.session_for_socket(session_id=self.session_id, user=self.user)
         messages = selectors.session_messages(session=session)
         history = protocol.history(
             messages, session, selectors.session_pending(session=session), seller_view=self.seller_view
@@ -216,11 +227,11 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
     async def chat_event(self, event: dict[str, Any]) -> None:
         if not await self._push_allowed():
             return
-        seller_payload = event.get("seller_payload")
-        payload = seller_payload if seller_payload and self.seller_view else event["payload"]
-        if payload.get("type") == protocol.READ_UP_TO and payload.get("role") == self.role:
-            return  # one's own read mark is the other side's news
-        await self.send_json(payload)
+        for payload, seller_payload in event["payloads"]:
+            payload = seller_payload if seller_payload and self.seller_view else payload
+            if payload.get("type") == protocol.READ_UP_TO and payload.get("role") == self.role:
+                continue  # one's own read mark is the other side's news
+            await self.send_json(payload)
 
     async def chat_recheck(self, event: dict[str, Any]) -> None:
         # The user's account or one of their sessions changed: is this socket's login still good?

@@ -16,10 +16,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from channels.layers import InMemoryChannelLayer, get_channel_layer
+from channels_redis.core import RedisChannelLayer
 from django.db import transaction
 
 from . import protocol
@@ -61,11 +63,15 @@ def _target(layer: Any) -> asyncio.AbstractEventLoop:
     return _sender()
 
 
-def group_send(group: str, payload: dict[str, Any], *, seller_payload: dict[str, Any] | None = None) -> None:
-    """Send one protocol payload to every client of `group`; a failure is logged, not raised,
-    because the message it announces is already stored and a reconnect shows it. Clients with the
-    seller's view get `seller_payload` instead when there is one (the consumer picks)."""
-    _layer_send(group, {"type": EVENT_TYPE, "payload": payload, "seller_payload": seller_payload})
+Payloads = list[tuple[dict[str, Any], dict[str, Any] | None]]
+
+
+def group_send(group: str, payloads: Payloads) -> None:
+    """Send protocol payloads, in order, to every client of `group` as one channel-layer event
+    (each is its own frame to the client); a failure is logged, not raised, because the message
+    it announces is already stored and a reconnect shows it. Each payload comes with the one for
+    clients with the seller's view, or None when it is the same (the consumer picks)."""
+    _layer_send(group, {"type": EVENT_TYPE, "payloads": payloads})
 
 
 def user_logout(user_id: int) -> None:
@@ -104,17 +110,16 @@ def after_commit(fn: Callable[[], Any]) -> None:
     transaction.on_commit(fn, robust=True)
 
 
-def session_send(
-    session_id: int, payload: dict[str, Any], seller_payload: dict[str, Any] | None = None
-) -> None:
+def session_send(session_id: int, *payloads: dict[str, Any]) -> None:
     """Send to every client of one chat now (streamed pieces: nothing to commit)."""
-    group_send(group_name(session_id), payload, seller_payload=seller_payload)
+    group_send(group_name(session_id), [(payload, None) for payload in payloads])
 
 
 def messages_announce(*, session: Any, messages: Iterable[Any], typing: bool | None = None) -> None:
     """After commit: every stored message (the seller's view with the Advisor's decision), then
-    the session's state."""
-    payloads = [
+    the session's state, in one channel-layer event: a group send costs Redis calls per send
+    and the web process a receive per event, whatever it carries."""
+    payloads: Payloads = [
         (protocol.message_event(m), protocol.message_event(m, seller_view=True) if m.decision else None)
         for m in messages
     ]
@@ -122,11 +127,10 @@ def messages_announce(*, session: Any, messages: Iterable[Any], typing: bool | N
     session_id = session.pk
 
     def send() -> None:
-        for payload, seller_payload in payloads:
-            session_send(session_id, payload, seller_payload)
+        group_send(group_name(session_id), payloads)
 
     # The seller's cockpit row first: whoever sees the chat event next finds the row sent too.
-    cockpit_refresh(session_id=session_id)
+    cockpit_refresh(session_id=session_id, seller_id=session.listing.seller_id)
     after_commit(send)
 
 
@@ -135,14 +139,42 @@ def seller_send(seller_id: int, payload: dict[str, Any]) -> None:
     _layer_send(seller_group_name(seller_id), {"type": SELLING_TYPE, "payload": payload})
 
 
-def cockpit_refresh(*, session_id: int) -> None:
-    """After commit: the chat's row, as it now stands, to its seller's cockpit."""
+def cockpit_refresh(*, session_id: int, seller_id: int) -> None:
+    """After commit: the chat's row, as it now stands, to its seller's cockpit, if one is open.
+    The row is the heaviest read of a message's path, and most of the time nobody watches it. A
+    cockpit that opens after the check joins its group before it reads its snapshot, which then
+    holds this commit."""
 
     def send() -> None:
         from . import selectors
 
+        if not group_listening(seller_group_name(seller_id)):
+            return
         session = selectors.cockpit_session(session_id=session_id)
         if session is not None:
-            seller_send(session.listing.seller_id, protocol.row_event(protocol.cockpit_row(session)))
+            seller_send(seller_id, protocol.row_event(protocol.cockpit_row(session)))
 
     after_commit(send)
+
+
+def group_listening(group: str) -> bool:
+    """Whether any socket is in `group` now (a layer this cannot ask: True)."""
+    layer = get_channel_layer()
+    if layer is None:
+        return False
+    if isinstance(layer, InMemoryChannelLayer):
+        return bool(layer.groups.get(group))
+    if not isinstance(layer, RedisChannelLayer):
+        return True
+
+    async def members() -> int:
+        # channels_redis keeps a group as a sorted set of channels scored by when they joined.
+        key = layer._group_key(group)
+        connection = layer.connection(layer.consistent_hash(group))
+        return await connection.zcount(key, int(time.time()) - layer.group_expiry, "+inf")
+
+    try:
+        return bool(asyncio.run_coroutine_threadsafe(members(), _sender()).result(timeout=_SEND_TIMEOUT))
+    except Exception:
+        log.exception("could not ask the channel layer about %s", group)
+        return True

@@ -94,11 +94,11 @@ class _Stream:
         if now - self.started < settings.NELLM_STREAM_PARTIAL_AFTER_MS / 1000:
             return  # held back: a quick reply goes out whole
         cache.set(selectors.partial_key(self.message_id), self.text, timeout=ttl * 3)
-        if not self.sent:
-            events.session_send(self.session_id, protocol.typing_event(self.message_id))
-        events.session_send(
-            self.session_id, protocol.chunk_event(self.message_id, self.text[self.sent :], self.sent)
-        )
+        chunk = protocol.chunk_event(self.message_id, self.text[self.sent :], self.sent)
+        if self.sent:
+            events.session_send(self.session_id, chunk)
+        else:
+            events.session_send(self.session_id, protocol.typing_event(self.message_id), chunk)
         self.sent = len(self.text)
 
 
@@ -210,9 +210,11 @@ def _respond(session: ChatSession, message: Message, on_chunk: Any) -> tuple[Any
         generator=get_generator(),
         state=session.advisor_state or None,
     )
+    # Two columns, not models: the history grows with the chat and is read for every reply.
+    earlier = session.messages.filter(id__lt=message.pk).exclude(role=Role.SYSTEM).order_by("id")
     history = [
-        schema.Event(schema.BUYER if m.role == Role.BUYER else schema.SELLER, m.text)
-        for m in session.messages.filter(id__lt=message.pk).exclude(role=Role.SYSTEM).order_by("id")
+        schema.Event(schema.BUYER if role == Role.BUYER else schema.SELLER, text)
+        for role, text in earlier.values_list("role", "text")
     ]
     best, buyers = selectors.market_for(session=session)
     if best is not None and session.seller_price is not None:
@@ -333,6 +335,11 @@ def _reply_commit(
                 kind=Notification.Kind.QUESTION,
                 session=session,
                 text=f"'{session.listing.title}' 구매자 질문: {message.text}",
+            )
+        if decision.get("act") == "final_deny":  # a probe, maybe: the next reply counts it
+            listing_id = session.listing_id
+            events.after_commit(
+                lambda: cache.set(selectors.probes_version_key(listing_id), uuid.uuid4().hex, timeout=86400)
             )
         events.messages_announce(session=session, messages=[reply], typing=False)
     return reply

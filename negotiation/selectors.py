@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import uuid
 from datetime import datetime, time, timedelta
 from importlib import import_module
 from types import SimpleNamespace
@@ -13,6 +14,7 @@ from django.conf import settings
 from django.contrib import auth
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import (
     Case,
     Count,
@@ -63,10 +65,24 @@ def session_for_user(*, session_id: int, user: Any) -> ChatSession | None:
     """The session if `user` is its buyer, the listing's seller or staff; else None."""
     if user is None or not user.is_authenticated:
         return None
-    sessions = ChatSession.objects.select_related("listing", "buyer", "listing__seller")
-    if not user.is_staff:
-        sessions = sessions.filter(Q(buyer=user) | Q(listing__seller=user))
+    sessions = sessions_visible_to(user=user).select_related("listing", "buyer", "listing__seller")
     return sessions.filter(pk=session_id).first()
+
+
+def session_for_socket(*, session_id: int, user: Any) -> ChatSession | None:
+    """`session_for_user` as a chat socket needs it at every handshake: with its listing only and
+    no ordering (one row by its key), the cheapest read of the same access check."""
+    if user is None or not user.is_authenticated:
+        return None
+    sessions = sessions_visible_to(user=user).select_related("listing").filter(pk=session_id)
+    return next(iter(sessions.order_by()[:1]), None)
+
+
+def sessions_visible_to(*, user: Any) -> QuerySet[ChatSession]:
+    """The sessions `user` (logged in) may take part in: as buyer, as the listing's seller, or staff."""
+    if user.is_staff:
+        return ChatSession.objects.all()
+    return ChatSession.objects.filter(Q(buyer=user) | Q(listing__seller=user))
 
 
 def socket_user_current(*, user: Any, session_key: str | None) -> bool:
@@ -246,41 +262,85 @@ def market_for(*, session: ChatSession) -> tuple[int | None, int]:
     within NELLM_STANDING_OFFER_TTL, in a chat still open or waiting that still holds it: a
     number typed in free text never binds anyone, and an offer ends with its chat, its time, the
     seller's 거절 or the buyer's new price."""
-    others = ChatSession.objects.filter(listing_id=session.listing_id, state__in=ACTIVE_STATES).exclude(
-        pk=session.pk
-    )
     cutoff = timezone.now() - timedelta(seconds=settings.NELLM_STANDING_OFFER_TTL)
-    latest = Message.objects.filter(session=OuterRef("pk"), role=Message.Role.BUYER, is_offer=True).order_by(
-        "-created_at", "-id"
-    )
-    # Only while the chat still holds it: the seller's 거절 or the buyer's new price ends it.
-    offers = (
-        others.filter(standing_offer__isnull=False)
-        .annotate(
-            offer_at=Subquery(latest.values("created_at")[:1]), offer=Subquery(latest.values("price")[:1])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _MARKET_SQL,
+            [
+                connection.ops.adapt_datetimefield_value(cutoff),
+                Message.Role.BUYER,
+                True,
+                session.listing_id,
+                *ACTIVE_STATES,
+                session.pk,
+            ],
         )
-        .filter(offer_at__gte=cutoff)
-    )
-    best = offers.aggregate(best=Max("offer"))["best"]
-    return (min(best, session.listing.price) if best is not None else None), others.count()
+        best, buyers = cursor.fetchone()
+    return (min(best, session.listing.price) if best is not None else None), buyers
+
+
+# `market_for`'s one query, written out: every reply reads it, and the ORM spent more CPU building
+# it (two correlated subqueries in an aggregate) than the database spent answering it. Per other
+# active chat that still holds an offer (the seller's 거절 or the buyer's new price ends it): its
+# latest final offer, if made since the cutoff. Plain SQL that PostgreSQL and SQLite both read.
+_MARKET_SQL = """
+SELECT MAX(CASE WHEN s.standing_offer IS NOT NULL THEN (
+           SELECT CASE WHEN m.created_at >= %s THEN m.price END
+           FROM negotiation_message m
+           WHERE m.session_id = s.id AND m.role = %s AND m.is_offer = %s
+           ORDER BY m.created_at DESC, m.id DESC
+           LIMIT 1
+       ) END),
+       COUNT(*)
+FROM negotiation_chatsession s
+WHERE s.listing_id = %s AND s.state IN (%s, %s) AND s.id <> %s
+"""
+
+
+def probes_version_key(listing_id: int) -> str:
+    """The cache's name for the current set of a listing's probers (`listing_probes`): replaced
+    whenever a final offer on the listing is turned down, so a set read before that is never used
+    after it."""
+    return f"chat:probes-version:{listing_id}"
+
+
+PROBERS_TTL = 60  # seconds: how long an account that just aged out of "young" may still count
 
 
 def listing_probes(*, session: ChatSession) -> int:
     """How many other young accounts (NELLM_PROBE_ACCOUNT_AGE_DAYS) had a final offer on this
-    listing turned down: the fresh accounts a prober of the seller's price would use."""
+    listing turned down: the fresh accounts a prober of the seller's price would use.
+
+    Every reply reads it, and it is a COUNT DISTINCT over three joins and two JSON lookups that
+    changes only when an offer is turned down: the set of those accounts is kept in the cache
+    under the listing's current version (`probes_version_key`), which the reply that turns an
+    offer down replaces after its commit."""
+    version_key = probes_version_key(session.listing_id)
+    version = cache.get(version_key)
+    if version is None:
+        cache.add(version_key, uuid.uuid4().hex, timeout=86400)
+        version = cache.get(version_key)
+    key = f"chat:probers:{session.listing_id}:{version}"
+    probers = cache.get(key) if version is not None else None
+    if probers is None:
+        probers = _listing_probers(session.listing_id)
+        if version is not None:
+            cache.set(key, probers, timeout=PROBERS_TTL)
+    return len(set(probers) - {session.buyer_id})
+
+
+def _listing_probers(listing_id: int) -> list[int]:
     young = timezone.now() - timedelta(days=settings.NELLM_PROBE_ACCOUNT_AGE_DAYS)
     turned_down = Message.objects.filter(
-        session__listing_id=session.listing_id,
+        session__listing_id=listing_id,
         session__buyer__date_joined__gte=young,
         role=Message.Role.BOT,
         reply_to__is_offer=True,
         decision__act="final_deny",
     )
     # The site's own answers (a deal elsewhere, a closed chat) are not the seller's price speaking.
-    turned_down = turned_down.exclude(session__buyer_id=session.buyer_id).exclude(
-        decision__reason__in=["chat_state_changed", "listing_not_on_sale"]
-    )
-    return turned_down.values("session__buyer_id").distinct().count()
+    turned_down = turned_down.exclude(decision__reason__in=["chat_state_changed", "listing_not_on_sale"])
+    return list(turned_down.values_list("session__buyer_id", flat=True).distinct())
 
 
 def stale_pending(*, session_id: int | None = None) -> list[int]:

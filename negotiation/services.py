@@ -105,12 +105,18 @@ def _check_not_blocked(*, seller_id: int, buyer_id: int, user_id: int) -> None:
 
 
 def _locked_session(session_id: int, user: Any) -> tuple[ChatSession, str]:
-    session = selectors.session_for_user(session_id=session_id, user=user)
+    # One query: the access check is the lock's own filter, so only a chat the user may take part
+    # in is locked. The chat's row only: locking its listing here too (chat first) deadlocked
+    # against a status change, which holds the listing and then locks the chats (lock order:
+    # listing, then chats).
+    session = None
+    if user is not None and user.is_authenticated:
+        sessions = selectors.sessions_visible_to(user=user).select_for_update(of=("self",))
+        # The listing's seller too: a buyer's message checks that the seller is still active.
+        found = sessions.select_related("listing__seller").filter(pk=session_id).order_by()[:1]
+        session = next(iter(found), None)
     if session is None:
         raise ChatError("forbidden", "이 대화에 참여할 수 없어요.")
-    # The chat's row only: locking its listing here too (chat first) deadlocked against a status
-    # change, which holds the listing and then locks the chats (lock order: listing, then chats).
-    session = ChatSession.objects.select_for_update(of=("self",)).select_related("listing").get(pk=session_id)
     role = selectors.session_role(session=session, user=user)
     if role in (Role.BUYER, Role.SELLER):
         _check_not_blocked(seller_id=session.listing.seller_id, buyer_id=session.buyer_id, user_id=user.pk)
@@ -142,7 +148,7 @@ def session_open(*, listing: Listing, buyer: Any) -> ChatSession:
                 session=session,
                 text=f"'{listing.title}'에 새 협상이 시작되었어요.",
             )
-            events.cockpit_refresh(session_id=session.pk)
+            events.cockpit_refresh(session_id=session.pk, seller_id=listing.seller_id)
     except IntegrityError:  # the same buyer opened it twice at once: resume the winner
         return ChatSession.objects.get(listing=listing, buyer=buyer)
     return session
@@ -248,6 +254,8 @@ def _check_buyer_can_talk(session: ChatSession, role: str) -> None:
 
 def _seller_active(listing: Listing) -> bool:
     # A suspended seller's listings left the market (`marketplace.selectors`): no chat, no deal.
+    if Listing.seller.is_cached(listing):  # read with the chat's locked row, in this transaction
+        return listing.seller.is_active
     return get_user_model().objects.filter(pk=listing.seller_id, is_active=True).exists()
 
 
@@ -394,7 +402,7 @@ def session_read(
     if field is None or not last:
         return last
     if ChatSession.objects.filter(pk=session_id, **{f"{field}__lt": last}).update(**{field: last}):
-        events.cockpit_refresh(session_id=session_id)
+        events.cockpit_refresh(session_id=session_id, seller_id=session.listing.seller_id)
         # The other side's page turns its "1" into 읽음 at once.
         events.after_commit(lambda: events.session_send(session_id, protocol.read_event(role, last)))
     return last

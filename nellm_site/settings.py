@@ -82,7 +82,12 @@ ASGI_APPLICATION = "nellm_site.asgi.application"
 
 # --- Database -------------------------------------------------------------------------------
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=0)
+# Connections are kept (per thread: the sockets' pool, the worker's threads) instead of opened per
+# request: on PostgreSQL every new connection is a server process, which cost ~19 ms of server CPU
+# per chat handshake and ~5 ms per reply (benchmarks/RESULTS.md). Health checks drop one the
+# server closed before it is used.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The embedded default serves many buyers at once from threads of one process. SQLite's
     # defaults (rollback journal, deferred transactions, 5 s timeout) make a reader block the
@@ -131,7 +136,7 @@ if REDIS_URL:
     }
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "nellm_site.cache.RedisCache",  # Django's, one client per pool
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("CACHE_PREFIX", default="nellm"),
         }

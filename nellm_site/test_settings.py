@@ -46,3 +46,6 @@ from .settings import *  # noqa: E402,F403
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MEDIA_ROOT = Path(os.environ.get("NELLM_TEST_MEDIA", Path(tempfile.gettempdir()) / "nellm-test-media"))  # noqa: F405
 NELLM_USING_REAL_SERVICES = not _missing
+# The chat sockets' pool threads outlive each test: kept connections would hold the test
+# database open, and it could not be dropped at the end.
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405

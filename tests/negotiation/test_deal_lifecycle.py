@@ -214,7 +214,9 @@ def test_a_reply_decided_before_a_status_change_is_never_delivered_after_its_not
     """Buyer B must not read "280,000원이면 바로 거래 가능해요!" after "…예약중이에요": the reply
     in progress stops at the change, and nothing of it is stored."""
     sent: list[tuple[str, dict]] = []
-    monkeypatch.setattr(events, "group_send", lambda group, payload, **_: sent.append((group, payload)))
+    monkeypatch.setattr(
+        events, "group_send", lambda group, payloads: sent.extend((group, p) for p, _ in payloads)
+    )
     inner = RuleGenerator(seed=3)
 
     class DealElsewhereMidReply:
