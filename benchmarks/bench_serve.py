@@ -15,7 +15,9 @@ so every reply has the same length). Measured in one run, on one GPU:
   limits them;
 * `--steps-per-sync` K …: all of the above for schedulers that queue K decode steps (sampling
   included, one CUDA graph) per look from the host; `--check` first compares graphed runs of 8
-  steps with eager single steps (greedy and seeded sampling: the same tokens expected).
+  steps with eager single steps (greedy and seeded sampling: the same tokens expected);
+* `--compile off on`: each K with the decode layers eager and through `torch.compile`
+  (`--check-compile` first compares the two, greedy, and times the compiling scheduler's start).
 
     python benchmarks/bench_serve.py --shape 1.3b --chats 1 32 64 --steps-per-sync 8 1 --check \
         --out results.json
@@ -259,21 +261,28 @@ def step_alone(scheduler, *, batch: int, length: int, device: str, repeat: int =
     }
 
 
-def check(model, *, device: str, new_tokens: int = 48) -> dict:
-    """Graphed runs of 8 steps against eager single steps, greedy and seeded-sampled: the same
-    tokens for 4 prompts decoded together (a correctness check before the timings)."""
+def check(model, *, device: str, new_tokens: int = 48, variants=None, samplings=None, **options) -> dict:
+    """Two scheduler `variants` (by default graphed runs of 8 steps, eager single steps) on 4
+    prompts decoded together, greedy and seeded-sampled: the same tokens expected (a correctness
+    check before the timings); `start_s`: each scheduler's start (graph recording, compiling)."""
     from mlcore.llm.sampling import Sampling
     from mlcore.llm.scheduler import BatchScheduler
 
     rng = random.Random(7)
     prompts = [[rng.randrange(3, 30000) for _ in range(rng.randrange(20, 140))] for _ in range(4)]
-    result = {}
-    for name, sampling in (("greedy", Sampling(do_sample=False)), ("sampled", Sampling())):
+    variants = variants or [
+        {"cuda_graphs": True, "steps_per_sync": 8},
+        {"cuda_graphs": False, "steps_per_sync": 1},
+    ]
+    options = {"slots": 8, "max_length": 512, **options}
+    samplings = samplings or {"greedy": Sampling(do_sample=False), "sampled": Sampling()}
+    result: dict = {"start_s": []}
+    for name, sampling in samplings.items():
         replies = []
-        for graphs, steps in ((True, 8), (False, 1)):
-            scheduler = BatchScheduler(
-                model, eos_token_id=2, slots=8, max_length=512, cuda_graphs=graphs, steps_per_sync=steps
-            )
+        for variant in variants:
+            started = time.perf_counter()
+            scheduler = BatchScheduler(model, eos_token_id=2, **options, **variant)
+            result["start_s"].append(time.perf_counter() - started)
             with scheduler.paused():
                 streams = [
                     scheduler.submit(
@@ -315,6 +324,8 @@ def main() -> int:
         help="decode steps per look from the host; each value is measured on a scheduler of its own",
     )
     parser.add_argument("--check", action="store_true", help="graphed runs against eager steps first")
+    parser.add_argument("--compile", nargs="+", choices=["off", "on"], default=["off"])
+    parser.add_argument("--check-compile", action="store_true", help="compiled against eager layers first")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
 
@@ -345,13 +356,26 @@ def main() -> int:
     if args.check:
         result["check"] = check(model, device=args.device)
         print("check:", json.dumps(result["check"]), flush=True)
+    if args.check_compile:
+        from mlcore.llm.sampling import Sampling
+
+        result["check_compile"] = check(
+            model,
+            device=args.device,
+            variants=[{"steps_per_sync": 8, "compile": True}, {"steps_per_sync": 8}],
+            samplings={"greedy": Sampling(do_sample=False)},
+            slots=args.slots,
+            max_length=args.max_length,
+        )
+        print("check compile:", json.dumps(result["check_compile"]), flush=True)
 
     def save() -> None:
         if args.out:
             args.out.write_text(json.dumps(result, indent=2), encoding="utf-8")
 
     result["runs"] = []
-    for index, steps in enumerate(args.steps_per_sync):
+    runs = [(steps, compiled == "on") for steps in args.steps_per_sync for compiled in args.compile]
+    for index, (steps, compiled) in enumerate(runs):
         start = time.perf_counter()
         scheduler = BatchScheduler(
             model,
@@ -360,9 +384,11 @@ def main() -> int:
             max_length=args.max_length,
             cuda_graphs=not args.no_cuda_graphs,
             steps_per_sync=steps,
+            compile=compiled,
         )
         run = {
             "steps_per_sync": steps,
+            "compile": compiled,
             "scheduler_start_s": time.perf_counter() - start,
             "flush_interval_s": scheduler.flush_interval,
             "join_window_s": scheduler.join_window,
@@ -371,13 +397,21 @@ def main() -> int:
         }
         result["runs"].append(run)
         print(
-            f"steps per sync {steps}: scheduler ready in {run['scheduler_start_s']:.1f} s, "
-            f"graphs {scheduler.slots.cuda_graphs}",
+            f"steps per sync {steps}, compile {compiled}: scheduler ready in "
+            f"{run['scheduler_start_s']:.1f} s, graphs {scheduler.slots.cuda_graphs}",
             flush=True,
         )
 
         def load(
-            name: str, *, count: int, requests: int, think: float, seed: int, scheduler=scheduler, steps=steps
+            name: str,
+            *,
+            count: int,
+            requests: int,
+            think: float,
+            seed: int,
+            scheduler=scheduler,
+            steps=steps,
+            compiled=compiled,
         ) -> dict:
             figures = chats(
                 scheduler,
@@ -390,7 +424,7 @@ def main() -> int:
             )
             if args.baseline:
                 figures["x_one_at_a_time"] = figures["tokens_per_s"] / result["one_at_a_time"]["tokens_per_s"]
-            print(f"k={steps} {name}:", json.dumps(figures), flush=True)
+            print(f"k={steps} compile={compiled} {name}:", json.dumps(figures), flush=True)
             return figures
 
         if args.baseline and index == 0:
@@ -408,7 +442,11 @@ def main() -> int:
             step_alone(scheduler, batch=b, length=length, device=args.device)
             for b in sorted({1, min(32, args.slots), args.slots})
         ]
-        print(f"k={steps} step:", json.dumps(run["step"]), flush=True)
+        # Also at the smallest bucket (64 positions): what the attention over the cache costs.
+        run["step_short"] = step_alone(scheduler, batch=args.slots, length=32, device=args.device)
+        print(
+            f"k={steps} compile={compiled} step:", json.dumps([*run["step"], run["step_short"]]), flush=True
+        )
         scheduler.close()
         del scheduler, load  # `load` holds the scheduler too: freed before the next one is built
         if args.device == "cuda":

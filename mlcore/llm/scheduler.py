@@ -145,6 +145,7 @@ class BatchScheduler:
         flush_interval: float = 0.025,
         join_window: float | None = None,
         steps_per_sync: int = 4,
+        compile: bool = False,
     ) -> None:
         """`flush_interval`: a reader gets its tokens at most this often (its first at once), so
         the loop wakes a few readers a step, not every reader every step (on an H200 waking 64
@@ -160,13 +161,18 @@ class BatchScheduler:
         others to join with it, so that arrivals share one prefill (an eager forward whose
         launches cost about a step) instead of one each; with nothing decoding, or enough
         waiting to fill the free slots, it joins at once. By default 20 ms with one step per
-        sync and none with more: arrivals during a run of steps share a prefill anyway."""
+        sync and none with more: arrivals during a run of steps share a prefill anyway.
+
+        `compile`: the decode step's layers through `torch.compile` (`SlotModel`); the first
+        graph of each cache bucket then waits for inductor (compile time at start)."""
         import torch
 
         if steps_per_sync < 1:
             raise ValueError("steps_per_sync must be at least 1")
         self.torch = torch
-        self.slots = SlotModel(model, slots=slots, max_length=max_length, cuda_graphs=cuda_graphs)
+        self.slots = SlotModel(
+            model, slots=slots, max_length=max_length, cuda_graphs=cuda_graphs, compile=compile
+        )
         self.eos = eos_token_id
         self.vocab = self.slots.head.out_features
         self.prefill_tokens = prefill_tokens

@@ -41,7 +41,12 @@ def buckets(max_length: int) -> list[int]:
 class SlotModel:
     """A GPT-NeoX causal LM with `slots` KV-cache rows of `max_length` positions each."""
 
-    def __init__(self, model: Any, *, slots: int, max_length: int, cuda_graphs: bool = True) -> None:
+    def __init__(
+        self, model: Any, *, slots: int, max_length: int, cuda_graphs: bool = True, compile: bool = False
+    ) -> None:
+        """`compile`: each decode layer through `torch.compile` (inductor, static shapes, one
+        compile per cache bucket shared by all layers), which fuses a layer's norms, rotary, cache
+        writes, bias, GELU and residuals into a few kernels; the CUDA graph records the result."""
         import torch
 
         base = _base_model(model)
@@ -68,6 +73,15 @@ class SlotModel:
         self.cuda_graphs = cuda_graphs and self.device.type == "cuda"
         self._graphs: dict[Any, tuple[Any, Any]] = {}
         self._inputs: dict[Any, tuple[Any, Any]] = {}
+        self._decode_layer = self._eager_decode_layer
+        self.compiled = compile  # until compiling fails
+        if compile:
+            # One layer compiled once per bucket and reused by every layer (regional compilation:
+            # modules are inputs, not constants), so the limit is buckets × schedulers, not layers.
+            dynamo = torch._dynamo.config
+            dynamo.recompile_limit = max(dynamo.recompile_limit, 8 * len(self.buckets))
+            self._compiled = torch.compile(self._eager_decode_layer, fullgraph=True, dynamic=False)
+            self._decode_layer = self._compiled_decode_layer
 
     def tensor(self, values: list, *, dtype: Any = None) -> Any:
         """`values` on the device without waiting for it: a plain copy from pageable memory
@@ -101,32 +115,35 @@ class SlotModel:
         turned = torch.cat((-rot[..., half:], rot[..., :half]), dim=-1)
         return torch.cat((rot * cos + turned * sin, rest), dim=-1)
 
-    def _forward(self, ids: Any, position_ids: Any, attend: Any) -> Any:
-        """Hidden states after the final norm; `attend(layer, k, v)` stores the new keys and
-        values and returns the keys, values and mask to attend over."""
-        functional = self.torch.nn.functional
+    def _layer(self, layer: Any, hidden: Any, cos: Any, sin: Any, attend: Any) -> Any:
+        """One transformer layer; `attend(k, v)` stores the new keys and values and returns the
+        keys, values and mask to attend over."""
+        attention = layer.attention
+        batch, length = hidden.shape[:2]
+        qkv = attention.query_key_value(layer.input_layernorm(hidden))
+        qkv = qkv.view(batch, length, self.heads, 3 * self.head_size).transpose(1, 2)
+        # Queries and keys turned together: half the kernels of turning each (the eager decode
+        # step is launch-bound, ~25 small kernels a layer).
+        turned = self._rope(qkv[..., : 2 * self.head_size].unflatten(-1, (2, self.head_size)), cos, sin)
+        query, key = turned.unbind(-2)
+        value = qkv[..., 2 * self.head_size :]
+        keys, values, mask = attend(key, value)
+        out = self.torch.nn.functional.scaled_dot_product_attention(
+            query, keys, values, attn_mask=mask, scale=self.head_size**-0.5
+        )
+        out = attention.dense(out.transpose(1, 2).reshape(batch, length, -1))
+        if getattr(layer, "use_parallel_residual", True):
+            return hidden + out + layer.mlp(layer.post_attention_layernorm(hidden))
+        hidden = hidden + out
+        return hidden + layer.mlp(layer.post_attention_layernorm(hidden))
+
+    def _forward(self, ids: Any, position_ids: Any, layer_fn: Any) -> Any:
+        """Hidden states after the final norm; `layer_fn(index, layer, hidden, cos, sin)` runs
+        one layer over its part of the cache."""
         hidden = self.net.embed_in(ids)
-        batch, length = ids.shape
         cos, sin = self._rotary(position_ids)
         for index, layer in enumerate(self.net.layers):
-            attention = layer.attention
-            qkv = attention.query_key_value(layer.input_layernorm(hidden))
-            qkv = qkv.view(batch, length, self.heads, 3 * self.head_size).transpose(1, 2)
-            # Queries and keys turned together: half the kernels of turning each (the decode step
-            # is launch-bound, ~25 small kernels a layer).
-            turned = self._rope(qkv[..., : 2 * self.head_size].unflatten(-1, (2, self.head_size)), cos, sin)
-            query, key = turned.unbind(-2)
-            value = qkv[..., 2 * self.head_size :]
-            keys, values, mask = attend(index, key, value)
-            out = functional.scaled_dot_product_attention(
-                query, keys, values, attn_mask=mask, scale=self.head_size**-0.5
-            )
-            out = attention.dense(out.transpose(1, 2).reshape(batch, length, -1))
-            if getattr(layer, "use_parallel_residual", True):
-                hidden = hidden + out + layer.mlp(layer.post_attention_layernorm(hidden))
-            else:
-                hidden = hidden + out
-                hidden = hidden + layer.mlp(layer.post_attention_layernorm(hidden))
+            hidden = layer_fn(index, layer, hidden, cos, sin)
         return self.net.final_layer_norm(hidden)
 
     def _additive(self, allowed: Any) -> Any:
@@ -151,13 +168,16 @@ class SlotModel:
         position_ids = self.positions[:width].expand(len(slots), width)
         causal = self._additive(torch.ones(width, width, dtype=torch.bool, device=self.device).tril())
 
-        def attend(layer: int, key: Any, value: Any) -> tuple[Any, Any, Any]:
-            self.keys[layer][rows, :, :width] = key
-            self.values[layer][rows, :, :width] = value
-            return key, value, causal
+        def prefill_layer(index: int, layer: Any, hidden: Any, cos: Any, sin: Any) -> Any:
+            def attend(key: Any, value: Any) -> tuple[Any, Any, Any]:
+                self.keys[index][rows, :, :width] = key
+                self.values[index][rows, :, :width] = value
+                return key, value, causal
+
+            return self._layer(layer, hidden, cos, sin, attend)
 
         with torch.inference_mode():
-            hidden = self._forward(ids, position_ids, attend)
+            hidden = self._forward(ids, position_ids, prefill_layer)
             last = hidden[torch.arange(len(slots), device=self.device), self.tensor(lengths) - 1]
             return self.head(last).float()
 
@@ -170,12 +190,40 @@ class SlotModel:
         recorded in a CUDA graph (`graphed`)."""
         mask = self._additive(self.positions[:bucket] <= positions[:, None])[:, None, None, :]
 
-        def attend(layer: int, key: Any, value: Any) -> tuple[Any, Any, Any]:
-            self.keys[layer][self.rows, :, positions] = key[:, :, 0]
-            self.values[layer][self.rows, :, positions] = value[:, :, 0]
-            return self.keys[layer][:, :, :bucket], self.values[layer][:, :, :bucket], mask
+        def decode_layer(index: int, layer: Any, hidden: Any, cos: Any, sin: Any) -> Any:
+            keys, values = self.keys[index], self.values[index]
+            return self._decode_layer(layer, hidden, cos, sin, keys, values, positions, mask, bucket)
 
-        return self.head(self._forward(ids[:, None], positions[:, None], attend)[:, 0]).float()
+        return self.head(self._forward(ids[:, None], positions[:, None], decode_layer)[:, 0]).float()
+
+    def _compiled_decode_layer(self, *args: Any) -> Any:
+        try:
+            return self._compiled(*args)
+        except Exception as exc:  # e.g. no Triton or no C++ compiler: the eager layer still works
+            log.warning("torch.compile of the decode layer failed (%s); decoding eagerly", exc)
+            self._decode_layer, self.compiled = self._eager_decode_layer, False
+            return self._eager_decode_layer(*args)
+
+    def _eager_decode_layer(
+        self,
+        layer: Any,
+        hidden: Any,
+        cos: Any,
+        sin: Any,
+        keys: Any,
+        values: Any,
+        positions: Any,
+        mask: Any,
+        bucket: int,
+    ) -> Any:
+        """One layer of the decode step over its cache (`keys`, `values`): what `compile` fuses."""
+
+        def attend(key: Any, value: Any) -> tuple[Any, Any, Any]:
+            keys[self.rows, :, positions] = key[:, :, 0]
+            values[self.rows, :, positions] = value[:, :, 0]
+            return keys[:, :, :bucket], values[:, :, :bucket], mask
+
+        return self._layer(layer, hidden, cos, sin, attend)
 
     def bucket_for(self, longest: int) -> int:
         return next(b for b in self.buckets if b > longest)
