@@ -14,8 +14,8 @@ the same forward pass (a request joins at the next step), and reads its own toke
 the consumer stops iterating (the guard rejected a piece and the Negotiator closed the stream),
 the request leaves the batch at the next step. NELLM_BATCH_SLOTS sets how many replies decode
 together (default 32), NELLM_STEPS_PER_SYNC how many decode steps run between two looks from the
-host (default 4; 1 for a 4-bit model), NELLM_COMPILE=1 fuses the decode step's layers through
-`torch.compile` (default off; benchmarks/RESULTS.md has the figures).
+host (default 4; 1 for a 4-bit model; 8 when compiled), NELLM_COMPILE whether the decode step's
+layers go through `torch.compile` (default on for a bf16 model on a GPU, off otherwise).
 
 torch, transformers and peft are imported only when a model is loaded, so importing this module
 stays cheap. The site loads it through `load_generator()` (`negotiation.generators`, backend
@@ -46,6 +46,7 @@ log = logging.getLogger(__name__)
 # A new role line, or a new Advisor hint: the model has finished the seller's turn.
 STOP = re.compile(rf"{ROLE_LABEL.pattern}|\[전략", re.I)
 _HOLD = 12  # characters held back while a role label may still be half-written ("판매" of "판매자:")
+_OFF = {"0", "false", "no", "off", ""}
 _UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ufffd]")
 
 
@@ -230,10 +231,6 @@ class LLMGenerator:
                 yield piece
 
 
-def _flag(name: str, default: str) -> bool:
-    return os.environ.get(name, default).strip().lower() not in {"0", "false", "no", "off", ""}
-
-
 def load_generator() -> LLMGenerator:
     """The site's "llm" backend: the model named by NELLM_BASE_MODEL (+ NELLM_ADAPTER)."""
     base = os.environ.get("NELLM_BASE_MODEL", "").strip()
@@ -244,18 +241,25 @@ def load_generator() -> LLMGenerator:
             "`python -m mlcore train` wrote. See docs/MODEL.md."
         )
     adapter = os.environ.get("NELLM_ADAPTER", "").strip() or None
-    four_bit = _flag("NELLM_LOAD_IN_4BIT", "1")
+    four_bit = os.environ.get("NELLM_LOAD_IN_4BIT", "1").strip().lower() not in _OFF
     slots = int(os.environ.get("NELLM_BATCH_SLOTS", "").strip() or GenerationConfig.slots)
     # An NF4 step is bound by dequantizing the weights (22 ms for 12.8B on an H200), so the host's
     # work per step is negligible and a run of several steps only delays arrivals: one step per
     # sync there (benchmarks/RESULTS.md, "Serving, multi-step").
-    default_steps = 1 if four_bit else GenerationConfig.steps_per_sync
+    # A bf16 model on a GPU compiles its decode layers and runs 8 steps a sync: on an H200 the
+    # step fell from 3.45 to 2.55 ms and 8 steps beat 4 by 6-22% (benchmarks/RESULTS.md,
+    # "Serving, compiled"); bitsandbytes' 4-bit layers are not compiled.
+    import torch
+
+    setting = os.environ.get("NELLM_COMPILE", "").strip().lower()
+    compiled = setting not in _OFF if setting else not four_bit and torch.cuda.is_available()
+    default_steps = 1 if four_bit else 8 if compiled else GenerationConfig.steps_per_sync
     steps = int(os.environ.get("NELLM_STEPS_PER_SYNC", "").strip() or default_steps)
     return LLMGenerator(
         base_model=base,
         adapter=adapter,
         load_in_4bit=four_bit,
-        config=GenerationConfig(slots=slots, steps_per_sync=steps, compile=_flag("NELLM_COMPILE", "0")),
+        config=GenerationConfig(slots=slots, steps_per_sync=steps, compile=compiled),
     )
 
 

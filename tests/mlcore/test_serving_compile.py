@@ -43,14 +43,30 @@ def test_the_compiled_step_decodes_the_eager_steps_tokens(model):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("setting", "compiled"), [("", False), ("1", True)], ids=["default", "set"])
-def test_the_site_compiles_the_step_only_when_told(tiny_base, monkeypatch, setting, compiled):  # noqa: F811
+@pytest.mark.parametrize(
+    ("four_bit", "setting", "compiled"),
+    [("0", "", None), ("1", "", False), ("1", "1", True), ("0", "0", False)],
+    ids=["bf16-default", "4-bit-default", "on", "off"],
+)
+def test_the_site_compiles_the_step_on_a_gpu_in_bf16_unless_told(
+    tiny_base,  # noqa: F811
+    monkeypatch,
+    four_bit,
+    setting,
+    compiled,
+):
+    import torch
+
     from mlcore.llm.generator import load_generator
 
     monkeypatch.setenv("NELLM_BASE_MODEL", str(tiny_base))
+    monkeypatch.setenv("NELLM_LOAD_IN_4BIT", four_bit)  # no CUDA here: full precision either way
     monkeypatch.setenv("NELLM_COMPILE", setting)
+    monkeypatch.delenv("NELLM_STEPS_PER_SYNC", raising=False)
+    expected = torch.cuda.is_available() if compiled is None else compiled
     generator = load_generator()
     try:
-        assert generator.scheduler.slots.compiled is compiled
+        assert generator.scheduler.slots.compiled is expected
+        assert generator.scheduler.steps_per_sync == (1 if four_bit == "1" else 8 if expected else 4)
     finally:
         generator.scheduler.close()
