@@ -10,7 +10,8 @@ between two decoding steps, and a decode step of fixed shapes that a CUDA graph 
 The forward pass calls the model's own modules (embedding, each layer's norms, fused QKV, MLP,
 final norm, head), so PEFT LoRA layers and bitsandbytes 4-bit layers work unchanged; only the
 attention over the cache and the rotary embedding are written here. `tests/mlcore/test_serving.py`
-checks its logits against the model's own forward.
+checks its logits against the model's own forward. With `compile`, each decode layer goes through
+`torch.compile` first (benchmarks/RESULTS.md, "Serving, compiled").
 """
 
 from __future__ import annotations
@@ -122,8 +123,8 @@ class SlotModel:
         batch, length = hidden.shape[:2]
         qkv = attention.query_key_value(layer.input_layernorm(hidden))
         qkv = qkv.view(batch, length, self.heads, 3 * self.head_size).transpose(1, 2)
-        # Queries and keys turned together: half the kernels of turning each (the eager decode
-        # step is launch-bound, ~25 small kernels a layer).
+        # Queries and keys turned together: half the eager kernels of turning each (compiled,
+        # the turn and the cache writes are one kernel).
         turned = self._rope(qkv[..., : 2 * self.head_size].unflatten(-1, (2, self.head_size)), cos, sin)
         query, key = turned.unbind(-2)
         value = qkv[..., 2 * self.head_size :]
