@@ -33,7 +33,7 @@ from django.db.models import (
 from django.db.models.functions import Cast
 from django.utils import timezone
 
-from marketplace.models import Status
+from marketplace.models import Block, Status
 from mlcore.schema import ACCEPT_TOKEN, DENY_TOKEN, MAX_PRICE
 
 from .models import ChatSession, ExportRun, Message, Notification
@@ -83,6 +83,14 @@ def sessions_visible_to(*, user: Any) -> QuerySet[ChatSession]:
     if user.is_staff:
         return ChatSession.objects.all()
     return ChatSession.objects.filter(Q(buyer=user) | Q(listing__seller=user))
+
+
+def session_blocker() -> Subquery:
+    """For a query of chats: who blocked whom between the chat's seller and buyer (either way
+    round; the blocker's id, or NULL), `users_blocked_between` as a column of the chat's row."""
+    seller, buyer = OuterRef("listing__seller_id"), OuterRef("buyer_id")
+    either = Q(blocker_id=seller, blocked_id=buyer) | Q(blocker_id=buyer, blocked_id=seller)
+    return Subquery(Block.objects.filter(either).order_by("pk").values("blocker_id")[:1])
 
 
 def socket_user_current(*, user: Any, session_key: str | None) -> bool:
