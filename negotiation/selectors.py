@@ -13,6 +13,8 @@ from typing import Any
 from django.conf import settings
 from django.contrib import auth
 from django.contrib.auth import get_user_model
+from django.contrib.auth.backends import ModelBackend
+from django.contrib.sessions.backends.db import SessionStore as DbSessionStore
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import (
@@ -32,6 +34,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare
 
 from marketplace.models import Block, Status
 from mlcore.schema import ACCEPT_TOKEN, DENY_TOKEN, MAX_PRICE
@@ -98,10 +101,32 @@ def socket_user_current(*, user: Any, session_key: str | None) -> bool:
     with: a deactivated account, a changed password, a deleted or expired session all end it.
 
     Django's own check (`auth.get_user`: the session, the backend, the password hash) on a fresh
-    read of the session, not the copy the socket loaded at its handshake."""
+    read of the session, not the copy the socket loaded at its handshake. Every chat write asks,
+    so with database sessions and Django's ModelBackend the session's row and the user's are read
+    in one query, and the backend's answer (`ModelBackend.get_user`) is that row."""
+    users = get_user_model()._default_manager.filter(pk=user.pk)
     if session_key is None:  # a socket made without the session middleware (the consumer's tests)
-        return get_user_model().objects.filter(pk=user.pk, is_active=True).exists()
+        return users.filter(is_active=True).exists()
     store = import_module(settings.SESSION_ENGINE).SessionStore(session_key=session_key)
+    if not isinstance(store, DbSessionStore):
+        return _login_current(store, user)
+    live = store.model.objects.filter(session_key=session_key, expire_date__gt=timezone.now())
+    row = users.annotate(session_data_now=Subquery(live.values("session_data"))).first()
+    if row is None or row.session_data_now is None:
+        return False
+    store._session_cache = store.decode(row.session_data_now)  # as `store.load()` would
+    path = store.get(auth.BACKEND_SESSION_KEY)
+    backend = auth.load_backend(path) if path in settings.AUTHENTICATION_BACKENDS else None
+    if backend is None or type(backend).get_user is not ModelBackend.get_user:
+        return _login_current(store, user)
+    if str(store.get(auth.SESSION_KEY)) != str(user.pk) or not backend.user_can_authenticate(row):
+        return False
+    session_hash = store.get(auth.HASH_SESSION_KEY)
+    hashes = (row.get_session_auth_hash(), *row.get_session_auth_fallback_hash())
+    return bool(session_hash) and any(constant_time_compare(session_hash, h) for h in hashes)
+
+
+def _login_current(store: Any, user: Any) -> bool:
     current = auth.get_user(SimpleNamespace(session=store))
     return current.is_authenticated and current.pk == user.pk
 
