@@ -397,6 +397,13 @@ def main() -> int:
                     f"{n} {1000 * c / per[phase]:.1f}" for n, c in zip(names, phases.cpu[phase], strict=True)
                 )
             )
+        # The whole stack on this machine: the servers, their PostgreSQL backends, Redis, and the
+        # load generator itself (it shares the cores it measures); "postgres" counts anyone's.
+        stack = [i for i, n in enumerate(names) if n not in ("postgres",)]
+        for phase, label in (("connect", "per connect"), ("haggle", "per reply")):
+            used = sum(phases.cpu[phase][i] for i in stack)
+            parts = "web, worker, clients, backends, redis"
+            print(f"{'CPU ms ' + label + ', all':<26} {1000 * used / per[phase]:.1f} ({parts})")
         if errors:
             print("errors: " + ", ".join(f"{k} {v}" for k, v in errors.most_common()))
         failed = check["lost"] or check["duplicated"] or check["unanswered"] or errors
