@@ -38,7 +38,18 @@ import uuid
 from collections import Counter
 from pathlib import Path
 
-from bench_chat import LINES, PG, REDIS_URL, admin, run_result, sample_note, seed, spread, stack_stop
+from bench_chat import (
+    LINES,
+    PG,
+    REDIS_URL,
+    admin,
+    cpu_seconds,
+    run_result,
+    sample_note,
+    seed,
+    spread,
+    stack_stop,
+)
 from psycopg import sql
 from tqdm import tqdm
 
@@ -47,15 +58,6 @@ sys.path.insert(0, str(ROOT))
 
 REPLY_TIMEOUT = 30.0
 TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of a process and its waited-for children (/proc)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return sum(int(f) for f in fields[11:15]) / TICKS
 
 
 def service_cpu(name: str) -> float:
