@@ -346,19 +346,22 @@ def listing_probes(*, session: ChatSession) -> int:
 
     Every reply reads it, and it is a COUNT DISTINCT over three joins and two JSON lookups that
     changes only when an offer is turned down: the set of those accounts is kept in the cache
-    under the listing's current version (`probes_version_key`), which the reply that turns an
-    offer down replaces after its commit."""
-    version_key = probes_version_key(session.listing_id)
-    version = cache.get(version_key)
+    with the listing's version (`probes_version_key`) it was read at, which the reply that turns
+    an offer down replaces after its commit: a set kept with any other version is read again. The
+    version and the set come in one cache call."""
+    version_key, key = probes_version_key(session.listing_id), f"chat:probers:{session.listing_id}"
+    found = cache.get_many([version_key, key])
+    version = found.get(version_key)
     if version is None:
         cache.add(version_key, uuid.uuid4().hex, timeout=86400)
         version = cache.get(version_key)
-    key = f"chat:probers:{session.listing_id}:{version}"
-    probers = cache.get(key) if version is not None else None
-    if probers is None:
+    kept = found.get(key)
+    if version is not None and kept is not None and kept[0] == version:
+        probers = kept[1]
+    else:
         probers = _listing_probers(session.listing_id)
         if version is not None:
-            cache.set(key, probers, timeout=PROBERS_TTL)
+            cache.set(key, (version, probers), timeout=PROBERS_TTL)
     return len(set(probers) - {session.buyer_id})
 
 
