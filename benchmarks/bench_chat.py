@@ -75,6 +75,15 @@ def seed(buyers: int) -> list[tuple[int, str]]:
     return chats
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process and its waited-for children (/proc)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
 def sample_note(sample: dict, event: dict, now: float) -> None:
     """One server event for a message's sample: its first words, its stored reply, or a refusal."""
     if event["type"] == "chunk" and sample["first_chunk"] is None:
@@ -238,7 +247,10 @@ def main() -> int:
             f"NELLM_STREAM_DELAY_MS={args.stream_delay_ms}, think {args.think[0]:g}-{args.think[1]:g} s "
             f"(setup {time.perf_counter() - setup:.1f} s, database {database_url})"
         )
+        cpu_before = [cpu_seconds(p.pid) for p in procs] + [time.process_time()]
         samples, wall = asyncio.run(crowd(port, chats, args.messages, tuple(args.think)))
+        cpu = [cpu_seconds(p.pid) for p in procs] + [time.process_time()]
+        cpu = [after - before for after, before in zip(cpu, cpu_before, strict=True)]
         answered = [s for s in samples if s["reply"] is not None]
         errors = sorted({s["error"] for s in samples if s["error"]})
         first = [s["first_chunk"] for s in answered if s["first_chunk"] is not None]
@@ -252,6 +264,12 @@ def main() -> int:
         stored = Message.objects.filter(role="buyer").count()
         unanswered = Message.objects.filter(role="buyer", reply__isnull=True).count()
         print(f"{'stored':<26} {stored} of {len(samples)} buyer messages, {unanswered} of them with no reply")
+        names = ["daphne"] + (["worker"] if args.mode == "celery" else []) + ["clients"]
+        print(
+            f"{'CPU ms per message':<26} "
+            + ", ".join(f"{n} {1000 * c / len(samples):.1f}" for n, c in zip(names, cpu, strict=True))
+            + " (handshakes included)"
+        )
         if errors:
             print(f"errors: {len(samples) - len(answered)} messages unanswered ({', '.join(errors)})")
         print(

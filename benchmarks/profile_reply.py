@@ -6,8 +6,11 @@ channel-layer sends, counted per step, on the real stack (PostgreSQL, Redis cach
 It makes its own PostgreSQL database (dropped at the end) and its own Redis key prefixes, opens
 one chat, and for each of `--replies` Korean haggling lines calls the same services the
 WebSocket consumer and the generation task call: `message_submit` (the web process's part) and
-`reply_generate` (the worker's part), with the rules generator and no typing pause. Counts are
-means per message; the timing column is wall time on this machine, for orientation only.
+`reply_generate` (the worker's part), with the rules generator and no typing pause, and before
+each message the socket's re-check of the login (`socket_user_current`, on a real session) that
+the consumer makes around every write. Counts are means per message; the timings are the median
+wall time and the median CPU time of this process per step, with DEBUG off as the servers run
+(on a busy machine the CPU column is the steadier one).
 """
 
 from __future__ import annotations
@@ -142,7 +145,8 @@ def main() -> int:
         DJANGO_SETTINGS_MODULE="nellm_site.settings",
         DATABASE_URL=f"{PG}/{db}",
         REDIS_URL=REDIS_URL,
-        DEBUG="1",
+        DEBUG="0",  # as the servers run: DEBUG's query log is CPU per query
+        SECRET_KEY=uuid.uuid4().hex * 2,
         CHANNELS_PREFIX=f"prof{tag}",
         CACHE_PREFIX=f"prof{tag}",
         NELLM_STREAM_DELAY_MS="0",
@@ -156,35 +160,49 @@ def main() -> int:
 
         django.setup()
         call_command("migrate", verbosity=0)
+        from django.conf import settings
+
         from marketplace.services import user_signup
-        from negotiation import dispatch, replies, services
+        from negotiation import dispatch, replies, selectors, services
         from tests.negotiation import live
 
         dispatch.reply_enqueue = lambda *, message_id: None  # the reply is written below, counted apart
         _install_counters()
         listing = live.crowd_listing(seller_name=f"ps{tag}")  # the one the chat benchmarks use
-        steps = {"web: message_submit": [], "worker: reply_generate": []}
+        steps = {"web: login re-check": [], "web: message_submit": [], "worker: reply_generate": []}
         timings: dict[str, list[float]] = {name: [] for name in steps}
+        cpu: dict[str, list[float]] = {name: [] for name in steps}
+
+        def step(name: str, call, **kwargs):
+            start, start_cpu = time.perf_counter(), time.process_time()
+            with counting() as counts:
+                result = call(**kwargs)
+            timings[name].append(time.perf_counter() - start)
+            cpu[name].append(time.process_time() - start_cpu)
+            steps[name].append(counts)
+            return result
+
         done = 0
         while done < args.replies:  # a fresh chat when the last one ended (deal or deadline)
             buyer = user_signup(
                 username=f"pb{done}{tag}", password=uuid.uuid4().hex, nickname=f"구매자{done}"
             )
             session = services.session_open(listing=listing, buyer=buyer)
+            key = live.session_cookie(buyer).split("=", 1)[1]
+            assert settings.SESSION_ENGINE == "django.contrib.sessions.backends.db"
             for line in LINES * 3:
                 session.refresh_from_db()
                 if done >= args.replies or session.state != "open":
                     break
-                start = time.perf_counter()
-                with counting() as web:
-                    message = services.message_submit(session_id=session.pk, user=buyer, text=line)
-                timings["web: message_submit"].append(time.perf_counter() - start)
-                start = time.perf_counter()
-                with counting() as worker:
-                    replies.reply_generate(message_id=message.pk)
-                timings["worker: reply_generate"].append(time.perf_counter() - start)
-                steps["web: message_submit"].append(web)
-                steps["worker: reply_generate"].append(worker)
+                assert step("web: login re-check", selectors.socket_user_current, user=buyer, session_key=key)
+                message = step(
+                    "web: message_submit",
+                    services.message_submit,
+                    session_id=session.pk,
+                    user=buyer,
+                    text=line,
+                )
+                step("worker: reply_generate", replies.reply_generate, message_id=message.pk)
                 done += 1
         print(f"{done} buyer messages, each answered; means per message (PostgreSQL + Redis on 127.0.0.1)")
         for name, blocks in steps.items():
@@ -193,7 +211,8 @@ def main() -> int:
             redis_total = sum((b.redis for b in blocks), Counter())
             sends = sum(b.sends for b in blocks) / n
             ms = statistics.median(timings[name]) * 1000
-            print(f"{name:<24} median {ms:6.1f} ms")
+            cpu_ms = statistics.median(cpu[name]) * 1000
+            print(f"{name:<24} median {ms:6.2f} ms wall, {cpu_ms:6.2f} ms CPU")
             print(f"  SQL queries   {_fmt(sql_total, n)}")
             print(f"  Redis calls   {_fmt(redis_total, n)}")
             print(f"  layer sends   {sends:5.1f}")

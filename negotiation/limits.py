@@ -14,7 +14,7 @@ from collections.abc import Hashable
 
 from django.conf import settings
 
-from marketplace.services import window_count
+from marketplace.services import window_counts
 
 LIMITED = 4429  # close code: over a frame, connect or socket limit
 
@@ -72,6 +72,7 @@ def socket_unregister(*, user_id: int, channel_name: str) -> None:
 def connect_allowed(*, user_id: int, address: str) -> bool:
     """Count one connect of `user_id` from `address` (the real client's, see nellm_site/proxy.py)."""
     window = settings.NELLM_CHAT_CONNECT_WINDOW
-    by_user = window_count(f"chat:connect:user:{user_id}", window=window)
-    by_address = window_count(f"chat:connect:ip:{address}", window=window)
+    by_user, by_address = window_counts(
+        [f"chat:connect:user:{user_id}", f"chat:connect:ip:{address}"], window=window
+    )
     return by_user <= settings.NELLM_CHAT_CONNECT_LIMIT and by_address <= settings.NELLM_CHAT_CONNECT_IP_LIMIT

@@ -94,9 +94,13 @@ def _check_not_blocked(*, seller_id: int, buyer_id: int, user_id: int) -> None:
     """A block between seller and buyer, either way round, stops their chat: no new one, and no
     message in an earlier one."""
     block = users_blocked_between(a_id=seller_id, b_id=buyer_id)
-    if block is None:
+    _refuse_if_blocked(None if block is None else block.blocker_id, buyer_id=buyer_id, user_id=user_id)
+
+
+def _refuse_if_blocked(blocker_id: int | None, *, buyer_id: int, user_id: int) -> None:
+    if blocker_id is None:
         return
-    if block.blocker_id == user_id:
+    if blocker_id == user_id:
         raise ChatError("blocked", "차단한 사용자와는 채팅할 수 없어요. 차단을 풀면 다시 대화할 수 있어요.")
     raise ChatError(
         "blocked",
@@ -113,13 +117,19 @@ def _locked_session(session_id: int, user: Any) -> tuple[ChatSession, str]:
     if user is not None and user.is_authenticated:
         sessions = selectors.sessions_visible_to(user=user).select_for_update(of=("self",))
         # The listing's seller too: a buyer's message checks that the seller is still active.
-        found = sessions.select_related("listing__seller").filter(pk=session_id).order_by()[:1]
+        # And who blocked whom between the two, if anyone: the block check in the same query.
+        found = (
+            sessions.select_related("listing__seller")
+            .annotate(blocker_id=selectors.session_blocker())
+            .filter(pk=session_id)
+            .order_by()[:1]
+        )
         session = next(iter(found), None)
     if session is None:
         raise ChatError("forbidden", "이 대화에 참여할 수 없어요.")
     role = selectors.session_role(session=session, user=user)
     if role in (Role.BUYER, Role.SELLER):
-        _check_not_blocked(seller_id=session.listing.seller_id, buyer_id=session.buyer_id, user_id=user.pk)
+        _refuse_if_blocked(session.blocker_id, buyer_id=session.buyer_id, user_id=user.pk)
     return session, role
 
 
