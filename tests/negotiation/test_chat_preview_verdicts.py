@@ -6,20 +6,12 @@ must not turn it into an acceptance or a refusal that never happened."""
 from __future__ import annotations
 
 import pytest
-from django.test import Client
 
 from negotiation import services
 from tests.base import make_cast, make_listing
+from tests.negotiation.test_chat_previews import page
 
 pytestmark = pytest.mark.django_db
-
-
-def page(user, url: str) -> str:
-    client = Client()
-    client.force_login(user)
-    response = client.get(url)
-    assert response.status_code == 200
-    return response.content.decode()
 
 
 def test_a_token_typed_by_a_person_is_no_verdict_in_the_lists():

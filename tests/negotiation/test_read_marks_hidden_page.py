@@ -13,10 +13,10 @@ from channels.db import database_sync_to_async
 from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
 
-from negotiation import services
 from negotiation.models import ChatSession
 from negotiation.routing import websocket_urlpatterns
-from tests.negotiation.wsutil import joined, receive_until
+from tests.negotiation.test_read_marks import a_buyer_message_the_bot_leaves
+from tests.negotiation.wsutil import receive_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -27,17 +27,7 @@ def read_marks(session_id: int) -> tuple[int, int]:
 
 
 async def test_a_page_that_connects_hidden_marks_nothing_read_until_it_says_so(people, listing):
-    session = await database_sync_to_async(services.session_open)(listing=listing, buyer=people["bob"])
-    seller = await joined(people["alice"], session.pk)
-    await seller.send_json_to({"type": "takeover"})  # the bot is silent: only people read here
-    await receive_until(seller, lambda e: e["type"] == "state" and e["seller_in_control"])
-    await seller.disconnect()
-
-    buyer = await joined(people["bob"], session.pk)
-    await buyer.send_json_to({"type": "message", "text": "직거래 되나요?"})
-    sent = await receive_until(buyer, lambda e: e["type"] == "message" and e["message"]["role"] == "buyer")
-    mine = sent[-1]["message"]["id"]
-    await receive_until(buyer, lambda e: e["type"] == "state")  # the message's own state follows it
+    session, buyer, mine = await a_buyer_message_the_bot_leaves(people, listing)
 
     hidden = WebsocketCommunicator(URLRouter(websocket_urlpatterns), f"/ws/chat/{session.pk}/?hidden=1")
     hidden.scope["user"] = people["alice"]
