@@ -25,6 +25,13 @@ def other_backends() -> int:
         return cursor.fetchone()[0]
 
 
+async def served(application, path: str) -> dict:
+    page = HttpCommunicator(application, "GET", path, headers=[(b"host", b"localhost")])
+    response = await page.get_response()
+    await page.wait(timeout=5)  # to the application's end, where Django closes the response
+    return response
+
+
 def test_a_page_served_over_asgi_gives_its_connection_back(monkeypatch):
     if connection.vendor != "postgresql":
         pytest.skip("counts PostgreSQL's server processes")
@@ -36,9 +43,7 @@ def test_a_page_served_over_asgi_gives_its_connection_back(monkeypatch):
     gc.disable()  # a dropped connection object must not be what closes it
     try:
         for _ in range(4):
-            page = HttpCommunicator(application, "GET", "/ranking/", headers=[(b"host", b"localhost")])
-            response = async_to_sync(page.get_response)()
-            assert response["status"] == 200
+            assert async_to_sync(served)(application, "/ranking/")["status"] == 200
         assert other_backends() == before
     finally:
         gc.enable()
