@@ -12,6 +12,7 @@ import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
+from urllib.parse import parse_qs
 
 from asgiref.sync import sync_to_async
 from channels.consumer import get_handler_name
@@ -146,9 +147,12 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         return history, session, max((m.pk for m in messages), default=0)
 
     def _joined(self, session: Any, last: int) -> None:
-        # Read up to what the history showed; a reply owed for too long is queued again. A reconnect
-        # storm is mostly chats with nothing pending: they cost no sweep query.
-        services.session_read(session_id=self.session_id, user=self.user, session=session, last=last)
+        # Read up to what the history showed, unless the page is in the background (it reconnected
+        # on its own: a dropped connection, a server restart) and sends `read` once it is seen. A
+        # reply owed for too long is queued again. A reconnect storm is mostly chats with nothing
+        # pending: they cost no sweep query.
+        if "1" not in parse_qs(self.scope.get("query_string", b"").decode("latin-1")).get("hidden", []):
+            services.session_read(session_id=self.session_id, user=self.user, session=session, last=last)
         if session.pending_message_id is not None:
             replies.pending_sweep(session_id=self.session_id)
 

@@ -276,13 +276,17 @@ def parse_selling(content: Any) -> SellingRequest:
 _VERDICT_WORDS = ((ACCEPT_TOKEN, "제안을 수락했어요"), (DENY_TOKEN, "제안을 거절했어요"))
 
 
-def message_preview(text: str | None) -> str:
+def message_preview(text: str | None, role: str | None) -> str:
     """A message as one short line for the chat list and the cockpit: protocol tokens in words
-    ("가격 제안 280,000원", "제안을 수락했어요 · …"), never raw."""
+    ("가격 제안 280,000원", and for the bot's answers "제안을 수락했어요 · …"). Only the bot answers a
+    final offer: a token a person typed stays as typed, as their bubble shows it, or a seller's
+    "##<수락>## 내일 봬요" would read as a deal in the buyer's list."""
     text = text or ""
-    lead = next((words for token, words in _VERDICT_WORDS if token in text), "")
-    for token, _words in _VERDICT_WORDS:
-        text = text.replace(token, "")
+    lead = ""
+    if role == "bot":  # Message.Role.BOT
+        lead = next((words for token, words in _VERDICT_WORDS if token in text), "")
+        for token, _words in _VERDICT_WORDS:
+            text = text.replace(token, "")
     text = FINAL_OFFER_RE.sub(lambda m: f"가격 제안 {int(m.group(1).replace(',', '')):,}원", text)
     return " · ".join(part for part in (lead, " ".join(text.split())) if part)[:LAST_MESSAGE_CHARS]
 
@@ -313,7 +317,7 @@ def cockpit_row(session: Any) -> dict[str, Any]:
         "unread": session.unread,
         "last": {
             "role": session.last_role,
-            "text": message_preview(session.last_text),
+            "text": message_preview(session.last_text, session.last_role),
             "created": session.last_at.isoformat() if session.last_at else None,
         },
         "updated": session.updated_at.isoformat(),

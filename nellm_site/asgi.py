@@ -6,10 +6,13 @@ import os
 
 from django.core.asgi import get_asgi_application
 
+from .db import asgi_requests_close_connections
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "nellm_site.settings")
 
 # Django must be set up before the routing imports consumers and models.
 django_asgi_app = get_asgi_application()
+asgi_requests_close_connections()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402

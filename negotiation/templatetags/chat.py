@@ -30,6 +30,6 @@ def header_counts(context: template.Context) -> dict[str, int]:
 
 
 @register.filter
-def preview(text: str | None) -> str:
-    """A chat message as one short line (protocol tokens in words)."""
-    return protocol.message_preview(text)
+def preview(text: str | None, role: str | None) -> str:
+    """A chat message as one short line (protocol tokens in words), by who wrote it."""
+    return protocol.message_preview(text, role)

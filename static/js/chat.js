@@ -466,7 +466,8 @@
 
   function connect() {
     var scheme = location.protocol === "https:" ? "wss://" : "ws://";
-    ws = new WebSocket(scheme + location.host + root.dataset.wsPath);
+    readOwed = document.hidden;
+    ws = new WebSocket(scheme + location.host + root.dataset.wsPath + (readOwed ? "?hidden=1" : ""));
     ws.onopen = function () { everOpen = true; retries = 0; conn.hidden = true; showError(""); };
     ws.onmessage = function (e) {
       try { onEvent(JSON.parse(e.data)); } catch (err) { console.error(err); }
@@ -505,8 +506,13 @@
   // counts in the title until the page is seen; a seen one is marked read on the server.
   var baseTitle = document.title;
   var unseen = 0;
+  // A page that (re)connects in the background says so (?hidden=1): its history is not read
+  // until the page is seen.
+  var readOwed = false;
   function quietSend(payload) {
-    if (ws && ws.readyState === WebSocket.OPEN && (role === "buyer" || role === "seller")) ws.send(JSON.stringify(payload));
+    if (!ws || ws.readyState !== WebSocket.OPEN || (role !== "buyer" && role !== "seller")) return false;
+    ws.send(JSON.stringify(payload));
+    return true;
   }
   function noteIncoming(msg) {
     if (msg.role === role) return;
@@ -518,10 +524,10 @@
     }
   }
   document.addEventListener("visibilitychange", function () {
-    if (document.hidden || !unseen) return;
+    if (document.hidden || (!unseen && !readOwed)) return;
     unseen = 0;
     document.title = baseTitle;
-    quietSend({type: "read"});
+    if (quietSend({type: "read"})) readOwed = false;
   });
   var lastTypingSignal = 0;
   if (input && role === "buyer") {

@@ -204,4 +204,4 @@ async def test_the_page_groups_by_listing_with_offers_side_by_side_and_unread_co
 def test_the_last_message_reads_without_protocol_tokens(text, preview):
     from negotiation.protocol import message_preview
 
-    assert message_preview(text) == preview
+    assert message_preview(text, "bot") == preview

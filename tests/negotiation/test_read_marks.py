@@ -22,19 +22,24 @@ def message_of(role: str):
     return lambda e: e["type"] == "message" and e["message"]["role"] == role
 
 
-async def test_the_other_side_hears_when_its_messages_are_read(people, listing):
+async def a_buyer_message_the_bot_leaves(people, listing):
+    """A chat the seller took over (the bot is silent: only people read there), the buyer's socket
+    and the id of the buyer's message in it, its own events received."""
     session = await database_sync_to_async(services.session_open)(listing=listing, buyer=people["bob"])
     seller = await joined(people["alice"], session.pk)
-    await seller.send_json_to({"type": "takeover"})  # the bot is silent: only people read here
+    await seller.send_json_to({"type": "takeover"})
     await receive_until(seller, lambda e: e["type"] == "state" and e["seller_in_control"])
     await seller.disconnect()
 
     buyer = await joined(people["bob"], session.pk)
     await buyer.send_json_to({"type": "message", "text": "직거래 되나요?"})
-    sent = (await receive_until(buyer, lambda e: e["type"] == "message" and e["message"]["role"] == "buyer"))[
-        -1
-    ]
-    mine = sent["message"]["id"]
+    sent = await receive_until(buyer, message_of("buyer"))
+    await receive_until(buyer, of_type("state"))  # the message's own state follows it
+    return session, buyer, sent[-1]["message"]["id"]
+
+
+async def test_the_other_side_hears_when_its_messages_are_read(people, listing):
+    session, buyer, mine = await a_buyer_message_the_bot_leaves(people, listing)
 
     seller = communicator(people["alice"], session.pk)
     assert (await seller.connect())[0]
