@@ -159,6 +159,11 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ROUTES = {"negotiation.tasks.reply_generate": {"queue": "generation"}}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Celery's Django fixup closes every database connection before and after each task unless this
+# is set (celery/fixups/django.py): a new PostgreSQL server process per reply, ~50 a second at 40
+# replies/s and most of PostgreSQL's CPU. With connections kept, Django's own rule decides around
+# each task instead (DB_CONN_MAX_AGE, health checks: nellm_site/celery.py).
+CELERY_DB_REUSE_MAX = 10**9 if DATABASES["default"]["CONN_MAX_AGE"] else None
 NELLM_INPROCESS_GENERATION = env.bool("NELLM_INPROCESS_GENERATION", default=not REDIS_URL)
 
 # --- MongoDB export -------------------------------------------------------------------------------
