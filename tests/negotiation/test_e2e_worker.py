@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import socket
 
 import pytest
 
@@ -23,17 +22,9 @@ from tests.negotiation import live, slow_generator
 REDIS_URL = "redis://127.0.0.1:6379/13"
 
 
-def _redis_up() -> bool:
-    try:
-        socket.create_connection(("127.0.0.1", 6379), timeout=0.5).close()
-        return True
-    except OSError:
-        return False
-
-
 pytestmark = [
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not _redis_up(), reason="needs Redis on 127.0.0.1:6379"),
+    pytest.mark.skipif(not live.redis_up(), reason="needs Redis on 127.0.0.1:6379"),
 ]
 
 

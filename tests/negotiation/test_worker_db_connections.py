@@ -10,7 +10,6 @@ worker's connections are told apart by their application name.
 from __future__ import annotations
 
 import asyncio
-import socket
 
 import pytest
 from django.db import connection
@@ -23,17 +22,9 @@ APP_NAME = "nellm-worker-conn-test"
 LINES = ("안녕하세요", "상태 어떤가요?", "4만5천원 가능할까요?", "직거래 되나요?", "4만7천원은요?")
 
 
-def _redis_up() -> bool:
-    try:
-        socket.create_connection(("127.0.0.1", 6379), timeout=0.5).close()
-        return True
-    except OSError:
-        return False
-
-
 pytestmark = [
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not _redis_up(), reason="needs Redis on 127.0.0.1:6379"),
+    pytest.mark.skipif(not live.redis_up(), reason="needs Redis on 127.0.0.1:6379"),
 ]
 
 
