@@ -22,7 +22,20 @@ from mlcore.language.prices import find_amounts
 _CONNECTIVE = r"(?:있|없|좋|깨끗하|했|샀|됐|않|같|괜찮|이|였|었)고"
 _CONNECTIVE_END = re.compile("(" + _CONNECTIVE + r"|이며|으며|는데|지만)\s+")
 _CLAUSE_SPLIT = re.compile(r"(?<=[.!?。])\s*|\n+|\s*[,，/·]\s*")
-_TRAILING = re.compile(r"[\s.!?~^;:)(ㅎㅋㅠㅜ]+$")
+_TRAILING = re.compile(r"[\s.!?~^;:ㅎㅋㅠㅜ]+$")  # brackets apart: `_trim`
+# "유효기간 넉넉해요 (3개월 이상)": an aside at the end stays whole, never cut to "(3개월 이상".
+_ASIDE = re.compile(r"\s*\([^()]+\)$")
+
+
+def _trim(text: str) -> str:
+    """`text` without trailing punctuation, laughter or a stray bracket (":)"); a closed aside at
+    the end stays."""
+    text = _TRAILING.sub("", text.strip())
+    while text.endswith(("(", ")")) and not _ASIDE.search(text):
+        text = _TRAILING.sub("", text[:-1])
+    return text
+
+
 _HANGUL = re.compile(r"[가-힣]")
 
 
@@ -31,7 +44,7 @@ def clauses(description: str) -> tuple[str, ...]:
     out = []
     marked = _CONNECTIVE_END.sub("\\1\n", description or "")
     for piece in _CLAUSE_SPLIT.split(marked):
-        piece = _TRAILING.sub("", piece.strip())
+        piece = _trim(piece)
         if len(piece) >= 2:
             out.append(piece)
     return tuple(out)
@@ -107,7 +120,10 @@ _MEASURE = re.compile(
 
 def polite(clause: str) -> str:
     """`clause` as a whole 해요체 sentence ending in a full stop."""
-    text = _TRAILING.sub("", clause.strip())
+    text = _trim(clause)
+    # The ending is the sentence's before its aside: "넉넉해요 (3개월 이상)." stays as it is.
+    aside = m.group(0) if (m := _ASIDE.search(text)) and m.start() else ""
+    text = text[: len(text) - len(aside)]
     if not text:
         return ""
     if text.endswith("입니다"):
@@ -131,7 +147,7 @@ def polite(clause: str) -> str:
         else:
             if (_HANGUL.match(text[-1]) and text[-1] not in _VERBAL_END) or text[-1].isdigit():
                 text = copula(text)
-    return text + "."
+    return text + aside + "."
 
 
 def usable(clause: str) -> bool:
@@ -452,7 +468,8 @@ _FULL_BOX = re.compile(r"풀\s*박스|풀박|풀구성|풀\s*구성")
 _BOX = re.compile(r"박스\s*(?:도|까지)?\s*(?:있|보관|포함|같이)")
 _EXTRA = re.compile(
     r"^(?P<what>[^,.]{1,24}?)\s*(?:도|까지|다|전부|모두)?\s*"
-    r"(?:포함|같이\s*드|함께\s*드|드려요|드립니다|드림|증정|서비스로?\s*드|챙겨\s*드|같이\s*보내)"
+    r"(?:포함|같이\s*드|함께\s*드|(?:(?<=\s)|(?<=도)|(?<=까지))(?:드려요|드립니다|드림)|증정|서비스로?\s*드|"
+    r"챙겨\s*드|같이\s*보내)"
 )
 _WHEN = re.compile(
     r"((?:올해|작년|(20\d\d)\s*년)(?:\s*(?:초|말|봄|여름|가을|겨울|\d{1,2}\s*월))?)\s*(?:에\s*)?"

@@ -36,6 +36,9 @@ TODAY = datetime.date(2026, 6, 1)
         ("상태 깨끗합니다", "상태 깨끗해요."),
         ("박스 있어요", "박스 있어요."),
         ("택배 불가", "택배 어려워요."),
+        # Before: the aside lost its ")" ("유효기간 넉넉해요 (3개월 이상이에요.").
+        ("유효기간 넉넉해요 (3개월 이상).", "유효기간 넉넉해요 (3개월 이상)."),
+        ("좋아요 :)", "좋아요."),
     ],
 )
 def test_clauses_are_said_back_in_haeyo(clause, expected):
@@ -93,6 +96,8 @@ def test_selling_points_by_kind(description, kinds):
         "2019년에 샀어요. 새것은 아니지만 쓸만해요.",
         "상태가 깨끗하진 않아요.",
         "정품인지 모르겠어요.",
+        # Sending, not a part given with the item (before: "…확인 후 보내까지 같이 드리는 거라").
+        "바코드는 입금 확인 후 보내드립니다.",
         "",
     ],
 )
