@@ -301,6 +301,19 @@ def check(model, *, device: str, new_tokens: int = 48, variants=None, samplings=
     return result
 
 
+def check_compile(model, *, device: str, **options) -> dict:
+    """`check` of compiled against eager decode layers, both graphed runs of 8 steps, greedy."""
+    from mlcore.llm.sampling import Sampling
+
+    return check(
+        model,
+        device=device,
+        variants=[{"steps_per_sync": 8, "compile": True}, {"steps_per_sync": 8}],
+        samplings={"greedy": Sampling(do_sample=False)},
+        **options,
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shape", choices=sorted(SHAPES), default="1.3b")
@@ -357,15 +370,8 @@ def main() -> int:
         result["check"] = check(model, device=args.device)
         print("check:", json.dumps(result["check"]), flush=True)
     if args.check_compile:
-        from mlcore.llm.sampling import Sampling
-
-        result["check_compile"] = check(
-            model,
-            device=args.device,
-            variants=[{"steps_per_sync": 8, "compile": True}, {"steps_per_sync": 8}],
-            samplings={"greedy": Sampling(do_sample=False)},
-            slots=args.slots,
-            max_length=args.max_length,
+        result["check_compile"] = check_compile(
+            model, device=args.device, slots=args.slots, max_length=args.max_length
         )
         print("check compile:", json.dumps(result["check_compile"]), flush=True)
 

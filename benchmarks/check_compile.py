@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from bench_serve import SHAPES, build_model, check  # noqa: E402
+from bench_serve import SHAPES, build_model, check_compile  # noqa: E402
 
 
 def main() -> int:
@@ -31,21 +31,13 @@ def main() -> int:
     import torch
     import torch._inductor.config as inductor
 
-    from mlcore.llm.sampling import Sampling
-
-    options = {
-        "variants": [{"steps_per_sync": 8, "compile": True}, {"steps_per_sync": 8}],
-        "samplings": {"greedy": Sampling(do_sample=False)},
-        "slots": 8,
-        "max_length": 512,
-    }
     model = build_model(args.shape, device=args.device, four_bit=False)
     result: dict = {}
     for name, dtype, emulate in (("fp32", torch.float32, False), ("bf16_emulated", torch.bfloat16, True)):
         inductor.emulate_precision_casts = emulate
         torch._dynamo.reset()
         started = time.perf_counter()
-        result[name] = check(model.to(dtype), device=args.device, **options)
+        result[name] = check_compile(model.to(dtype), device=args.device, slots=8, max_length=512)
         result[name]["wall_s"] = time.perf_counter() - started
         print(f"{name}:", json.dumps(result[name]), flush=True)
         if args.out:
